@@ -17,7 +17,7 @@ internal static class GemmOracle
     public delegate void Multiply(bool transposeA, bool transposeB, int m, int n, int k,
         ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, float beta, Span<float> c, int ldc);
 
-    /// <summary>A rows×cols row-major matrix with row stride cols + pad; data uniform in [−1, 1), padding NaN.</summary>
+    /// <summary>A rows×cols row-major matrix with the given row stride; data uniform in [−1, 1), the gaps between rows set to <paramref name="padding"/>.</summary>
     public static float[] Stored(int rows, int cols, int stride, SeededRandom rng, float padding = float.NaN)
     {
         var s = new float[rows * stride];

@@ -37,12 +37,12 @@ public sealed class Conv2D : Layer
     /// <exception cref="ArgumentOutOfRangeException">A size is less than 1 or <paramref name="init"/> is unknown.</exception>
     public Conv2D(int filters, int kernelHeight, int kernelWidth, int strideHeight, int strideWidth, Padding padding, WeightInit init = WeightInit.He)
     {
-        ArgumentOutOfRangeException.ThrowIfLessThan(filters, 1);
-        ArgumentOutOfRangeException.ThrowIfLessThan(kernelHeight, 1);
-        ArgumentOutOfRangeException.ThrowIfLessThan(kernelWidth, 1);
-        ArgumentOutOfRangeException.ThrowIfLessThan(strideHeight, 1);
-        ArgumentOutOfRangeException.ThrowIfLessThan(strideWidth, 1);
-        if (!Enum.IsDefined(init)) throw new ArgumentOutOfRangeException(nameof(init), init, "Unknown weight initialisation.");
+        RequirePositive(filters, nameof(filters));
+        RequirePositive(kernelHeight, nameof(kernelHeight));
+        RequirePositive(kernelWidth, nameof(kernelWidth));
+        RequirePositive(strideHeight, nameof(strideHeight));
+        RequirePositive(strideWidth, nameof(strideWidth));
+        if (!Enum.IsDefined(init)) throw new ArgumentOutOfRangeException(nameof(init), init, "Conv2D: unknown weight initialisation.");
         Filters = filters;
         KernelHeight = kernelHeight;
         KernelWidth = kernelWidth;
@@ -196,6 +196,11 @@ public sealed class Conv2D : Layer
         if (!Enum.IsDefined((WeightInit)init))
             throw new InvalidDataException($"Conv2D configuration: unknown weight initialisation {init}.");
         return new Conv2D(filters, kernelHeight, kernelWidth, strideHeight, strideWidth, padding, (WeightInit)init);
+    }
+
+    private static void RequirePositive(int value, string name)
+    {
+        if (value < 1) throw new ArgumentOutOfRangeException(name, value, $"Conv2D: {name} must be at least 1.");
     }
 
     private static int ReadPositive(BinaryReader reader, string what)

@@ -19,8 +19,8 @@ public sealed class Dense : Layer
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="units"/> is less than 1 or <paramref name="init"/> is unknown.</exception>
     public Dense(int units, WeightInit init = WeightInit.He)
     {
-        ArgumentOutOfRangeException.ThrowIfLessThan(units, 1);
-        if (!Enum.IsDefined(init)) throw new ArgumentOutOfRangeException(nameof(init), init, "Unknown weight initialisation.");
+        if (units < 1) throw new ArgumentOutOfRangeException(nameof(units), units, "Dense: units must be at least 1.");
+        if (!Enum.IsDefined(init)) throw new ArgumentOutOfRangeException(nameof(init), init, "Dense: unknown weight initialisation.");
         Units = units;
         Init = init;
     }

@@ -1,0 +1,97 @@
+using Engine.Kernels;
+using Engine.Tests.Helpers;
+
+namespace Engine.Tests.Kernels;
+
+public class Conv2DKernelTests
+{
+    private static IEnumerable<ConvCase> Cases() => ConvCase.All();
+
+    private static float[] Scratch(ConvGeometry g)
+    {
+        var columns = new float[g.ColumnSize];
+        Array.Fill(columns, float.NaN); // stale scratch must not matter
+        return columns;
+    }
+
+    [TestCaseSource(nameof(Cases))]
+    public void ForwardMatchesDirectLoops(ConvCase shape)
+    {
+        var g = shape.Geometry;
+        int n = shape.Batch, f = shape.Filters;
+        float[] x = GradientCheck.Random(n * g.InputSize, 1);
+        float[] w = GradientCheck.Random(f * g.ColumnRows, 2);
+        float[] b = GradientCheck.Random(f, 3);
+        var y = new float[n * f * g.ColumnCols];
+        Array.Fill(y, float.NaN);
+        Conv2DKernels.Forward(g, n, f, x, w, b, y, Scratch(g));
+        var (expected, scale) = DirectConvolution.Forward(g, n, f, x, w, b);
+        DirectConvolution.AssertClose(y, expected, scale, "y");
+    }
+
+    [TestCaseSource(nameof(Cases))]
+    public void BackwardWeightsAccumulatesDirectLoopGradients(ConvCase shape)
+    {
+        var g = shape.Geometry;
+        int n = shape.Batch, f = shape.Filters;
+        float[] x = GradientCheck.Random(n * g.InputSize, 4);
+        float[] dy = GradientCheck.Random(n * f * g.ColumnCols, 5);
+        float[] dw0 = GradientCheck.Random(f * g.ColumnRows, 6);
+        float[] db0 = GradientCheck.Random(f, 7);
+        var dw = (float[])dw0.Clone();
+        var db = (float[])db0.Clone();
+        Conv2DKernels.BackwardWeights(g, n, f, x, dy, dw, db, Scratch(g));
+
+        var (ew, sw, eb, sb) = DirectConvolution.BackwardWeights(g, n, f, x, dy);
+        for (int i = 0; i < ew.Length; i++) { ew[i] += dw0[i]; sw[i] += Math.Abs(dw0[i]); }
+        for (int i = 0; i < eb.Length; i++) { eb[i] += db0[i]; sb[i] += Math.Abs(db0[i]); }
+        DirectConvolution.AssertClose(dw, ew, sw, "dW");
+        DirectConvolution.AssertClose(db, eb, sb, "db");
+    }
+
+    [TestCaseSource(nameof(Cases))]
+    public void BackwardDataMatchesDirectLoops(ConvCase shape)
+    {
+        var g = shape.Geometry;
+        int n = shape.Batch, f = shape.Filters;
+        float[] w = GradientCheck.Random(f * g.ColumnRows, 8);
+        float[] dy = GradientCheck.Random(n * f * g.ColumnCols, 9);
+        var dx = new float[n * g.InputSize];
+        Array.Fill(dx, float.NaN); // overwritten, never read
+        Conv2DKernels.BackwardData(g, n, f, w, dy, dx, Scratch(g));
+        var (expected, scale) = DirectConvolution.BackwardData(g, n, f, w, dy);
+        DirectConvolution.AssertClose(dx, expected, scale, "dx");
+    }
+
+    [Test]
+    public void HandComputedForward()
+    {
+        // 1×3×3 input 1..9, one 2×2 filter [[1,0],[0,-1]] (x[r,s] − x[r+1,s+1] = −4 everywhere), bias 0.5.
+        var g = ConvGeometry.Create(1, 3, 3, 2, 2, 1, 1, Engine.Layers.Padding.Valid);
+        var y = new float[4];
+        Conv2DKernels.Forward(g, 1, 1, [1, 2, 3, 4, 5, 6, 7, 8, 9], [1, 0, 0, -1], [0.5f], y, new float[g.ColumnSize]);
+        Assert.That(y, Is.EqualTo(new float[] { -3.5f, -3.5f, -3.5f, -3.5f }));
+    }
+
+    [Test]
+    public void ShortSpansAreRejectedByName()
+    {
+        var shape = new ConvCase(2, 3, 5, 5, 4, 3, 3, 1, 1, Engine.Layers.Padding.Valid);
+        var g = shape.Geometry;
+        var x = new float[2 * g.InputSize];
+        var w = new float[4 * g.ColumnRows];
+        var b = new float[4];
+        var y = new float[2 * 4 * g.ColumnCols];
+        var columns = new float[g.ColumnSize];
+        Assert.Multiple(() =>
+        {
+            Assert.That(Assert.Throws<ArgumentException>(() => Conv2DKernels.Forward(g, 2, 4, x.AsSpan(1), w, b, y, columns))!.ParamName, Is.EqualTo("x"));
+            Assert.That(Assert.Throws<ArgumentException>(() => Conv2DKernels.Forward(g, 2, 4, x, w.AsSpan(1), b, y, columns))!.ParamName, Is.EqualTo("weights"));
+            Assert.That(Assert.Throws<ArgumentException>(() => Conv2DKernels.Forward(g, 2, 4, x, w, b.AsSpan(1), y, columns))!.ParamName, Is.EqualTo("bias"));
+            Assert.That(Assert.Throws<ArgumentException>(() => Conv2DKernels.Forward(g, 2, 4, x, w, b, y.AsSpan(1), columns))!.ParamName, Is.EqualTo("y"));
+            Assert.That(Assert.Throws<ArgumentException>(() => Conv2DKernels.Forward(g, 2, 4, x, w, b, y, columns.AsSpan(1)))!.ParamName, Is.EqualTo("columns"));
+            Assert.That(Assert.Throws<ArgumentException>(() => Conv2DKernels.BackwardWeights(g, 2, 4, x, y.AsSpan(1), w, b, columns))!.ParamName, Is.EqualTo("dy"));
+            Assert.That(Assert.Throws<ArgumentException>(() => Conv2DKernels.BackwardData(g, 2, 4, w, y, x.AsSpan(1), columns))!.ParamName, Is.EqualTo("dx"));
+        });
+    }
+}

@@ -1,0 +1,55 @@
+namespace Engine.Kernels;
+
+/// <summary>
+/// The checked entry point for single-precision matrix multiplication, row-major:
+/// <c>C[m×n] = beta·C + op(A)[m×k]·op(B)[k×n]</c>, with the layout of <see cref="GemmReference"/>.
+/// It validates its arguments and then runs the fastest implementation available
+/// (for now the reference loops; vectorised tiers come behind this same signature).
+/// </summary>
+internal static class Gemm
+{
+    /// <summary>C = beta·C + op(A)·op(B).</summary>
+    /// <param name="transposeA">False: A is stored m×k (row stride <paramref name="lda"/>); true: A is stored k×m and op(A) = Aᵀ.</param>
+    /// <param name="transposeB">False: B is stored k×n (row stride <paramref name="ldb"/>); true: B is stored n×k and op(B) = Bᵀ.</param>
+    /// <param name="m">Rows of C and of op(A).</param>
+    /// <param name="n">Columns of C and of op(B).</param>
+    /// <param name="k">Columns of op(A) and rows of op(B); 0 gives C = beta·C.</param>
+    /// <param name="a">The elements of A.</param>
+    /// <param name="lda">Row stride of A as stored: at least its stored column count.</param>
+    /// <param name="b">The elements of B.</param>
+    /// <param name="ldb">Row stride of B as stored: at least its stored column count.</param>
+    /// <param name="beta">0 (C is overwritten and never read) or 1 (the product is added to C).</param>
+    /// <param name="c">The elements of C; must not overlap <paramref name="a"/> or <paramref name="b"/>.</param>
+    /// <param name="ldc">Row stride of C: at least <paramref name="n"/>.</param>
+    /// <exception cref="ArgumentException">A size, stride, span length or beta is invalid, or C overlaps an input;
+    /// <see cref="ArgumentException.ParamName"/> names the argument.</exception>
+    public static void Multiply(bool transposeA, bool transposeB, int m, int n, int k,
+        ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, float beta, Span<float> c, int ldc)
+    {
+        if (m < 0) throw new ArgumentOutOfRangeException(nameof(m), m, "GEMM: m (rows of C) cannot be negative.");
+        if (n < 0) throw new ArgumentOutOfRangeException(nameof(n), n, "GEMM: n (columns of C) cannot be negative.");
+        if (k < 0) throw new ArgumentOutOfRangeException(nameof(k), k, "GEMM: k (inner dimension) cannot be negative.");
+        if (beta != 0f && beta != 1f)
+            throw new ArgumentException($"GEMM: beta must be 0 or 1, not {beta}.", nameof(beta));
+
+        int aRows = transposeA ? k : m, aCols = transposeA ? m : k;
+        int bRows = transposeB ? n : k, bCols = transposeB ? k : n;
+        CheckMatrix(a.Length, aRows, aCols, lda, transposeA ? "A (stored k×m)" : "A (stored m×k)", nameof(a), nameof(lda));
+        CheckMatrix(b.Length, bRows, bCols, ldb, transposeB ? "B (stored n×k)" : "B (stored k×n)", nameof(b), nameof(ldb));
+        CheckMatrix(c.Length, m, n, ldc, "C (m×n)", nameof(c), nameof(ldc));
+        if (c.Overlaps(a)) throw new ArgumentException("GEMM: C must not overlap A.", nameof(c));
+        if (c.Overlaps(b)) throw new ArgumentException("GEMM: C must not overlap B.", nameof(c));
+
+        if (m == 0 || n == 0) return;
+        GemmReference.Multiply(transposeA, transposeB, m, n, k, a, lda, b, ldb, beta, c, ldc);
+    }
+
+    private static void CheckMatrix(int length, int rows, int cols, int stride, string what, string spanName, string strideName)
+    {
+        if (stride < cols || stride < 0)
+            throw new ArgumentOutOfRangeException(strideName, stride, $"GEMM: the row stride of {what} must be at least its {cols} columns.");
+        long needed = rows == 0 || cols == 0 ? 0 : (long)(rows - 1) * stride + cols;
+        if (length < needed)
+            throw new ArgumentException($"GEMM: {what} with {rows} rows, {cols} columns and row stride {stride} needs {needed} elements, but the span has {length}.", spanName);
+    }
+}

@@ -1,0 +1,82 @@
+namespace Engine.Kernels;
+
+/// <summary>
+/// im2col and its adjoint col2im for one sample: unrolls every kernel window of a zero-padded
+/// <c>[C, H, W]</c> image into a column of a <c>[C·KH·KW, OH·OW]</c> matrix, so a convolution becomes one GEMM.
+/// </summary>
+/// <remarks>
+/// Row <c>(c·KH + i)·KW + j</c>, column <c>oh·OW + ow</c> of the column matrix holds
+/// <c>image[c, oh·SH − PadTop + i, ow·SW − PadLeft + j]</c>, or 0 where that position lies in the padding.
+/// </remarks>
+internal static class Im2Col
+{
+    /// <summary>im2col: columns = unroll(image); padding positions read as 0.</summary>
+    /// <exception cref="ArgumentException">A span is shorter than the geometry needs.</exception>
+    public static void Forward(in ConvGeometry g, ReadOnlySpan<float> image, Span<float> columns)
+    {
+        // image: [C, H, W]   columns: [C*KH*KW, OH*OW]
+        CheckLengths(g, image.Length, columns.Length);
+        int oh = g.OutputHeight, ow = g.OutputWidth, cols = oh * ow;
+        for (int c = 0; c < g.Channels; c++)
+        for (int i = 0; i < g.KernelHeight; i++)
+        for (int j = 0; j < g.KernelWidth; j++)
+        {
+            int row = (c * g.KernelHeight + i) * g.KernelWidth + j;
+            Span<float> target = columns.Slice(row * cols, cols);
+            for (int y = 0; y < oh; y++)
+            {
+                int ih = y * g.StrideHeight - g.PadTop + i;
+                Span<float> line = target.Slice(y * ow, ow);
+                if ((uint)ih >= (uint)g.Height)
+                {
+                    line.Clear();
+                    continue;
+                }
+                ReadOnlySpan<float> source = image.Slice((c * g.Height + ih) * g.Width, g.Width);
+                for (int x = 0; x < ow; x++)
+                {
+                    int iw = x * g.StrideWidth - g.PadLeft + j;
+                    line[x] = (uint)iw < (uint)g.Width ? source[iw] : 0f;
+                }
+            }
+        }
+    }
+
+    /// <summary>col2im, the adjoint of <see cref="Forward"/>: image is zeroed, then every column element is added
+    /// to the pixel it was read from; elements that came from the padding are dropped.</summary>
+    /// <exception cref="ArgumentException">A span is shorter than the geometry needs.</exception>
+    public static void Backward(in ConvGeometry g, ReadOnlySpan<float> columns, Span<float> image)
+    {
+        // columns: [C*KH*KW, OH*OW]   image: [C, H, W] (overwritten)
+        CheckLengths(g, image.Length, columns.Length);
+        image.Slice(0, g.InputSize).Clear();
+        int oh = g.OutputHeight, ow = g.OutputWidth, cols = oh * ow;
+        for (int c = 0; c < g.Channels; c++)
+        for (int i = 0; i < g.KernelHeight; i++)
+        for (int j = 0; j < g.KernelWidth; j++)
+        {
+            int row = (c * g.KernelHeight + i) * g.KernelWidth + j;
+            ReadOnlySpan<float> source = columns.Slice(row * cols, cols);
+            for (int y = 0; y < oh; y++)
+            {
+                int ih = y * g.StrideHeight - g.PadTop + i;
+                if ((uint)ih >= (uint)g.Height) continue;
+                ReadOnlySpan<float> line = source.Slice(y * ow, ow);
+                Span<float> target = image.Slice((c * g.Height + ih) * g.Width, g.Width);
+                for (int x = 0; x < ow; x++)
+                {
+                    int iw = x * g.StrideWidth - g.PadLeft + j;
+                    if ((uint)iw < (uint)g.Width) target[iw] += line[x];
+                }
+            }
+        }
+    }
+
+    private static void CheckLengths(in ConvGeometry g, int imageLength, int columnsLength)
+    {
+        if (imageLength < g.InputSize)
+            throw new ArgumentException($"im2col: the image needs {g.Channels}×{g.Height}×{g.Width} = {g.InputSize} elements, but the span has {imageLength}.", "image");
+        if (columnsLength < g.ColumnSize)
+            throw new ArgumentException($"im2col: the columns need {g.ColumnRows}×{g.ColumnCols} = {g.ColumnSize} elements, but the span has {columnsLength}.", "columns");
+    }
+}

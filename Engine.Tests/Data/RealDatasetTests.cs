@@ -1,27 +1,16 @@
 using Engine.Data;
+using Engine.Tests.Helpers;
 
 namespace Engine.Tests.Data;
 
 /// <summary>
-/// The published files in $ENGINE_DATASETS (CI sets it). Expected values come from
+/// The published files, found through $ENGINE_DATASETS (CI sets it and requires them). Expected values come from
 /// datasets/README.md of the shared data folder, which quotes the original distributions.
 /// </summary>
 public class RealDatasetTests
 {
-    private static readonly Dictionary<string, TrainTestSplit> Loaded = [];
-
-    /// <summary>Loads a dataset once per test run; ignores the test only when ENGINE_DATASETS is unset.</summary>
-    private static TrainTestSplit Load(string dataset)
-    {
-        if (string.IsNullOrEmpty(Environment.GetEnvironmentVariable(DatasetLocator.EnvironmentVariable)))
-            Assert.Ignore($"{DatasetLocator.EnvironmentVariable} is not set; real-dataset tests skipped.");
-        lock (Loaded)
-        {
-            if (!Loaded.TryGetValue(dataset, out TrainTestSplit? data))
-                Loaded[dataset] = data = DatasetLocator.Load(dataset);
-            return data;
-        }
-    }
+    /// <summary>Loads a dataset once per test run (see <see cref="TestData"/> for what happens when it is missing).</summary>
+    private static TrainTestSplit Load(string dataset) => TestData.Load(dataset);
 
     private static float[] Scaled(params int[] bytes) => bytes.Select(b => b / 255f).ToArray();
 

@@ -1,0 +1,44 @@
+using Engine.Data;
+using Engine.Serialization;
+
+namespace Cnn;
+
+/// <summary>The process exit codes of <c>cnn</c>, and the one place that turns exceptions into them.</summary>
+public static class ExitCodes
+{
+    /// <summary>Success.</summary>
+    public const int Ok = 0;
+
+    /// <summary>An unexpected failure (the message says what).</summary>
+    public const int Failure = 1;
+
+    /// <summary>Invalid options or arguments.</summary>
+    public const int Usage = 2;
+
+    /// <summary>A dataset or model file is missing, truncated, corrupt or does not match.</summary>
+    public const int Data = 3;
+
+    /// <summary>Training diverged (NaN or infinite loss) or was cancelled before finishing.</summary>
+    public const int TrainingStopped = 4;
+
+    /// <summary>Runs <paramref name="action"/>, printing one line on stderr and returning a code for a failure (a stack trace only with <paramref name="verbose"/>).</summary>
+    public static int Run(Func<int> action, bool verbose)
+    {
+        try
+        {
+            return action();
+        }
+        catch (Exception e)
+        {
+            int code = e switch
+            {
+                DatasetNotFoundException or DataFileException or ModelFileException or FileNotFoundException or DirectoryNotFoundException => Data,
+                ArgumentException => Usage,
+                _ => Failure,
+            };
+            Console.Error.WriteLine($"error: {e.Message}");
+            if (verbose) Console.Error.WriteLine(e);
+            return code;
+        }
+    }
+}

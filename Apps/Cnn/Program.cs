@@ -1,0 +1,43 @@
+using System.CommandLine;
+using System.Reflection;
+using Engine;
+using Engine.Data;
+
+namespace Cnn;
+
+/// <summary>The <c>cnn</c> command line.</summary>
+public static class Program
+{
+    /// <summary>Parses the arguments and runs the chosen command.</summary>
+    public static int Main(string[] args)
+    {
+        var root = new RootCommand("SimdCnn: train convolutional networks and reproduce the report's heatmaps.");
+        root.Subcommands.Add(InfoCommand());
+        root.Subcommands.Add(TrainCommand.Create());
+        return root.Parse(args).Invoke();
+    }
+
+    private static Command InfoCommand()
+    {
+        var command = new Command("info", "Show the CPU tier that runs, the thread count, the version and where datasets are looked up.");
+        command.SetAction(_ =>
+        {
+            string version = typeof(Cpu).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown";
+            Console.WriteLine($"SimdCnn.Engine {version} on .NET {Environment.Version}");
+            Console.WriteLine($"tier: {Cpu.Tier} (detected {Cpu.DetectedTier})");
+            Console.WriteLine($"threads: {Cpu.ThreadCount} of {Environment.ProcessorCount} logical processors");
+            Console.WriteLine("dataset folders, searched in order:");
+            foreach (var root in DatasetLocator.SearchRoots())
+                Console.WriteLine($"  {root}");
+            foreach (var name in new[] { "mnist", "fashion-mnist", "cifar10" })
+            {
+                string where;
+                try { where = DatasetLocator.Resolve(name); }
+                catch (DatasetNotFoundException) { where = "not found"; }
+                Console.WriteLine($"{name}: {where}");
+            }
+            return 0;
+        });
+        return command;
+    }
+}

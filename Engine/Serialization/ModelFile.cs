@@ -1,0 +1,180 @@
+using System.Buffers.Binary;
+using System.Security.Cryptography;
+using System.Text;
+using Engine.Layers;
+using Engine.Training;
+
+namespace Engine.Serialization;
+
+/// <summary>
+/// The model file format, version 1 (all integers and floats little-endian):
+/// <code>
+/// "SIMDCNN1"                     8-byte magic
+/// u16 format version             1
+/// u8 rank, i32 × rank            input sample shape
+/// i64 seed
+/// i32 layer count, then per layer:
+///     string kind                (BinaryWriter: 7-bit length prefix + UTF-8)
+///     i32 length, bytes          the layer's constructor configuration
+///     i32 weights, i32 biases    its parameter counts (checked against the configuration)
+/// i32 parameter count, f32 × count   all weights in layer order, then all biases
+/// 32 bytes                       SHA-256 of everything before it
+/// </code>
+/// Files are written to a temporary file and renamed, so a crash never leaves half a model.
+/// </summary>
+internal static class ModelFile
+{
+    private static ReadOnlySpan<byte> Magic => "SIMDCNN1"u8;
+    internal const ushort FormatVersion = 1;
+    private const int HashLength = 32;
+
+    private static readonly Dictionary<string, Func<BinaryReader, Layer>> Readers = new()
+    {
+        ["Conv2D"] = Conv2D.ReadConfiguration,
+        ["Dense"] = Dense.ReadConfiguration,
+        ["MaxPool2D"] = MaxPool2D.ReadConfiguration,
+        ["AvgPool2D"] = AvgPool2D.ReadConfiguration,
+        ["Flatten"] = Flatten.ReadConfiguration,
+        ["Sigmoid"] = Sigmoid.ReadConfiguration,
+        ["ReLU"] = ReLU.ReadConfiguration,
+        ["LeakyReLU"] = LeakyReLU.ReadConfiguration,
+        ["Softmax"] = Softmax.ReadConfiguration,
+    };
+
+    public static void Save(Network network, string path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        var bytes = Serialize(network);
+        string full = Path.GetFullPath(path);
+        string temp = full + ".tmp-" + Environment.ProcessId;
+        File.WriteAllBytes(temp, bytes);
+        File.Move(temp, full, overwrite: true);
+    }
+
+    public static byte[] Serialize(Network network)
+    {
+        var parameters = network.Parameters;
+        using var stream = new MemoryStream();
+        using (var w = new BinaryWriter(stream, Encoding.UTF8, leaveOpen: true))
+        {
+            w.Write(Magic);
+            w.Write(FormatVersion);
+            w.Write((byte)network.InputShape.Rank);
+            for (int i = 0; i < network.InputShape.Rank; i++) w.Write(network.InputShape[i]);
+            w.Write(network.Seed);
+            w.Write(network.Layers.Count);
+            foreach (var layer in network.Layers)
+            {
+                w.Write(layer.Kind);
+                using var config = new MemoryStream();
+                using (var cw = new BinaryWriter(config, Encoding.UTF8, leaveOpen: true)) layer.WriteConfiguration(cw);
+                w.Write((int)config.Length);
+                w.Write(config.GetBuffer(), 0, (int)config.Length);
+                w.Write(layer.WeightCount);
+                w.Write(layer.BiasCount);
+            }
+            w.Write(parameters.Length);
+            var raw = new byte[parameters.Length * sizeof(float)];
+            for (int i = 0; i < parameters.Length; i++)
+                BinaryPrimitives.WriteSingleLittleEndian(raw.AsSpan(i * 4), parameters[i]);
+            w.Write(raw);
+        }
+        var hash = SHA256.HashData(stream.GetBuffer().AsSpan(0, (int)stream.Length));
+        stream.Write(hash);
+        return stream.ToArray();
+    }
+
+    public static Network Load(string path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        byte[] bytes;
+        try { bytes = File.ReadAllBytes(path); }
+        catch (FileNotFoundException e) { throw new ModelFileException(path, "no such file.", e); }
+        catch (DirectoryNotFoundException e) { throw new ModelFileException(path, "no such folder.", e); }
+        catch (UnauthorizedAccessException e) { throw new ModelFileException(path, "cannot be read: " + e.Message, e); }
+        return Deserialize(bytes, path);
+    }
+
+    public static Network Deserialize(byte[] bytes, string path)
+    {
+        if (bytes.Length < Magic.Length || !bytes.AsSpan(0, Magic.Length).SequenceEqual(Magic))
+            throw new ModelFileException(path, "not a SimdCnn model file (it does not start with \"SIMDCNN1\").");
+        if (bytes.Length < Magic.Length + 2)
+            throw new ModelFileException(path, "truncated: the file ends inside its header.");
+        ushort version = BinaryPrimitives.ReadUInt16LittleEndian(bytes.AsSpan(Magic.Length));
+        if (version != FormatVersion)
+            throw new ModelFileException(path, $"model format version {version}; this build of SimdCnn reads version {FormatVersion} only.");
+        if (bytes.Length < Magic.Length + 2 + HashLength)
+            throw new ModelFileException(path, "truncated: the file is too short to hold a model.");
+        int body = bytes.Length - HashLength;
+        bool intact = SHA256.HashData(bytes.AsSpan(0, body)).AsSpan().SequenceEqual(bytes.AsSpan(body));
+        Network network;
+        try
+        {
+            network = Parse(bytes, body, path);
+        }
+        catch (ModelFileException e) when (!intact)
+        {
+            throw new ModelFileException(path, e.Problem + " The checksum does not match either: the file is damaged.", e);
+        }
+        if (!intact)
+            throw new ModelFileException(path, "corrupt: the checksum does not match the contents.");
+        return network;
+    }
+
+    private static Network Parse(byte[] bytes, int body, string path)
+    {
+        using var stream = new MemoryStream(bytes, 0, body, writable: false);
+        using var r = new BinaryReader(stream, Encoding.UTF8);
+        try
+        {
+            stream.Position = Magic.Length + 2;
+            int rank = r.ReadByte();
+            if (rank is < 1 or > Shape.MaxRank) throw new ModelFileException(path, $"corrupt: input rank {rank}.");
+            Span<int> dims = stackalloc int[rank];
+            for (int i = 0; i < rank; i++) dims[i] = r.ReadInt32();
+            Shape input;
+            try { input = new Shape(dims); }
+            catch (ArgumentException e) { throw new ModelFileException(path, "corrupt input shape: " + e.Message, e); }
+            var network = new Network(input, r.ReadInt64());
+            int count = r.ReadInt32();
+            if (count is < 0 or > 10_000) throw new ModelFileException(path, $"corrupt: {count} layers.");
+            var counts = new (int Weights, int Biases)[count];
+            for (int i = 0; i < count; i++)
+            {
+                string kind = r.ReadString();
+                if (!Readers.TryGetValue(kind, out var read))
+                    throw new ModelFileException(path, $"layer {i + 1} is of unknown kind \"{kind}\".");
+                int length = r.ReadInt32();
+                if (length < 0 || length > body - stream.Position)
+                    throw new ModelFileException(path, $"corrupt: layer {i + 1} ({kind}) claims {length} configuration bytes.");
+                long end = stream.Position + length;
+                Layer layer;
+                try { layer = read(r); }
+                catch (InvalidDataException e) { throw new ModelFileException(path, $"layer {i + 1} ({kind}): {e.Message}", e); }
+                catch (ArgumentException e) { throw new ModelFileException(path, $"layer {i + 1} ({kind}): invalid configuration: {e.Message}", e); }
+                if (stream.Position != end)
+                    throw new ModelFileException(path, $"corrupt: layer {i + 1} ({kind}) configuration has {length} bytes but {stream.Position - (end - length)} were read.");
+                try { network.Add(layer); }
+                catch (ArgumentException e) { throw new ModelFileException(path, "the layers do not fit together: " + e.Message, e); }
+                counts[i] = (r.ReadInt32(), r.ReadInt32());
+                if (counts[i] != (layer.WeightCount, layer.BiasCount))
+                    throw new ModelFileException(path, $"{layer.Name} holds {counts[i].Weights} weights and {counts[i].Biases} biases in the file, but its configuration needs {layer.WeightCount} and {layer.BiasCount}.");
+            }
+            int total = r.ReadInt32();
+            if (total != network.ParameterCount)
+                throw new ModelFileException(path, $"corrupt: {total} parameters stored, the layers need {network.ParameterCount}.");
+            if ((long)total * 4 != body - stream.Position)
+                throw new ModelFileException(path, $"truncated or padded: {total} parameters need {(long)total * 4} bytes, {body - stream.Position} remain.");
+            network.EnsureParameters(initialize: false);
+            var parameters = network.Parameters;
+            var raw = bytes.AsSpan((int)stream.Position, total * 4);
+            for (int i = 0; i < total; i++) parameters[i] = BinaryPrimitives.ReadSingleLittleEndian(raw.Slice(i * 4));
+            return network;
+        }
+        catch (EndOfStreamException e)
+        {
+            throw new ModelFileException(path, "truncated: the file ends before the model does.", e);
+        }
+    }
+}

@@ -1,0 +1,67 @@
+using System.Globalization;
+
+namespace Engine.Training;
+
+/// <summary>What one epoch of <see cref="Network.Fit"/> measured.</summary>
+/// <param name="Epoch">The epoch number, from 1.</param>
+/// <param name="Epochs">The number of epochs asked for.</param>
+/// <param name="TrainLoss">Mean training loss (see <see cref="TrainingOptions.EvaluateTrainingSet"/>).</param>
+/// <param name="TrainAccuracy">Training accuracy in [0, 1].</param>
+/// <param name="ValidationLoss">Mean validation loss, or NaN without validation data.</param>
+/// <param name="ValidationAccuracy">Validation accuracy in [0, 1], or NaN without validation data.</param>
+/// <param name="Elapsed">Wall time of the epoch, evaluation included.</param>
+/// <param name="TrainingImagesPerSecond">Training images per second of training-step time (evaluation excluded).</param>
+public sealed record EpochReport(
+    int Epoch, int Epochs, double TrainLoss, double TrainAccuracy,
+    double ValidationLoss, double ValidationAccuracy, TimeSpan Elapsed, double TrainingImagesPerSecond)
+{
+    /// <summary>One line, e.g. <c>epoch 3/10 train_loss=0.3120 train_acc=0.9100 val_loss=0.3400 val_acc=0.9000 1.2s 48700 img/s</c>.</summary>
+    public override string ToString()
+    {
+        var c = CultureInfo.InvariantCulture;
+        string val = double.IsNaN(ValidationAccuracy) ? "" : string.Format(c, " val_loss={0:F4} val_acc={1:F4}", ValidationLoss, ValidationAccuracy);
+        return string.Format(c, "epoch {0}/{1} train_loss={2:F4} train_acc={3:F4}{4} {5:F2}s {6:F0} img/s",
+            Epoch, Epochs, TrainLoss, TrainAccuracy, val, Elapsed.TotalSeconds, TrainingImagesPerSecond);
+    }
+}
+
+/// <summary>How a <see cref="Network.Fit"/> call ended.</summary>
+public enum TrainingStatus
+{
+    /// <summary>All epochs ran.</summary>
+    Completed,
+    /// <summary>The loss became NaN or infinite; training stopped after that step.</summary>
+    Diverged,
+    /// <summary>The cancellation token fired; training stopped at a batch boundary.</summary>
+    Cancelled,
+}
+
+/// <summary>The per-epoch record of one <see cref="Network.Fit"/> call.</summary>
+public sealed class History
+{
+    private readonly List<EpochReport> _epochs = new();
+
+    /// <summary>One report per finished epoch, in order.</summary>
+    public IReadOnlyList<EpochReport> Epochs => _epochs;
+
+    /// <summary>The last finished epoch.</summary>
+    /// <exception cref="InvalidOperationException">No epoch finished (e.g. divergence or cancellation in the first one).</exception>
+    public EpochReport Last => _epochs.Count > 0 ? _epochs[^1] : throw new InvalidOperationException($"No epoch finished (status {Status}).");
+
+    /// <summary>Whether training completed, diverged or was cancelled.</summary>
+    public TrainingStatus Status { get; internal set; } = TrainingStatus.Completed;
+
+    /// <summary>Wall time of the whole call.</summary>
+    public TimeSpan Elapsed { get; internal set; }
+
+    /// <summary>Training images processed per second of training-step time over all epochs.</summary>
+    public double TrainingImagesPerSecond { get; internal set; }
+
+    internal void Add(EpochReport report) => _epochs.Add(report);
+}
+
+/// <summary>Loss and accuracy of a network over a dataset.</summary>
+/// <param name="Loss">Mean loss per image.</param>
+/// <param name="Accuracy">Fraction of images whose highest output is the label (ties go to the lowest class).</param>
+/// <param name="Count">Number of images evaluated.</param>
+public sealed record Metrics(double Loss, double Accuracy, int Count);

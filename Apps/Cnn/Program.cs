@@ -14,7 +14,16 @@ public static class Program
         var root = new RootCommand("SimdCnn: train convolutional networks and reproduce the report's heatmaps.");
         root.Subcommands.Add(InfoCommand());
         root.Subcommands.Add(TrainCommand.Create());
-        return root.Parse(args).Invoke();
+        var parse = root.Parse(args);
+        if (parse.Errors.Count > 0)
+        {
+            string command = parse.CommandResult.Command == root ? "cnn" : $"cnn {parse.CommandResult.Command.Name}";
+            var error = parse.Errors.FirstOrDefault(e => e.Message.StartsWith("Unrecognized", StringComparison.Ordinal)) ?? parse.Errors[0];
+            string message = string.Join(' ', error.Message.Split(['\n', '\t'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+            Console.Error.WriteLine($"error: {message} (see '{command} --help')");
+            return ExitCodes.Usage;
+        }
+        return parse.Invoke();
     }
 
     private static Command InfoCommand()

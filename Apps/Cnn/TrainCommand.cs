@@ -35,6 +35,14 @@ public static class TrainCommand
         var save = new Option<string?>("--save") { Description = "Write the trained model to this file" };
         var verbose = new Option<bool>("--verbose") { Description = "Print stack traces with errors" };
 
+        foreach (var option in new[] { trainSize, valSize, filters, epochs })
+            OptionRules.AtLeast(option, 1);
+        OptionRules.AtLeast(hidden, 0);
+        OptionRules.AtLeast(batchSize, 1);
+        OptionRules.AtLeast(batches, 1);
+        OptionRules.Positive(eta);
+        OptionRules.AtLeast(lambda, 0f);
+
         var command = new Command("train", "Train one model and print one line per epoch, then a summary line.")
         {
             dataset, dataDir, trainSize, valSize, model, filters, hidden, activation, pool, eta, lambda, epochs, batchSize, batches, seed, save, verbose,

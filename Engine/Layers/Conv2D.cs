@@ -13,7 +13,6 @@ namespace Engine.Layers;
 public sealed class Conv2D : Layer
 {
     private ConvGeometry _geometry;
-    private Memory<float> _weights, _biases, _weightGradients, _biasGradients;
     private float[]? _columns, _columnGradients;
 
     /// <summary>A convolution with square kernels and equal strides.</summary>
@@ -109,25 +108,12 @@ public sealed class Conv2D : Layer
         return $"Conv2D({Filters}, {kernel}, stride {stride}, {Padding}{init})";
     }
 
-    internal override void BindParameters(Memory<float> weights, Memory<float> biases, Memory<float> weightGradients, Memory<float> biasGradients)
-    {
-        RequireBuilt();
-        CheckSlice(weights.Length, WeightCount, nameof(weights));
-        CheckSlice(biases.Length, BiasCount, nameof(biases));
-        CheckSlice(weightGradients.Length, WeightCount, nameof(weightGradients));
-        CheckSlice(biasGradients.Length, BiasCount, nameof(biasGradients));
-        _weights = weights;
-        _biases = biases;
-        _weightGradients = weightGradients;
-        _biasGradients = biasGradients;
-    }
-
     internal override void InitializeParameters(SeededRandom random)
     {
         RequireBound();
         int kernelArea = KernelHeight * KernelWidth;
-        WeightInitializer.Fill(Init, _weights.Span, fanIn: _geometry.Channels * kernelArea, fanOut: Filters * kernelArea, random);
-        _biases.Span.Clear();
+        WeightInitializer.Fill(Init, Weights, fanIn: _geometry.Channels * kernelArea, fanOut: Filters * kernelArea, random);
+        Biases.Clear();
     }
 
     /// <remarks>Scratch is one sample's column matrix (for x) and one for dy, independent of the batch size.</remarks>
@@ -143,15 +129,15 @@ public sealed class Conv2D : Layer
     internal override void Forward(ReadOnlySpan<float> x, Span<float> y, int batch)
     {
         RequirePrepared();
-        Conv2DKernels.Forward(_geometry, batch, Filters, x, _weights.Span, _biases.Span, y, _columns);
+        Conv2DKernels.Forward(_geometry, batch, Filters, x, Weights, Biases, y, _columns);
     }
 
     internal override void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx, int batch)
     {
         RequirePrepared();
-        Conv2DKernels.BackwardWeights(_geometry, batch, Filters, x, dy, _weightGradients.Span, _biasGradients.Span, _columns);
+        Conv2DKernels.BackwardWeights(_geometry, batch, Filters, x, dy, WeightGradients, BiasGradients, _columns);
         if (!dx.IsEmpty)
-            Conv2DKernels.BackwardData(_geometry, batch, Filters, _weights.Span, dy, dx, _columnGradients);
+            Conv2DKernels.BackwardData(_geometry, batch, Filters, Weights, dy, dx, _columnGradients);
     }
 
     internal override void WriteConfiguration(BinaryWriter writer)
@@ -208,24 +194,6 @@ public sealed class Conv2D : Layer
         int value = reader.ReadInt32();
         if (value < 1) throw new InvalidDataException($"Conv2D configuration: {what} must be at least 1, not {value}.");
         return value;
-    }
-
-    private void CheckSlice(int length, int needed, string name)
-    {
-        if (length != needed)
-            throw new ArgumentException($"{Name}: {name} must have {needed} elements, not {length}.", name);
-    }
-
-    private void RequireBuilt()
-    {
-        if (!IsBuilt) throw new InvalidOperationException($"{Kind} has no shapes yet: add it to a Network first.");
-    }
-
-    private void RequireBound()
-    {
-        RequireBuilt();
-        if (_weights.Length != WeightCount || _biases.Length != BiasCount)
-            throw new InvalidOperationException($"{Name}: parameters are not bound yet.");
     }
 
     private void RequirePrepared()

@@ -11,7 +11,6 @@ namespace Engine.Layers;
 public sealed class Dense : Layer
 {
     private int _inputs;
-    private Memory<float> _weights, _biases, _weightGradients, _biasGradients;
 
     /// <summary>A fully connected layer with <paramref name="units"/> outputs.</summary>
     /// <param name="units">Output features, at least 1.</param>
@@ -53,24 +52,11 @@ public sealed class Dense : Layer
     private protected override string Describe() =>
         Init == WeightInit.He ? $"Dense({Units})" : $"Dense({Units}, {WeightInitializer.Describe(Init)})";
 
-    internal override void BindParameters(Memory<float> weights, Memory<float> biases, Memory<float> weightGradients, Memory<float> biasGradients)
-    {
-        RequireBuilt();
-        CheckSlice(weights.Length, WeightCount, nameof(weights));
-        CheckSlice(biases.Length, BiasCount, nameof(biases));
-        CheckSlice(weightGradients.Length, WeightCount, nameof(weightGradients));
-        CheckSlice(biasGradients.Length, BiasCount, nameof(biasGradients));
-        _weights = weights;
-        _biases = biases;
-        _weightGradients = weightGradients;
-        _biasGradients = biasGradients;
-    }
-
     internal override void InitializeParameters(SeededRandom random)
     {
         RequireBound();
-        WeightInitializer.Fill(Init, _weights.Span, fanIn: _inputs, fanOut: Units, random);
-        _biases.Span.Clear();
+        WeightInitializer.Fill(Init, Weights, fanIn: _inputs, fanOut: Units, random);
+        Biases.Clear();
     }
 
     internal override void Forward(ReadOnlySpan<float> x, Span<float> y, int batch)
@@ -79,9 +65,9 @@ public sealed class Dense : Layer
         RequireBound();
         CheckBatch(batch, x.Length, _inputs, "x");
         CheckBatch(batch, y.Length, Units, "y");
-        ReadOnlySpan<float> bias = _biases.Span;
+        ReadOnlySpan<float> bias = Biases;
         // y [N, U] = x [N, I] · Wᵀ [I, U]
-        Gemm.Multiply(false, true, batch, Units, _inputs, x, _inputs, _weights.Span, _inputs, 0f, y, Units);
+        Gemm.Multiply(false, true, batch, Units, _inputs, x, _inputs, Weights, _inputs, 0f, y, Units);
         for (int n = 0; n < batch; n++)
         {
             Span<float> row = y.Slice(n * Units, Units);
@@ -97,8 +83,8 @@ public sealed class Dense : Layer
         CheckBatch(batch, dy.Length, Units, "dy");
         if (!dx.IsEmpty) CheckBatch(batch, dx.Length, _inputs, "dx");
         // dW [U, I] += dyᵀ [U, N] · x [N, I]
-        Gemm.Multiply(true, false, Units, _inputs, batch, dy, Units, x, _inputs, 1f, _weightGradients.Span, _inputs);
-        Span<float> biasGradients = _biasGradients.Span;
+        Gemm.Multiply(true, false, Units, _inputs, batch, dy, Units, x, _inputs, 1f, WeightGradients, _inputs);
+        Span<float> biasGradients = BiasGradients;
         for (int n = 0; n < batch; n++)
         {
             ReadOnlySpan<float> row = dy.Slice(n * Units, Units);
@@ -106,7 +92,7 @@ public sealed class Dense : Layer
         }
         // dx [N, I] = dy [N, U] · W [U, I]
         if (!dx.IsEmpty)
-            Gemm.Multiply(false, false, batch, _inputs, Units, dy, Units, _weights.Span, _inputs, 0f, dx, _inputs);
+            Gemm.Multiply(false, false, batch, _inputs, Units, dy, Units, Weights, _inputs, 0f, dx, _inputs);
     }
 
     internal override void WriteConfiguration(BinaryWriter writer)
@@ -132,23 +118,5 @@ public sealed class Dense : Layer
         ArgumentOutOfRangeException.ThrowIfNegative(batch);
         if (length < (long)batch * perSample)
             throw new ArgumentException($"{Name}: {name} needs {batch}×{perSample} elements, but has {length}.", name);
-    }
-
-    private void CheckSlice(int length, int needed, string name)
-    {
-        if (length != needed)
-            throw new ArgumentException($"{Name}: {name} must have {needed} elements, not {length}.", name);
-    }
-
-    private void RequireBuilt()
-    {
-        if (!IsBuilt) throw new InvalidOperationException($"{Kind} has no shapes yet: add it to a Network first.");
-    }
-
-    private void RequireBound()
-    {
-        RequireBuilt();
-        if (_weights.Length != WeightCount || _biases.Length != BiasCount)
-            throw new InvalidOperationException($"{Name}: parameters are not bound yet.");
     }
 }

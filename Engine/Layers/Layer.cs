@@ -13,13 +13,16 @@ namespace Engine.Layers;
 /// of the latest <c>Forward</c>, overwrites <c>dx</c> (skipped when <c>dx</c> is empty) and
 /// <em>accumulates</em> (+=) parameter gradients, which the network zeroes once per step.</item>
 /// <item>Weights (L2-decayed) and biases (not decayed) are slices of the network's one parameter buffer,
-/// and their gradients slices of its one gradient buffer, bound by <c>BindParameters</c>.</item>
+/// and their gradients slices of its one gradient buffer, bound by <c>BindParameters</c> and reached through
+/// <c>Weights</c>, <c>Biases</c>, <c>WeightGradients</c> and <c>BiasGradients</c>.</item>
 /// <item>Scratch is sized once per maximum batch by <c>Prepare</c>; <c>Forward</c>/<c>Backward</c> allocate nothing.</item>
 /// </list>
 /// </remarks>
 public abstract class Layer
 {
     private Shape _inputShape, _outputShape;
+    private Memory<float> _weights, _biases, _weightGradients, _biasGradients;
+    private bool _bound;
 
     /// <summary>The layer's kind, e.g. <c>Conv2D</c>.</summary>
     public virtual string Kind => GetType().Name;
@@ -72,7 +75,38 @@ public abstract class Layer
         new($"{Name}: input shape {input} does not fit: {need}.");
 
     /// <summary>Points the layer at its slices of the network's parameter and gradient buffers.</summary>
-    internal virtual void BindParameters(Memory<float> weights, Memory<float> biases, Memory<float> weightGradients, Memory<float> biasGradients) { }
+    /// <exception cref="ArgumentException">A slice's length differs from <see cref="WeightCount"/> or <see cref="BiasCount"/>.</exception>
+    internal void BindParameters(Memory<float> weights, Memory<float> biases, Memory<float> weightGradients, Memory<float> biasGradients)
+    {
+        RequireBuilt();
+        CheckSlice(weights.Length, WeightCount, nameof(weights));
+        CheckSlice(biases.Length, BiasCount, nameof(biases));
+        CheckSlice(weightGradients.Length, WeightCount, nameof(weightGradients));
+        CheckSlice(biasGradients.Length, BiasCount, nameof(biasGradients));
+        _weights = weights;
+        _biases = biases;
+        _weightGradients = weightGradients;
+        _biasGradients = biasGradients;
+        _bound = true;
+    }
+
+    /// <summary>This layer's weights [WeightCount] in the network's parameter buffer.</summary>
+    private protected Span<float> Weights => Bound()._weights.Span;
+
+    /// <summary>This layer's biases [BiasCount] in the network's parameter buffer.</summary>
+    private protected Span<float> Biases => Bound()._biases.Span;
+
+    /// <summary>The gradients of <see cref="Weights"/>, accumulated by Backward.</summary>
+    private protected Span<float> WeightGradients => Bound()._weightGradients.Span;
+
+    /// <summary>The gradients of <see cref="Biases"/>, accumulated by Backward.</summary>
+    private protected Span<float> BiasGradients => Bound()._biasGradients.Span;
+
+    /// <summary>Throws unless the layer belongs to a network.</summary>
+    private protected void RequireBuilt()
+    {
+        if (!IsBuilt) throw NotBuilt();
+    }
 
     /// <summary>Draws initial weights from <paramref name="random"/> and sets biases (called once, after binding).</summary>
     internal virtual void InitializeParameters(Engine.Training.SeededRandom random) { }
@@ -88,6 +122,21 @@ public abstract class Layer
 
     /// <summary>Writes the constructor configuration (not the parameters) for model files.</summary>
     internal abstract void WriteConfiguration(BinaryWriter writer);
+
+    /// <summary>Throws unless the layer belongs to a network and its parameter slices are bound.</summary>
+    private protected void RequireBound() => Bound();
+
+    private Layer Bound()
+    {
+        RequireBuilt();
+        return _bound ? this : throw new InvalidOperationException($"{Name}: parameters are not bound yet.");
+    }
+
+    private void CheckSlice(int length, int needed, string name)
+    {
+        if (length != needed)
+            throw new ArgumentException($"{Name}: {name} must have {needed} elements, not {length}.", name);
+    }
 
     private InvalidOperationException NotBuilt() =>
         new($"{Kind} has no shapes yet: add it to a Network first.");

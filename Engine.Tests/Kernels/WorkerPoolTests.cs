@@ -1,0 +1,82 @@
+using Engine.Kernels;
+
+namespace Engine.Tests.Kernels;
+
+public class WorkerPoolTests
+{
+    private sealed class Squares(int[] output) : ParallelJob
+    {
+        public int[] Threads = new int[output.Length];
+        public override void Execute(int part)
+        {
+            output[part] = part * part;
+            Threads[part] = Environment.CurrentManagedThreadId;
+        }
+    }
+
+    private sealed class Failing : ParallelJob
+    {
+        public override void Execute(int part)
+        {
+            if (part == 3) throw new InvalidOperationException("part 3");
+        }
+    }
+
+    private sealed class Nested(int[] output) : ParallelJob
+    {
+        public override void Execute(int part) => WorkerPool.Shared.Run(new Squares(output), output.Length, 4);
+    }
+
+    [TestCase(1, 1), TestCase(7, 1), TestCase(7, 2), TestCase(64, 4), TestCase(3, 8)]
+    public void EveryPartRunsOnce(int parts, int threads)
+    {
+        var output = Enumerable.Repeat(-1, parts).ToArray();
+        for (int round = 0; round < 50; round++)
+        {
+            Array.Fill(output, -1);
+            WorkerPool.Shared.Run(new Squares(output), parts, threads);
+            Assert.That(output, Is.EqualTo(Enumerable.Range(0, parts).Select(i => i * i)));
+        }
+    }
+
+    [Test]
+    public void MoreThanOneThreadIsUsed()
+    {
+        var output = new int[256];
+        var job = new Squares(output);
+        var seen = new HashSet<int>();
+        for (int round = 0; round < 200 && seen.Count < 2; round++)
+        {
+            WorkerPool.Shared.Run(job, output.Length, 2);
+            seen.UnionWith(job.Threads);
+        }
+        Assert.That(seen, Has.Count.GreaterThanOrEqualTo(2));
+    }
+
+    [Test]
+    public void AnExceptionInAPartIsRethrownAndThePoolStillWorks()
+    {
+        var e = Assert.Throws<AggregateException>(() => WorkerPool.Shared.Run(new Failing(), 8, 2));
+        Assert.That(e!.InnerException, Is.TypeOf<InvalidOperationException>());
+        EveryPartRunsOnce(16, 2);
+    }
+
+    [Test]
+    public void ARunFromInsideAPartRunsInline()
+    {
+        var output = new int[5];
+        WorkerPool.Shared.Run(new Nested(output), 2, 2);
+        Assert.That(output, Is.EqualTo(new[] { 0, 1, 4, 9, 16 }));
+    }
+
+    [Test]
+    public void ARunAllocatesNothing()
+    {
+        var output = new int[32];
+        var job = new Squares(output);
+        WorkerPool.Shared.Run(job, output.Length, 2);
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 100; i++) WorkerPool.Shared.Run(job, output.Length, 2);
+        Assert.That(GC.GetAllocatedBytesForCurrentThread() - before, Is.Zero);
+    }
+}

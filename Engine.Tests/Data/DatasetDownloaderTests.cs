@@ -159,6 +159,7 @@ public class DatasetDownloaderTests : TempFolderTests
         Assert.That(error.Message, Does.Contain("--data-dir").And.Contain("ENGINE_DATASETS"));
         Assert.That(error.Message, Does.Not.Contain("\n"), "ExitCodes prints the message as one line");
         Assert.That(error.Folder, Is.EqualTo(Path.GetFullPath(DatasetFolder)));
+        Assert.That(Directory.Exists(DatasetFolder), Is.False, "the empty folder it created is removed");
         Assert.That(_server.Requests, Is.EqualTo(new[] { "/a/data.bin", "/b/data.bin" }), "stops at the first file that cannot be had");
     }
 

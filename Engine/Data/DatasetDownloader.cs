@@ -55,7 +55,7 @@ public sealed class DownloadException : IOException
 
     private static string BuildMessage(string fileName, string folder, IReadOnlyList<string> failures, string expectedFiles) =>
         $"Could not download {fileName}; tried {string.Join("; ", failures)}. " +
-        $"Without a network, put {expectedFiles} in {folder} yourself, or point --data-dir or " +
+        $"Alternatively, put {expectedFiles} in {folder} yourself, or point --data-dir or " +
         $"{DatasetLocator.EnvironmentVariable} at a folder that already holds the dataset's folder.";
 }
 
@@ -199,6 +199,7 @@ public sealed class DatasetDownloader
         ArgumentNullException.ThrowIfNull(plan);
         ArgumentException.ThrowIfNullOrWhiteSpace(dataRoot);
         string folder = Path.GetFullPath(Path.Combine(dataRoot, plan.FolderName));
+        bool created = !Directory.Exists(folder);
         Directory.CreateDirectory(folder);
 
         if (plan.IsComplete?.Invoke(folder) == true)
@@ -208,8 +209,16 @@ public sealed class DatasetDownloader
             return folder;
         }
 
-        foreach (var source in plan.Files)
-            await DownloadFileAsync(source, folder, plan.ExpectedFiles, progress, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            foreach (var source in plan.Files)
+                await DownloadFileAsync(source, folder, plan.ExpectedFiles, progress, cancellationToken).ConfigureAwait(false);
+        }
+        catch when (created && !Directory.EnumerateFileSystemEntries(folder).Any())
+        {
+            Directory.Delete(folder); // leave no empty folder behind a download that got nothing
+            throw;
+        }
 
         if (plan.AfterDownload is not null)
             await plan.AfterDownload(folder, progress, cancellationToken).ConfigureAwait(false);

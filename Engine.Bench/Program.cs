@@ -2,13 +2,23 @@ using BenchmarkDotNet.Running;
 
 namespace Engine.Bench;
 
-/// <summary>Entry point: <c>dotnet run -c Release --project Engine.Bench -- --filter '*'</c> runs every benchmark.</summary>
+/// <summary>
+/// Entry point.
+/// <list type="bullet">
+/// <item><c>dotnet run -c Release --project Engine.Bench -- --filter '*Gemm*'</c>: BenchmarkDotNet on the tier this machine runs.</item>
+/// <item>add <c>--tiers</c>: one job per tier (AVX-512, AVX2, Vector128, Scalar) through the <c>DOTNET_Enable*</c> knobs.</item>
+/// <item><c>… -- quick gemm|train|infer|latency …</c>: a Stopwatch probe printing one parseable line per measurement.</item>
+/// </list>
+/// </summary>
 public static class Program
 {
-    /// <summary>Hands the arguments to BenchmarkDotNet's switcher.</summary>
+    /// <summary>Runs the quick probe or BenchmarkDotNet's switcher.</summary>
     public static int Main(string[] args)
     {
-        BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+        if (args.Length > 0 && args[0] == "quick") return Quick.Run(args[1..]);
+        bool tiers = args.Contains("--tiers");
+        var rest = args.Where(a => a != "--tiers").ToArray();
+        BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(rest, TierConfig.Create(tiers));
         return 0;
     }
 }

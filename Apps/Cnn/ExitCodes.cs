@@ -32,7 +32,7 @@ public static class ExitCodes
         {
             int code = e switch
             {
-                DatasetNotFoundException or DataFileException or ModelFileException or FileNotFoundException or DirectoryNotFoundException => Data,
+                DatasetNotFoundException or DataFileException or DownloadException or ModelFileException or FileNotFoundException or DirectoryNotFoundException => Data,
                 ArgumentException => Usage,
                 _ => Failure,
             };

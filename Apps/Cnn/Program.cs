@@ -14,6 +14,7 @@ public static class Program
         var root = new RootCommand("SimdCnn: train convolutional networks and reproduce the report's heatmaps.");
         root.Subcommands.Add(InfoCommand());
         root.Subcommands.Add(TrainCommand.Create());
+        root.Subcommands.Add(DownloadCommand.Create());
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
         {

@@ -15,11 +15,11 @@ public static class TrainCommand
     {
         var dataset = new Option<string>("--dataset") { Description = "mnist, fashion-mnist or cifar10", DefaultValueFactory = _ => "mnist" };
         dataset.AcceptOnlyFromAmong("mnist", "fashion-mnist", "cifar10");
-        var dataDir = new Option<string?>("--data-dir") { Description = "Folder holding the dataset folders (default: $ENGINE_DATASETS, then ./datasets)" };
+        var dataDir = new Option<string?>("--data-dir") { Description = "Folder holding the dataset folders (default: $ENGINE_DATASETS, then ./datasets); a missing dataset is downloaded there" };
         var trainSize = new Option<int>("--train-size") { Description = "Use the first N training images", DefaultValueFactory = _ => 600 };
         var valSize = new Option<int>("--val-size") { Description = "Use the first N test images for validation", DefaultValueFactory = _ => 100 };
         var model = new Option<string>("--model") { Description = "paper-mnist, paper-cifar, lenet5 or cifar-convnet (default: the report's model for the dataset)" };
-        model.AcceptOnlyFromAmong(Models.Names);
+        model.AcceptOnlyFromAmong([.. ModelZoo.Names]);
         var filters = new Option<int>("--filters") { Description = "paper-mnist: convolution filters", DefaultValueFactory = _ => 20 };
         var hidden = new Option<int>("--hidden") { Description = "paper-mnist: hidden dense neurons (0 = none)", DefaultValueFactory = _ => 0 };
         var activation = new Option<string>("--activation") { Description = "sigmoid, relu or lrelu", DefaultValueFactory = _ => "lrelu" };
@@ -50,12 +50,13 @@ public static class TrainCommand
         command.SetAction(parse => ExitCodes.Run(() =>
         {
             string name = parse.GetValue(dataset)!;
+            DownloadCommand.EnsureAsync(name, parse.GetValue(dataDir), Console.Out).GetAwaiter().GetResult();
             var data = DatasetLocator.Load(name, parse.GetValue(dataDir));
             var train = data.Train.Take(Math.Min(parse.GetValue(trainSize), data.Train.Count));
             var val = data.Test.Take(Math.Min(parse.GetValue(valSize), data.Test.Count));
             string modelName = parse.GetValue(model) ?? (name == "cifar10" ? "paper-cifar" : "paper-mnist");
-            var net = Models.Build(modelName, train.SampleShape, parse.GetValue(seed),
-                new Models.Variant(parse.GetValue(filters), parse.GetValue(hidden), parse.GetValue(activation)!, parse.GetValue(pool)!));
+            var net = ModelZoo.Build(modelName, train.SampleShape, parse.GetValue(seed),
+                new ModelZoo.Variant(parse.GetValue(filters), parse.GetValue(hidden), parse.GetValue(activation)!, parse.GetValue(pool)!));
             int? bs = parse.GetValue(batchSize);
             var options = new TrainingOptions
             {

@@ -1,16 +1,32 @@
-using Engine;
 using Engine.Layers;
-using Engine.Training;
 
-namespace Cnn;
+namespace Engine.Training;
 
-/// <summary>The named models of the report and of the benchmarks.</summary>
-public static class Models
+/// <summary>
+/// The named models of the report and of the benchmarks (identical to the TorchSharp peer's definitions):
+/// <list type="bullet">
+/// <item><c>paper-mnist</c>: Conv filters×3×3 valid → activation → pool 2 → Flatten → [Dense hidden → activation] → Dense 10 → Softmax
+/// (the report's Fig. 10–13 models; Fig. 11c is the default variant, Fig. 12 has <c>Hidden = 20</c>).</item>
+/// <item><c>paper-cifar</c>: Conv 6×4×4 valid → activation → pool 2 → Flatten → Dense 10 → Softmax (Fig. 14).</item>
+/// <item><c>lenet5</c>: Conv 6×5×5 pad 2 → ReLU → MaxPool 2 → Conv 16×5×5 → ReLU → MaxPool 2 → Flatten → Dense 120 → ReLU → Dense 84 → ReLU → Dense 10 → Softmax.</item>
+/// <item><c>cifar-convnet</c>: (Conv 32 3×3 pad 1 → ReLU) ×2 → MaxPool 2 → (Conv 64 3×3 pad 1 → ReLU) ×2 → MaxPool 2 → Flatten → Dense 256 → ReLU → Dense 10 → Softmax.</item>
+/// </list>
+/// </summary>
+public static class ModelZoo
 {
     /// <summary>The model names <see cref="Build"/> knows.</summary>
-    public static readonly string[] Names = ["paper-mnist", "paper-cifar", "lenet5", "cifar-convnet"];
+    public static IReadOnlyList<string> Names { get; } = ["paper-mnist", "paper-cifar", "lenet5", "cifar-convnet"];
 
-    /// <summary>Options that shape the report's MNIST model into each of its variants.</summary>
+    /// <summary>The sample shape each named model was designed for: (1, 28, 28) for the MNIST models, (3, 32, 32) for the CIFAR ones.</summary>
+    /// <exception cref="ArgumentException">Unknown model name.</exception>
+    public static Shape InputShape(string name) => name switch
+    {
+        "paper-mnist" or "lenet5" => new Shape(1, 28, 28),
+        "paper-cifar" or "cifar-convnet" => new Shape(3, 32, 32),
+        _ => throw new ArgumentException($"Unknown model '{name}'; choose one of {string.Join(", ", Names)}."),
+    };
+
+    /// <summary>Options that shape the report's models into each of their variants.</summary>
     /// <param name="Filters">Convolution filters (report: 20, or the Fig. 10 axis).</param>
     /// <param name="Hidden">Neurons of the hidden dense layer; 0 for none (Fig. 11, 13).</param>
     /// <param name="Activation">sigmoid, relu or lrelu.</param>
@@ -18,7 +34,11 @@ public static class Models
     public sealed record Variant(int Filters = 20, int Hidden = 0, string Activation = "lrelu", string Pool = "max");
 
     /// <summary>Builds model <paramref name="name"/> for samples of <paramref name="input"/>.</summary>
-    /// <exception cref="ArgumentException">Unknown model, activation or pool name.</exception>
+    /// <param name="name">One of <see cref="Names"/>.</param>
+    /// <param name="input">The sample shape, e.g. (1, 28, 28) or (3, 32, 32).</param>
+    /// <param name="seed">The network's seed.</param>
+    /// <param name="variant">Filters, hidden neurons, activation and pooling (paper models only; default: Fig. 11c).</param>
+    /// <exception cref="ArgumentException">Unknown model, activation or pool name, or a shape the model cannot take.</exception>
     public static Network Build(string name, Shape input, long seed, Variant? variant = null)
     {
         variant ??= new Variant();
@@ -47,7 +67,7 @@ public static class Models
                    .Add(new Flatten()).Add(new Dense(256)).Add(new ReLU()).Add(new Dense(10)).Add(new Softmax());
                 break;
             default:
-                throw new ArgumentException($"--model: unknown model '{name}'; choose one of {string.Join(", ", Names)}.");
+                throw new ArgumentException($"Unknown model '{name}'; choose one of {string.Join(", ", Names)}.");
         }
         return net;
     }
@@ -57,13 +77,13 @@ public static class Models
         "sigmoid" => new Sigmoid(),
         "relu" => new ReLU(),
         "lrelu" => new LeakyReLU(0.01f),
-        _ => throw new ArgumentException($"--activation: unknown activation '{name}'; choose sigmoid, relu or lrelu."),
+        _ => throw new ArgumentException($"Unknown activation '{name}'; choose sigmoid, relu or lrelu."),
     };
 
     private static Layer Pool(string name) => name switch
     {
         "max" => new MaxPool2D(2),
         "avg" => new AvgPool2D(2),
-        _ => throw new ArgumentException($"--pool: unknown pooling '{name}'; choose max or avg."),
+        _ => throw new ArgumentException($"Unknown pooling '{name}'; choose max or avg."),
     };
 }

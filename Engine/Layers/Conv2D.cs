@@ -14,6 +14,7 @@ public sealed class Conv2D : Layer
 {
     private ConvGeometry _geometry;
     private float[]? _columns, _columnGradients;
+    private float[] _padded = [];
 
     /// <summary>A convolution with square kernels and equal strides.</summary>
     /// <param name="filters">Output channels, at least 1.</param>
@@ -116,7 +117,10 @@ public sealed class Conv2D : Layer
         Biases.Clear();
     }
 
-    /// <remarks>Scratch is one sample's column matrix (for x) and one for dy, independent of the batch size.</remarks>
+    /// <remarks>
+    /// Scratch is one sample's column matrix (for x) and one for dy, independent of the batch size; the
+    /// forward pass of a few-channel stride-1 layer uses the direct kernel and a padded copy of one sample instead.
+    /// </remarks>
     internal override void Prepare(int maxBatch)
     {
         RequireBuilt();
@@ -124,12 +128,17 @@ public sealed class Conv2D : Layer
         int size = _geometry.ColumnSize;
         if (_columns?.Length != size) _columns = new float[size];
         if (_columnGradients?.Length != size) _columnGradients = new float[size];
+        if (Conv2DDirect.Supports(_geometry) && _padded.Length != Conv2DDirect.ScratchSize(_geometry))
+            _padded = new float[Conv2DDirect.ScratchSize(_geometry)];
     }
 
     internal override void Forward(ReadOnlySpan<float> x, Span<float> y, int batch)
     {
         RequirePrepared();
-        Conv2DKernels.Forward(_geometry, batch, Filters, x, Weights, Biases, y, _columns);
+        if (Conv2DDirect.Supports(_geometry))
+            Conv2DDirect.Forward(_geometry, batch, Filters, x, Weights, Biases, y, _padded);
+        else
+            Conv2DKernels.Forward(_geometry, batch, Filters, x, Weights, Biases, y, _columns);
     }
 
     internal override void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx, int batch)

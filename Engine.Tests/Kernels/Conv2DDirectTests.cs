@@ -1,0 +1,51 @@
+using Engine.Kernels;
+using Engine.Layers;
+using Engine.Tests.Helpers;
+
+namespace Engine.Tests.Kernels;
+
+public class Conv2DDirectTests
+{
+    /// <summary>Stride-1 shapes: 1, 3 and 6 channels, kernels 1×1 to 5×5, every padding kind, filter counts
+    /// that leave every remainder of the 4-filter block, and output widths that leave every vector tail.</summary>
+    public static IEnumerable<ConvCase> Cases()
+    {
+        yield return new(2, 1, 28, 28, 20, 3, 3, 1, 1, Padding.Valid);          // paper-mnist
+        yield return new(2, 3, 32, 32, 6, 4, 4, 1, 1, Padding.Valid);           // paper-cifar
+        yield return new(2, 1, 28, 28, 6, 5, 5, 1, 1, Padding.Explicit(2));     // lenet5 conv1
+        yield return new(2, 6, 14, 14, 16, 5, 5, 1, 1, Padding.Valid);          // lenet5 conv2
+        yield return new(1, 3, 9, 11, 5, 3, 2, 1, 1, Padding.Same);
+        yield return new(3, 2, 7, 6, 7, 1, 1, 1, 1, Padding.Explicit(1, 0, 2, 1));
+        for (int width = 1; width <= 35; width += 2)
+            yield return new(1, 1, 4, width + 2, 1 + width % 5, 3, 3, 1, 1, Padding.Valid);
+    }
+
+    [TestCaseSource(nameof(Cases))]
+    public void EveryTierMatchesTheDirectLoopsAndTheScalarTierBitForBit(ConvCase t)
+    {
+        var g = t.Geometry;
+        Assert.That(Conv2DDirect.Supports(g), Is.True);
+        var x = GradientCheck.Random(t.Batch * g.InputSize, 1);
+        var w = GradientCheck.Random(t.Filters * g.ColumnRows, 2);
+        var b = GradientCheck.Random(t.Filters, 3);
+        var (expected, scale) = DirectConvolution.Forward(g, t.Batch, t.Filters, x, w, b);
+        float[]? scalar = null;
+        foreach (var tier in Tiers.Available().OrderBy(tier => tier))
+        {
+            var y = Enumerable.Repeat(float.NaN, t.Batch * t.Filters * g.ColumnCols).ToArray();
+            var scratch = Enumerable.Repeat(float.NaN, Conv2DDirect.ScratchSize(g)).ToArray();
+            using (Tiers.Force(tier))
+                Conv2DDirect.Forward(g, t.Batch, t.Filters, x, w, b, y, scratch);
+            DirectConvolution.AssertClose(y, expected, scale, $"{tier} y");
+            if (scalar is null) scalar = y;
+            else Assert.That(y, Is.EqualTo(scalar).AsCollection, $"{tier} differs from Scalar");
+        }
+    }
+
+    [Test]
+    public void StridedOrLargeReductionsAreNotSupported()
+    {
+        Assert.That(Conv2DDirect.Supports(ConvGeometry.Create(1, 9, 9, 3, 3, 2, 2, Padding.Valid)), Is.False);
+        Assert.That(Conv2DDirect.Supports(ConvGeometry.Create(64, 8, 8, 3, 3, 1, 1, Padding.Same)), Is.False);
+    }
+}

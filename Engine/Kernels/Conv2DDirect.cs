@@ -1,0 +1,126 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+
+namespace Engine.Kernels;
+
+/// <summary>
+/// Direct convolution for layers with few input channels and stride 1 (the report's first layers: 1×28×28
+/// with 3×3 kernels, 3×32×32 with 4×4, LeNet's 1×28×28 with 5×5 and padding 2), where im2col + GEMM spends
+/// most of its time copying. Vectorised over output columns, four filters at a time sharing each input load.
+/// </summary>
+/// <remarks>
+/// Each output is <c>acc = 0; acc = fma(w[f,c,i,j], x[c,oh+i,ow+j], acc)</c> over (c, i, j) in increasing
+/// order, then <c>acc + bias[f]</c> — the same operations in the same order as the packed GEMM path for a
+/// reduction of one K block, so both give the same bits on every tier (<see cref="Supports"/> keeps the
+/// reduction within one block).
+/// </remarks>
+internal static class Conv2DDirect
+{
+    /// <summary>The largest C·KH·KW handled, so that the packed GEMM would also sum it in one K block.</summary>
+    public const int MaxReduction = 256;
+
+    private const int FilterBlock = 4;
+
+    /// <summary>Whether the direct kernel handles geometry <paramref name="g"/> (stride 1, small reduction).</summary>
+    public static bool Supports(in ConvGeometry g) =>
+        g.StrideHeight == 1 && g.StrideWidth == 1 && g.ColumnRows <= MaxReduction;
+
+    /// <summary>Floats of scratch <see cref="Forward"/> needs: one zero-padded sample plus a vector of slack.</summary>
+    public static int ScratchSize(in ConvGeometry g) =>
+        g.Channels * (g.Height + g.PadTop + g.PadBottom) * (g.Width + g.PadLeft + g.PadRight) + 16;
+
+    /// <summary>y = conv(x, w) + bias for <paramref name="batch"/> samples.</summary>
+    /// <param name="g">The geometry; must satisfy <see cref="Supports"/>.</param>
+    /// <param name="batch">Number of samples.</param>
+    /// <param name="filters">Output channels F.</param>
+    /// <param name="x">Input, [N, C, H, W].</param>
+    /// <param name="weights">Kernels, [F, C, KH, KW].</param>
+    /// <param name="bias">Per-filter bias, [F].</param>
+    /// <param name="y">Output, [N, F, OH, OW] (overwritten).</param>
+    /// <param name="padded">Scratch of at least <see cref="ScratchSize"/> floats.</param>
+    public static void Forward(in ConvGeometry g, int batch, int filters, ReadOnlySpan<float> x, ReadOnlySpan<float> weights,
+        ReadOnlySpan<float> bias, Span<float> y, Span<float> padded)
+    {
+        if (!Supports(g)) throw new ArgumentException($"Direct convolution needs stride 1 and C·KH·KW ≤ {MaxReduction}.", nameof(g));
+        int outSize = g.OutputHeight * g.OutputWidth;
+        if (x.Length < batch * g.InputSize) throw new ArgumentException($"x needs {batch}×{g.InputSize} values.", nameof(x));
+        if (weights.Length < filters * g.ColumnRows) throw new ArgumentException($"weights needs {filters}×{g.ColumnRows} values.", nameof(weights));
+        if (bias.Length < filters) throw new ArgumentException($"bias needs {filters} values.", nameof(bias));
+        if (y.Length < batch * filters * outSize) throw new ArgumentException($"y needs {batch}×{filters}×{outSize} values.", nameof(y));
+        if (padded.Length < ScratchSize(g)) throw new ArgumentException($"padded needs {ScratchSize(g)} values.", nameof(padded));
+        switch (Cpu.Tier)
+        {
+            case ComputeTier.Avx512: Forward<Width512, Vector512<float>>(g, batch, filters, x, weights, bias, y, padded); break;
+            case ComputeTier.Avx2: Forward<Width256, Vector256<float>>(g, batch, filters, x, weights, bias, y, padded); break;
+            case ComputeTier.Vector128: Forward<Width128, Vector128<float>>(g, batch, filters, x, weights, bias, y, padded); break;
+            default: Forward<Width1, float>(g, batch, filters, x, weights, bias, y, padded); break;
+        }
+    }
+
+    private static void Forward<TWidth, TVector>(in ConvGeometry g, int batch, int filters, ReadOnlySpan<float> x,
+        ReadOnlySpan<float> weights, ReadOnlySpan<float> bias, Span<float> y, Span<float> padded)
+        where TWidth : struct, IVectorWidth<TVector> where TVector : struct
+    {
+        int ph = g.Height + g.PadTop + g.PadBottom, pw = g.Width + g.PadLeft + g.PadRight;
+        int oh = g.OutputHeight, ow = g.OutputWidth, kh = g.KernelHeight, kw = g.KernelWidth, k = g.ColumnRows;
+        int outSize = oh * ow;
+        ref float xp = ref MemoryMarshal.GetReference(padded);
+        ref float w = ref MemoryMarshal.GetReference(weights);
+        for (int n = 0; n < batch; n++)
+        {
+            Pad(g, x.Slice(n * g.InputSize, g.InputSize), padded, ph, pw);
+            ref float yn = ref MemoryMarshal.GetReference(y.Slice(n * filters * outSize));
+            for (int f0 = 0; f0 < filters; f0 += FilterBlock)
+            {
+                int count = Math.Min(FilterBlock, filters - f0);
+                // Missing filters of the last block reuse the block's first row; their results are not stored.
+                ref float w0 = ref Unsafe.Add(ref w, f0 * k);
+                ref float w1 = ref Unsafe.Add(ref w, (count > 1 ? f0 + 1 : f0) * k);
+                ref float w2 = ref Unsafe.Add(ref w, (count > 2 ? f0 + 2 : f0) * k);
+                ref float w3 = ref Unsafe.Add(ref w, (count > 3 ? f0 + 3 : f0) * k);
+                for (int r = 0; r < oh; r++)
+                {
+                    for (int col = 0; col < ow; col += TWidth.Count)
+                    {
+                        TVector a0 = TWidth.Zero, a1 = TWidth.Zero, a2 = TWidth.Zero, a3 = TWidth.Zero;
+                        int tap = 0;
+                        for (int c = 0; c < g.Channels; c++)
+                        {
+                            for (int i = 0; i < kh; i++)
+                            {
+                                ref float row = ref Unsafe.Add(ref xp, (c * ph + r + i) * pw + col);
+                                for (int j = 0; j < kw; j++, tap++)
+                                {
+                                    TVector v = TWidth.Load(ref Unsafe.Add(ref row, j));
+                                    a0 = TWidth.MultiplyAdd(TWidth.Broadcast(Unsafe.Add(ref w0, tap)), v, a0);
+                                    a1 = TWidth.MultiplyAdd(TWidth.Broadcast(Unsafe.Add(ref w1, tap)), v, a1);
+                                    a2 = TWidth.MultiplyAdd(TWidth.Broadcast(Unsafe.Add(ref w2, tap)), v, a2);
+                                    a3 = TWidth.MultiplyAdd(TWidth.Broadcast(Unsafe.Add(ref w3, tap)), v, a3);
+                                }
+                            }
+                        }
+                        int lanes = Math.Min(TWidth.Count, ow - col);
+                        int at = f0 * outSize + r * ow + col;
+                        VectorWidth.StorePartial<TWidth, TVector>(TWidth.Add(a0, TWidth.Broadcast(bias[f0])), ref Unsafe.Add(ref yn, at), lanes);
+                        if (count > 1) VectorWidth.StorePartial<TWidth, TVector>(TWidth.Add(a1, TWidth.Broadcast(bias[f0 + 1])), ref Unsafe.Add(ref yn, at + outSize), lanes);
+                        if (count > 2) VectorWidth.StorePartial<TWidth, TVector>(TWidth.Add(a2, TWidth.Broadcast(bias[f0 + 2])), ref Unsafe.Add(ref yn, at + 2 * outSize), lanes);
+                        if (count > 3) VectorWidth.StorePartial<TWidth, TVector>(TWidth.Add(a3, TWidth.Broadcast(bias[f0 + 3])), ref Unsafe.Add(ref yn, at + 3 * outSize), lanes);
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>Copies one sample [C, H, W] into the zero-padded [C, PH, PW] scratch (slack after it zeroed too).</summary>
+    private static void Pad(in ConvGeometry g, ReadOnlySpan<float> sample, Span<float> padded, int ph, int pw)
+    {
+        bool anyPadding = g.PadTop + g.PadBottom + g.PadLeft + g.PadRight > 0;
+        if (anyPadding) padded[..(g.Channels * ph * pw)].Clear();
+        padded.Slice(g.Channels * ph * pw, 16).Clear();
+        for (int c = 0; c < g.Channels; c++)
+            for (int r = 0; r < g.Height; r++)
+                sample.Slice((c * g.Height + r) * g.Width, g.Width)
+                      .CopyTo(padded.Slice((c * ph + r + g.PadTop) * pw + g.PadLeft, g.Width));
+    }
+}

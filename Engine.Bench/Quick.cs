@@ -13,6 +13,7 @@ namespace Engine.Bench;
 /// quick train --model paper-mnist --batch 30 --threads 1         → train model=paper-mnist batch=30 threads=1 tier=Avx512 images_per_sec=41000
 /// quick infer --model lenet5 --batch 256 --threads 2             → infer model=lenet5 batch=256 threads=2 tier=Avx512 images_per_sec=…
 /// quick latency --model paper-mnist                              → latency model=paper-mnist threads=1 tier=Avx512 microseconds=…
+/// quick layers --model paper-mnist --batch 30                     → one line per layer: forward and backward microseconds per batch
 /// </code>
 /// Each figure is the median of <c>--reps</c> (default 7) timed repetitions of about 0.2 s after a warm-up;
 /// <c>best=</c> gives the fastest repetition.
@@ -33,6 +34,7 @@ internal static class Quick
                 "train" => ModelLine(options, reps, train: true),
                 "infer" => ModelLine(options, reps, train: false),
                 "latency" => LatencyLine(options, reps),
+                "layers" => LayerLines(options, reps),
                 _ => throw new ArgumentException($"unknown quick mode '{args[0]}'; choose gemm, train, infer or latency."),
             };
             Console.WriteLine(line);
@@ -99,6 +101,45 @@ internal static class Quick
         var output = new float[10];
         var (median, best) = Time(() => net.Predict(input, output, 1), reps);
         return Line($"latency model={model}", $"microseconds={median * 1e6:F1} best={best * 1e6:F1}");
+    }
+
+    /// <summary>Forward and backward time of each layer, and of the optimizer step, for one training batch.</summary>
+    private static string LayerLines(Dictionary<string, string> o, int reps)
+    {
+        string model = o.GetValueOrDefault("model", "paper-mnist");
+        int batch = Int(o, "batch", 30);
+        var shape = ModelZoo.InputShape(model);
+        var net = ModelZoo.Build(model, shape, seed: 1);
+        var data = BenchData.Images(shape, batch);
+        var options = new TrainingOptions { BatchSize = batch, Optimizer = new Adam(0.001f) };
+        net.EnsureParameters();
+        options.Optimizer.Initialize(net.ParameterCount);
+        var ws = net.TrainingWorkspace(batch);
+        int[] order = Enumerable.Range(0, batch).ToArray();
+        net.TrainStep(ws, data, order, options, out _);
+        var lines = new List<string>();
+        var gradient = new float[ws.GradientA.Length];
+        var dx = new float[ws.GradientB.Length];
+        var rng = BenchData.Floats(gradient.Length, 9);
+        rng.CopyTo(gradient, 0);
+        for (int i = 0; i < net.Layers.Count; i++)
+        {
+            var layer = net.Layers[i];
+            int inSize = batch * layer.InputShape.Size, outSize = batch * layer.OutputShape.Size;
+            var x = ws.Activations[i].AsMemory(0, inSize);
+            var y = ws.Activations[i + 1].AsMemory(0, outSize);
+            var dy = gradient.AsMemory(0, outSize);
+            var dxi = i == 0 ? Memory<float>.Empty : dx.AsMemory(0, inSize);
+            var (forward, _) = Time(() => layer.Forward(x.Span, y.Span, batch), reps);
+            var (backward, _) = Time(() => layer.Backward(x.Span, y.Span, dy.Span, dxi.Span, batch), reps);
+            lines.Add(Line($"layer model={model} batch={batch} index={i + 1} kind={layer.Kind} shape={layer.OutputShape}",
+                $"forward_us={forward * 1e6:F1} backward_us={backward * 1e6:F1}"));
+        }
+        var parameters = net.GetParameters();
+        var gradients = BenchData.Floats(parameters.Length, 3);
+        var (step, _) = Time(() => options.Optimizer.Step(parameters, gradients, net.WeightCount, 0.001f), reps);
+        lines.Add(Line($"optimizer model={model} batch={batch} parameters={parameters.Length}", $"step_us={step * 1e6:F1}"));
+        return string.Join(Environment.NewLine, lines);
     }
 
     private static string Line(string what, string result) =>

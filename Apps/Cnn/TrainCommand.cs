@@ -16,12 +16,12 @@ public static class TrainCommand
         var dataset = new Option<string>("--dataset") { Description = "mnist, fashion-mnist or cifar10", DefaultValueFactory = _ => "mnist" };
         dataset.AcceptOnlyFromAmong("mnist", "fashion-mnist", "cifar10");
         var dataDir = new Option<string?>("--data-dir") { Description = "Folder holding the dataset folders (default: $ENGINE_DATASETS, then ./datasets); a missing dataset is downloaded there" };
-        var trainSize = new Option<int>("--train-size") { Description = "Use the first N training images", DefaultValueFactory = _ => 600 };
-        var valSize = new Option<int>("--val-size") { Description = "Use the first N test images for validation", DefaultValueFactory = _ => 100 };
+        var trainSize = new Option<int>("--train-size") { Description = "Use the first N training images", DefaultValueFactory = _ => 6000 };
+        var valSize = new Option<int>("--val-size") { Description = "Use the first N test images for validation", DefaultValueFactory = _ => 1000 };
         var model = new Option<string>("--model") { Description = "paper-mnist, paper-cifar, lenet5 or cifar-convnet (default: the report's model for the dataset)" };
         model.AcceptOnlyFromAmong([.. ModelZoo.Names]);
         var filters = new Option<int>("--filters") { Description = "paper-mnist: convolution filters", DefaultValueFactory = _ => 20 };
-        var hidden = new Option<int>("--hidden") { Description = "paper-mnist: hidden dense neurons (0 = none)", DefaultValueFactory = _ => 0 };
+        var hidden = new Option<int>("--hidden") { Description = "paper-mnist: hidden dense neurons (0 = none, as in Fig. 11)", DefaultValueFactory = _ => 20 };
         var activation = new Option<string>("--activation") { Description = "sigmoid, relu or lrelu", DefaultValueFactory = _ => "lrelu" };
         activation.AcceptOnlyFromAmong("sigmoid", "relu", "lrelu");
         var pool = new Option<string>("--pool") { Description = "max or avg", DefaultValueFactory = _ => "max" };
@@ -30,7 +30,7 @@ public static class TrainCommand
         var lambda = new Option<float>("--lambda") { Description = "L2 λ", DefaultValueFactory = _ => 0.001f };
         var epochs = new Option<int>("--epochs") { Description = "Epochs", DefaultValueFactory = _ => 10 };
         var batchSize = new Option<int?>("--batch-size") { Description = "Images per batch" };
-        var batches = new Option<int?>("--batches") { Description = "Batches per epoch, as the report specifies (default 100 when --batch-size is not given)" };
+        var batches = new Option<int?>("--batches") { Description = "Batches per epoch, as the report specifies (default 200 when --batch-size is not given)" };
         var seed = new Option<long>("--seed") { Description = "Seed of weights and shuffling", DefaultValueFactory = _ => 100 };
         var save = new Option<string?>("--save") { Description = "Write the trained model to this file" };
         var verbose = new Option<bool>("--verbose") { Description = "Print stack traces with errors" };
@@ -62,7 +62,7 @@ public static class TrainCommand
             {
                 Epochs = parse.GetValue(epochs),
                 BatchSize = bs,
-                Batches = bs is null ? parse.GetValue(batches) ?? 100 : parse.GetValue(batches),
+                Batches = bs is null ? parse.GetValue(batches) ?? 200 : parse.GetValue(batches),
                 Optimizer = new Adam(parse.GetValue(eta)),
                 L2 = parse.GetValue(lambda),
             };

@@ -6,7 +6,7 @@ namespace Engine.Training;
 /// The named models of the report and of the benchmarks (identical to the TorchSharp peer's definitions):
 /// <list type="bullet">
 /// <item><c>paper-mnist</c>: Conv filters×3×3 valid → activation → pool 2 → Flatten → [Dense hidden → activation] → Dense 10 → Softmax
-/// (the report's Fig. 10–13 models; Fig. 11c is the default variant, Fig. 12 has <c>Hidden = 20</c>).</item>
+/// (the report's Fig. 10–13 models; the default variant is Fig. 12's, with <c>Hidden = 20</c>; <c>Hidden = 0</c> gives Fig. 11).</item>
 /// <item><c>paper-cifar</c>: Conv 6×4×4 valid → activation → pool 2 → Flatten → Dense 10 → Softmax (Fig. 14).</item>
 /// <item><c>lenet5</c>: Conv 6×5×5 pad 2 → ReLU → MaxPool 2 → Conv 16×5×5 → ReLU → MaxPool 2 → Flatten → Dense 120 → ReLU → Dense 84 → ReLU → Dense 10 → Softmax.</item>
 /// <item><c>cifar-convnet</c>: (Conv 32 3×3 pad 1 → ReLU) ×2 → MaxPool 2 → (Conv 64 3×3 pad 1 → ReLU) ×2 → MaxPool 2 → Flatten → Dense 256 → ReLU → Dense 10 → Softmax.</item>
@@ -28,16 +28,16 @@ public static class ModelZoo
 
     /// <summary>Options that shape the report's models into each of their variants.</summary>
     /// <param name="Filters">Convolution filters (report: 20, or the Fig. 10 axis).</param>
-    /// <param name="Hidden">Neurons of the hidden dense layer; 0 for none (Fig. 11, 13).</param>
+    /// <param name="Hidden">Neurons of the hidden dense layer (Fig. 12: 20); 0 for none (Fig. 11, 13).</param>
     /// <param name="Activation">sigmoid, relu or lrelu.</param>
     /// <param name="Pool">max or avg.</param>
-    public sealed record Variant(int Filters = 20, int Hidden = 0, string Activation = "lrelu", string Pool = "max");
+    public sealed record Variant(int Filters = 20, int Hidden = 20, string Activation = "lrelu", string Pool = "max");
 
     /// <summary>Builds model <paramref name="name"/> for samples of <paramref name="input"/>.</summary>
     /// <param name="name">One of <see cref="Names"/>.</param>
     /// <param name="input">The sample shape, e.g. (1, 28, 28) or (3, 32, 32).</param>
     /// <param name="seed">The network's seed.</param>
-    /// <param name="variant">Filters, hidden neurons, activation and pooling (paper models only; default: Fig. 11c).</param>
+    /// <param name="variant">Filters, hidden neurons, activation and pooling (paper models only; default: Fig. 12).</param>
     /// <exception cref="ArgumentException">Unknown model, activation or pool name, or a shape the model cannot take.</exception>
     public static Network Build(string name, Shape input, long seed, Variant? variant = null)
     {

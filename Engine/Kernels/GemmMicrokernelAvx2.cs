@@ -28,7 +28,8 @@ internal static unsafe class GemmMicrokernelAvx2
         Vector256<float> c3a = Vector256<float>.Zero; Vector256<float> c3b = Vector256<float>.Zero;
         Vector256<float> c4a = Vector256<float>.Zero; Vector256<float> c4b = Vector256<float>.Zero;
         Vector256<float> c5a = Vector256<float>.Zero; Vector256<float> c5b = Vector256<float>.Zero;
-        for (int p = 0; p < depth; p++, a += MR, b += NR)
+        int p = 0;
+        for (; p < depth; p++, a += MR, b += NR)
         {
             Vector256<float> b0 = Vector256.Load(b);
             Vector256<float> b1 = Vector256.Load(b + 8);

@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace Engine.Kernels;
 
@@ -33,7 +34,14 @@ internal static unsafe class GemmMicrokernelAvx512
         Vector512<float> c09a = Vector512<float>.Zero; Vector512<float> c09b = Vector512<float>.Zero;
         Vector512<float> c10a = Vector512<float>.Zero; Vector512<float> c10b = Vector512<float>.Zero;
         Vector512<float> c11a = Vector512<float>.Zero; Vector512<float> c11b = Vector512<float>.Zero;
-        for (int p = 0; p < depth; p++, a += MR, b += NR)
+        if (Sse.IsSupported)
+            for (int r = 0; r < rows; r++)
+            {
+                Sse.Prefetch0(c + r * ldc);
+                Sse.Prefetch0(c + r * ldc + 16);
+            }
+        int p = 0;
+        for (; p < depth; p++, a += MR, b += NR)
         {
             Vector512<float> b0 = Vector512.Load(b);
             Vector512<float> b1 = Vector512.Load(b + 16);

@@ -28,7 +28,8 @@ internal static unsafe class GemmMicrokernelVector128
         Vector128<float> c3a = Vector128<float>.Zero; Vector128<float> c3b = Vector128<float>.Zero;
         Vector128<float> c4a = Vector128<float>.Zero; Vector128<float> c4b = Vector128<float>.Zero;
         Vector128<float> c5a = Vector128<float>.Zero; Vector128<float> c5b = Vector128<float>.Zero;
-        for (int p = 0; p < depth; p++, a += MR, b += NR)
+        int p = 0;
+        for (; p < depth; p++, a += MR, b += NR)
         {
             Vector128<float> b0 = Vector128.Load(b);
             Vector128<float> b1 = Vector128.Load(b + 4);

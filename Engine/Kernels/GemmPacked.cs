@@ -1,4 +1,5 @@
-using System.Buffers;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace Engine.Kernels;
 
@@ -23,6 +24,7 @@ internal static unsafe class GemmPacked
     private const int Alignment = 64;
 
     [ThreadStatic] private static Job? _job;
+    [ThreadStatic] private static float[]? _packedA, _packedB;
 
     /// <summary>
     /// C = (overwrite ? 0 : C) + op(A)·op(B) on <paramref name="tier"/> with up to <paramref name="threads"/> threads.
@@ -99,45 +101,43 @@ internal static unsafe class GemmPacked
             int mcMax = Math.Min(_blocking.MC, RoundUp(rowEnd - rowStart, mr));
             int ncMax = Math.Min(_blocking.NC, RoundUp(columnEnd - columnStart, nr));
             int aLength = mcMax * kcMax, bLength = kcMax * ncMax, pad = Alignment / sizeof(float);
-            float[] aArray = ArrayPool<float>.Shared.Rent(aLength + pad);
-            float[] bArray = ArrayPool<float>.Shared.Rent(bLength + pad);
-            try
+            float[] aArray = PinnedBuffer(ref _packedA, aLength + pad), bArray = PinnedBuffer(ref _packedB, bLength + pad);
+            // The buffers are allocated on the pinned object heap, so taking their address needs no fixed block.
+            float* aPacked = Align((float*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(aArray)));
+            float* bPacked = Align((float*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(bArray)));
+            var kernel = _kernel;
+            nint ldc = _ldc;
+            for (int jc = columnStart; jc < columnEnd; jc += _blocking.NC)
             {
-                fixed (float* aPinned = aArray, bPinned = bArray)
+                int nc = Math.Min(_blocking.NC, columnEnd - jc);
+                for (int pc = 0; pc < _k; pc += GemmBlocking.KC)
                 {
-                    float* aPacked = Align(aPinned), bPacked = Align(bPinned);
-                    var kernel = _kernel;
-                    nint ldc = _ldc;
-                    for (int jc = columnStart; jc < columnEnd; jc += _blocking.NC)
+                    int kc = Math.Min(GemmBlocking.KC, _k - pc);
+                    bool accumulate = pc > 0 || !_overwrite;
+                    GemmPacking.PackB(_transposeB, _b, _ldb, pc, kc, jc, nc, nr, bPacked);
+                    for (int ic = rowStart; ic < rowEnd; ic += _blocking.MC)
                     {
-                        int nc = Math.Min(_blocking.NC, columnEnd - jc);
-                        for (int pc = 0; pc < _k; pc += GemmBlocking.KC)
+                        int mc = Math.Min(_blocking.MC, rowEnd - ic);
+                        GemmPacking.PackA(_transposeA, _a, _lda, ic, mc, pc, kc, mr, aPacked);
+                        for (int jr = 0; jr < nc; jr += nr)
                         {
-                            int kc = Math.Min(GemmBlocking.KC, _k - pc);
-                            bool accumulate = pc > 0 || !_overwrite;
-                            GemmPacking.PackB(_transposeB, _b, _ldb, pc, kc, jc, nc, nr, bPacked);
-                            for (int ic = rowStart; ic < rowEnd; ic += _blocking.MC)
-                            {
-                                int mc = Math.Min(_blocking.MC, rowEnd - ic);
-                                GemmPacking.PackA(_transposeA, _a, _lda, ic, mc, pc, kc, mr, aPacked);
-                                for (int jr = 0; jr < nc; jr += nr)
-                                {
-                                    float* bPanel = bPacked + (long)jr * kc;
-                                    float* cColumn = _c + (long)ic * ldc + jc + jr;
-                                    int columns = Math.Min(nr, nc - jr);
-                                    for (int ir = 0; ir < mc; ir += mr)
-                                        kernel(kc, aPacked + (long)ir * kc, bPanel, cColumn + ir * ldc, ldc, Math.Min(mr, mc - ir), columns, accumulate);
-                                }
-                            }
+                            float* bPanel = bPacked + (long)jr * kc;
+                            float* cColumn = _c + (long)ic * ldc + jc + jr;
+                            int columns = Math.Min(nr, nc - jr);
+                            for (int ir = 0; ir < mc; ir += mr)
+                                kernel(kc, aPacked + (long)ir * kc, bPanel, cColumn + ir * ldc, ldc, Math.Min(mr, mc - ir), columns, accumulate);
                         }
                     }
                 }
             }
-            finally
-            {
-                ArrayPool<float>.Shared.Return(aArray);
-                ArrayPool<float>.Shared.Return(bArray);
-            }
+        }
+
+        /// <summary>This thread's packing buffer, grown (never shrunk) to at least <paramref name="length"/> floats.</summary>
+        private static float[] PinnedBuffer(ref float[]? buffer, int length)
+        {
+            if (buffer is null || buffer.Length < length)
+                buffer = GC.AllocateUninitializedArray<float>(Math.Max(length, buffer?.Length * 2 ?? 0), pinned: true);
+            return buffer;
         }
 
         private static int RoundUp(int value, int multiple) => (value + multiple - 1) / multiple * multiple;

@@ -47,14 +47,25 @@ internal static unsafe class GemmMicrokernelAvx2
             c5a = Fma.MultiplyAdd(a5, b0, c5a); c5b = Fma.MultiplyAdd(a5, b1, c5b);
         }
 
-        if (rows == MR && columns == NR)
+        if (columns == NR)
         {
-            StoreRow(c + 0 * ldc, c0a, c0b, accumulate);
-            StoreRow(c + 1 * ldc, c1a, c1b, accumulate);
-            StoreRow(c + 2 * ldc, c2a, c2b, accumulate);
-            StoreRow(c + 3 * ldc, c3a, c3b, accumulate);
-            StoreRow(c + 4 * ldc, c4a, c4b, accumulate);
-            StoreRow(c + 5 * ldc, c5a, c5b, accumulate);
+            // Full-width tile (rows ≤ MR): whole-vector stores, row by row.
+            StoreRow(c, c0a, c0b, accumulate);
+            if (rows == 1) return;
+            c += ldc;
+            StoreRow(c, c1a, c1b, accumulate);
+            if (rows == 2) return;
+            c += ldc;
+            StoreRow(c, c2a, c2b, accumulate);
+            if (rows == 3) return;
+            c += ldc;
+            StoreRow(c, c3a, c3b, accumulate);
+            if (rows == 4) return;
+            c += ldc;
+            StoreRow(c, c4a, c4b, accumulate);
+            if (rows == 5) return;
+            c += ldc;
+            StoreRow(c, c5a, c5b, accumulate);
             return;
         }
 

@@ -59,37 +59,83 @@ internal static unsafe class GemmMicrokernelAvx512
             c11a = Vector512.FusedMultiplyAdd(Vector512.Create(a[11]), b0, c11a); c11b = Vector512.FusedMultiplyAdd(Vector512.Create(a[11]), b1, c11b);
         }
 
-        if (rows == MR && columns == NR)
+        if (columns == NR)
         {
-            StoreRow(c + 0 * ldc, c00a, c00b, accumulate);
-            StoreRow(c + 1 * ldc, c01a, c01b, accumulate);
-            StoreRow(c + 2 * ldc, c02a, c02b, accumulate);
-            StoreRow(c + 3 * ldc, c03a, c03b, accumulate);
-            StoreRow(c + 4 * ldc, c04a, c04b, accumulate);
-            StoreRow(c + 5 * ldc, c05a, c05b, accumulate);
-            StoreRow(c + 6 * ldc, c06a, c06b, accumulate);
-            StoreRow(c + 7 * ldc, c07a, c07b, accumulate);
-            StoreRow(c + 8 * ldc, c08a, c08b, accumulate);
-            StoreRow(c + 9 * ldc, c09a, c09b, accumulate);
-            StoreRow(c + 10 * ldc, c10a, c10b, accumulate);
-            StoreRow(c + 11 * ldc, c11a, c11b, accumulate);
+            // Full-width tile (rows ≤ MR): whole-vector stores, row by row.
+            StoreRow(c, c00a, c00b, accumulate);
+            if (rows == 1) return;
+            c += ldc;
+            StoreRow(c, c01a, c01b, accumulate);
+            if (rows == 2) return;
+            c += ldc;
+            StoreRow(c, c02a, c02b, accumulate);
+            if (rows == 3) return;
+            c += ldc;
+            StoreRow(c, c03a, c03b, accumulate);
+            if (rows == 4) return;
+            c += ldc;
+            StoreRow(c, c04a, c04b, accumulate);
+            if (rows == 5) return;
+            c += ldc;
+            StoreRow(c, c05a, c05b, accumulate);
+            if (rows == 6) return;
+            c += ldc;
+            StoreRow(c, c06a, c06b, accumulate);
+            if (rows == 7) return;
+            c += ldc;
+            StoreRow(c, c07a, c07b, accumulate);
+            if (rows == 8) return;
+            c += ldc;
+            StoreRow(c, c08a, c08b, accumulate);
+            if (rows == 9) return;
+            c += ldc;
+            StoreRow(c, c09a, c09b, accumulate);
+            if (rows == 10) return;
+            c += ldc;
+            StoreRow(c, c10a, c10b, accumulate);
+            if (rows == 11) return;
+            c += ldc;
+            StoreRow(c, c11a, c11b, accumulate);
             return;
         }
 
-        float* tile = stackalloc float[MR * NR];
-        Vector512.Store(c00a, tile + 0); Vector512.Store(c00b, tile + 16);
-        Vector512.Store(c01a, tile + 32); Vector512.Store(c01b, tile + 48);
-        Vector512.Store(c02a, tile + 64); Vector512.Store(c02b, tile + 80);
-        Vector512.Store(c03a, tile + 96); Vector512.Store(c03b, tile + 112);
-        Vector512.Store(c04a, tile + 128); Vector512.Store(c04b, tile + 144);
-        Vector512.Store(c05a, tile + 160); Vector512.Store(c05b, tile + 176);
-        Vector512.Store(c06a, tile + 192); Vector512.Store(c06b, tile + 208);
-        Vector512.Store(c07a, tile + 224); Vector512.Store(c07b, tile + 240);
-        Vector512.Store(c08a, tile + 256); Vector512.Store(c08b, tile + 272);
-        Vector512.Store(c09a, tile + 288); Vector512.Store(c09b, tile + 304);
-        Vector512.Store(c10a, tile + 320); Vector512.Store(c10b, tile + 336);
-        Vector512.Store(c11a, tile + 352); Vector512.Store(c11b, tile + 368);
-        GemmMicrokernels.StoreEdge(tile, NR, c, ldc, rows, columns, accumulate);
+        // Narrow tile: masked stores (and loads) touch only the valid columns.
+        Vector512<float> mask0 = Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(columns)).AsSingle();
+        Vector512<float> mask1 = Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(columns - 16)).AsSingle();
+        StoreRowMasked(c, c00a, c00b, mask0, mask1, accumulate);
+        if (rows == 1) return;
+        c += ldc;
+        StoreRowMasked(c, c01a, c01b, mask0, mask1, accumulate);
+        if (rows == 2) return;
+        c += ldc;
+        StoreRowMasked(c, c02a, c02b, mask0, mask1, accumulate);
+        if (rows == 3) return;
+        c += ldc;
+        StoreRowMasked(c, c03a, c03b, mask0, mask1, accumulate);
+        if (rows == 4) return;
+        c += ldc;
+        StoreRowMasked(c, c04a, c04b, mask0, mask1, accumulate);
+        if (rows == 5) return;
+        c += ldc;
+        StoreRowMasked(c, c05a, c05b, mask0, mask1, accumulate);
+        if (rows == 6) return;
+        c += ldc;
+        StoreRowMasked(c, c06a, c06b, mask0, mask1, accumulate);
+        if (rows == 7) return;
+        c += ldc;
+        StoreRowMasked(c, c07a, c07b, mask0, mask1, accumulate);
+        if (rows == 8) return;
+        c += ldc;
+        StoreRowMasked(c, c08a, c08b, mask0, mask1, accumulate);
+        if (rows == 9) return;
+        c += ldc;
+        StoreRowMasked(c, c09a, c09b, mask0, mask1, accumulate);
+        if (rows == 10) return;
+        c += ldc;
+        StoreRowMasked(c, c10a, c10b, mask0, mask1, accumulate);
+        if (rows == 11) return;
+        c += ldc;
+        StoreRowMasked(c, c11a, c11b, mask0, mask1, accumulate);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -102,5 +148,17 @@ internal static unsafe class GemmMicrokernelAvx512
         }
         Vector512.Store(v0, c);
         Vector512.Store(v1, c + 16);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreRowMasked(float* c, Vector512<float> v0, Vector512<float> v1, Vector512<float> mask0, Vector512<float> mask1, bool accumulate)
+    {
+        if (accumulate)
+        {
+            v0 = Avx512F.MaskLoad(c, mask0, Vector512<float>.Zero) + v0;
+            v1 = Avx512F.MaskLoad(c + 16, mask1, Vector512<float>.Zero) + v1;
+        }
+        Avx512F.MaskStore(c, mask0, v0);
+        Avx512F.MaskStore(c + 16, mask1, v1);
     }
 }

@@ -43,14 +43,13 @@ internal static unsafe class GemmPacking
             else
             {
                 // Row i of op(A) is contiguous in memory: read it along, write it down the micropanel.
+                if (valid < mr) new Span<float>(panel, mr * depth).Clear();
                 for (int r = 0; r < valid; r++)
                 {
                     float* source = a + (long)(row0 + panelRow + r) * lda + depth0;
                     float* target = panel + r;
                     for (int p = 0; p < depth; p++) target[(long)p * mr] = source[p];
                 }
-                for (int r = valid; r < mr; r++)
-                    for (int p = 0; p < depth; p++) panel[(long)p * mr + r] = 0f;
             }
         }
     }
@@ -79,14 +78,13 @@ internal static unsafe class GemmPacking
             else
             {
                 // Column j of op(B) is row j of the stored matrix: read it along, write it down the micropanel.
+                if (valid < nr) new Span<float>(panel, nr * depth).Clear();
                 for (int c = 0; c < valid; c++)
                 {
                     float* source = b + (long)(column0 + panelColumn + c) * ldb + depth0;
                     float* target = panel + c;
                     for (int p = 0; p < depth; p++) target[(long)p * nr] = source[p];
                 }
-                for (int c = valid; c < nr; c++)
-                    for (int p = 0; p < depth; p++) panel[(long)p * nr + c] = 0f;
             }
         }
     }

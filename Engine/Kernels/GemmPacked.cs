@@ -99,7 +99,8 @@ internal static unsafe class GemmPacked
         {
             int mr = _blocking.MR, nr = _blocking.NR, kcMax = Math.Min(GemmBlocking.KC, _k);
             int mcMax = Math.Min(_blocking.MC, RoundUp(rowEnd - rowStart, mr));
-            int ncMax = Math.Min(_blocking.NC, RoundUp(columnEnd - columnStart, nr));
+            int ncBlock = _blocking.NC;
+            int ncMax = Math.Min(ncBlock, RoundUp(columnEnd - columnStart, nr));
             int aLength = mcMax * kcMax, bLength = kcMax * ncMax, pad = Alignment / sizeof(float);
             float[] aArray = PinnedBuffer(ref _packedA, aLength + pad), bArray = PinnedBuffer(ref _packedB, bLength + pad);
             // The buffers are allocated on the pinned object heap, so taking their address needs no fixed block.
@@ -107,9 +108,9 @@ internal static unsafe class GemmPacked
             float* bPacked = Align((float*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(bArray)));
             var kernel = _kernel;
             nint ldc = _ldc;
-            for (int jc = columnStart; jc < columnEnd; jc += _blocking.NC)
+            for (int jc = columnStart; jc < columnEnd; jc += ncBlock)
             {
-                int nc = Math.Min(_blocking.NC, columnEnd - jc);
+                int nc = Math.Min(ncBlock, columnEnd - jc);
                 for (int pc = 0; pc < _k; pc += GemmBlocking.KC)
                 {
                     int kc = Math.Min(GemmBlocking.KC, _k - pc);

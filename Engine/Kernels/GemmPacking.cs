@@ -26,30 +26,37 @@ internal static unsafe class GemmPacking
     /// </summary>
     public static void PackA(bool transposeA, float* a, int lda, int row0, int rows, int depth0, int depth, int mr, float* destination)
     {
+        if (transposeA)
+        {
+            // Column p of op(A) is row p of the stored matrix: walk it along, dropping MR floats into column p of each micropanel.
+            for (int p = 0; p < depth; p++)
+            {
+                float* source = a + (long)(depth0 + p) * lda + row0;
+                float* target = destination + (long)p * mr;
+                int panelRow = 0;
+                for (; panelRow + mr <= rows; panelRow += mr, target += (long)mr * depth)
+                    new ReadOnlySpan<float>(source + panelRow, mr).CopyTo(new Span<float>(target, mr));
+                if (panelRow < rows)
+                {
+                    int valid = rows - panelRow;
+                    new ReadOnlySpan<float>(source + panelRow, valid).CopyTo(new Span<float>(target, valid));
+                    new Span<float>(target + valid, mr - valid).Clear();
+                }
+            }
+            return;
+        }
+
         for (int panelRow = 0; panelRow < rows; panelRow += mr)
         {
             int valid = Math.Min(mr, rows - panelRow);
             float* panel = destination + (long)panelRow * depth;
-            if (transposeA)
+            // Row i of op(A) is contiguous in memory: read it along, write it down the micropanel.
+            if (valid < mr) new Span<float>(panel, mr * depth).Clear();
+            for (int r = 0; r < valid; r++)
             {
-                // Column p of op(A) is row p of the stored matrix: MR contiguous floats.
-                float* source = a + (long)depth0 * lda + row0 + panelRow;
-                for (int p = 0; p < depth; p++, source += lda, panel += mr)
-                {
-                    new ReadOnlySpan<float>(source, valid).CopyTo(new Span<float>(panel, valid));
-                    if (valid < mr) new Span<float>(panel + valid, mr - valid).Clear();
-                }
-            }
-            else
-            {
-                // Row i of op(A) is contiguous in memory: read it along, write it down the micropanel.
-                if (valid < mr) new Span<float>(panel, mr * depth).Clear();
-                for (int r = 0; r < valid; r++)
-                {
-                    float* source = a + (long)(row0 + panelRow + r) * lda + depth0;
-                    float* target = panel + r;
-                    for (int p = 0; p < depth; p++) target[(long)p * mr] = source[p];
-                }
+                float* source = a + (long)(row0 + panelRow + r) * lda + depth0;
+                float* target = panel + r;
+                for (int p = 0; p < depth; p++) target[(long)p * mr] = source[p];
             }
         }
     }
@@ -61,30 +68,38 @@ internal static unsafe class GemmPacking
     /// </summary>
     public static void PackB(bool transposeB, float* b, int ldb, int depth0, int depth, int column0, int columns, int nr, float* destination)
     {
+        if (!transposeB)
+        {
+            // Row p of op(B) is contiguous: walk it along its whole width (friendly to the prefetcher and the TLB),
+            // dropping NR floats into row p of each micropanel.
+            for (int p = 0; p < depth; p++)
+            {
+                float* source = b + (long)(depth0 + p) * ldb + column0;
+                float* target = destination + (long)p * nr;
+                int panelColumn = 0;
+                for (; panelColumn + nr <= columns; panelColumn += nr, target += (long)nr * depth)
+                    new ReadOnlySpan<float>(source + panelColumn, nr).CopyTo(new Span<float>(target, nr));
+                if (panelColumn < columns)
+                {
+                    int valid = columns - panelColumn;
+                    new ReadOnlySpan<float>(source + panelColumn, valid).CopyTo(new Span<float>(target, valid));
+                    new Span<float>(target + valid, nr - valid).Clear();
+                }
+            }
+            return;
+        }
+
         for (int panelColumn = 0; panelColumn < columns; panelColumn += nr)
         {
             int valid = Math.Min(nr, columns - panelColumn);
             float* panel = destination + (long)panelColumn * depth;
-            if (!transposeB)
+            // Column j of op(B) is row j of the stored matrix: read it along, write it down the micropanel.
+            if (valid < nr) new Span<float>(panel, nr * depth).Clear();
+            for (int c = 0; c < valid; c++)
             {
-                // Row p of op(B) is contiguous: NR floats straight into the micropanel row.
-                float* source = b + (long)depth0 * ldb + column0 + panelColumn;
-                for (int p = 0; p < depth; p++, source += ldb, panel += nr)
-                {
-                    new ReadOnlySpan<float>(source, valid).CopyTo(new Span<float>(panel, valid));
-                    if (valid < nr) new Span<float>(panel + valid, nr - valid).Clear();
-                }
-            }
-            else
-            {
-                // Column j of op(B) is row j of the stored matrix: read it along, write it down the micropanel.
-                if (valid < nr) new Span<float>(panel, nr * depth).Clear();
-                for (int c = 0; c < valid; c++)
-                {
-                    float* source = b + (long)(column0 + panelColumn + c) * ldb + depth0;
-                    float* target = panel + c;
-                    for (int p = 0; p < depth; p++) target[(long)p * nr] = source[p];
-                }
+                float* source = b + (long)(column0 + panelColumn + c) * ldb + depth0;
+                float* target = panel + c;
+                for (int p = 0; p < depth; p++) target[(long)p * nr] = source[p];
             }
         }
     }

@@ -24,10 +24,10 @@ internal readonly record struct GemmBlocking(int MR, int NR, int MC, int NC)
     /// <summary>
     /// AVX-512: 12×32 = 24 zmm accumulators (12 rows × 2 vectors of 16) + 2 B vectors, with A broadcast from
     /// memory inside the FMA; 24 independent FMAs per k step cover the 4-cycle latency of two FMA pipes.
-    /// MC = 192 rows: the 192×256 packed A block (192 KB) stays in the 1 MB L2.
+    /// MC = 384 rows: the 384×256 packed A block (384 KB) stays in the 1 MB L2 (measured: 384 ≥ 192, 528, 768 on 1024³).
     /// NC = 4096: the 256×4096 packed B block (4 MB) lives in L3.
     /// </summary>
-    public static readonly GemmBlocking Avx512 = new(MR: 12, NR: 32, MC: 192, NC: 4096);
+    public static readonly GemmBlocking Avx512 = new(MR: 12, NR: 32, MC: 384, NC: 4096);
 
     /// <summary>
     /// AVX2: BLIS's Haswell sgemm tile 6×16 = 12 ymm accumulators (of 16 registers) + 2 B vectors + 1 broadcast.

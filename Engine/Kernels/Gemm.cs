@@ -3,12 +3,24 @@ namespace Engine.Kernels;
 /// <summary>
 /// The checked entry point for single-precision matrix multiplication, row-major:
 /// <c>C[m×n] = beta·C + op(A)[m×k]·op(B)[k×n]</c>, with the layout of <see cref="GemmReference"/>.
-/// It validates its arguments and then runs the fastest implementation available
-/// (for now the reference loops; vectorised tiers come behind this same signature).
+/// It validates its arguments and then runs the packed BLIS-style GEMM (<see cref="GemmPacked"/>) on the
+/// tier <see cref="Cpu.Tier"/> with up to <see cref="Cpu.ThreadCount"/> threads.
 /// </summary>
 internal static class Gemm
 {
     /// <summary>C = beta·C + op(A)·op(B).</summary>
+    /// <remarks>
+    /// Determinism contract: every element of C is computed as
+    /// <code>
+    ///   for each block [pc, pc + KC) of the depth, in increasing order (KC = <see cref="GemmBlocking.KC"/>, the same on every tier):
+    ///       acc = 0;  for p in the block, increasing:  acc = fma(op(A)[i, p], op(B)[p, j], acc)   (one rounding)
+    ///       C[i, j] = (first block and beta == 0) ? acc : C[i, j] + acc
+    /// </code>
+    /// on every tier (AVX-512, AVX2, Vector128, Scalar) and for every thread count: threads split only the rows or
+    /// the columns of C, never the depth. Results are therefore bit-identical across tiers and thread counts.
+    /// They differ from <see cref="GemmReference"/> (which rounds the product and the sum separately) by rounding only.
+    /// With beta 0, C is never read (NaN garbage there does not propagate). Allocation-free after the first call on a thread.
+    /// </remarks>
     /// <param name="transposeA">False: A is stored m×k (row stride <paramref name="lda"/>); true: A is stored k×m and op(A) = Aᵀ.</param>
     /// <param name="transposeB">False: B is stored k×n (row stride <paramref name="ldb"/>); true: B is stored n×k and op(B) = Bᵀ.</param>
     /// <param name="m">Rows of C and of op(A).</param>
@@ -41,7 +53,12 @@ internal static class Gemm
         if (c.Overlaps(b)) throw new ArgumentException("GEMM: C must not overlap B.", nameof(c));
 
         if (m == 0 || n == 0) return;
-        GemmReference.Multiply(transposeA, transposeB, m, n, k, a, lda, b, ldb, beta, c, ldc);
+        unsafe
+        {
+            fixed (float* aPointer = a, bPointer = b, cPointer = c)
+                GemmPacked.Multiply(Cpu.Tier, Cpu.ThreadCount, transposeA, transposeB, m, n, k,
+                    aPointer, lda, bPointer, ldb, beta == 0f, cPointer, ldc);
+        }
     }
 
     private static void CheckMatrix(int length, int rows, int cols, int stride, string what, string spanName, string strideName)

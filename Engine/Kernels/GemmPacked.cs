@@ -1,0 +1,148 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
+namespace Engine.Kernels;
+
+/// <summary>
+/// The packed GEMM (BLIS layering): five loops around one register-blocked microkernel.
+/// <code>
+///   JC: columns of C in blocks of NC          ─ pack op(B)[pc.., jc..] into KC×NC  (L3)
+///    PC: depth in blocks of KC (never split)   │
+///     IC: rows of C in blocks of MC           ─ pack op(A)[ic.., pc..] into MC×KC  (L2)
+///      JR: NR columns (one B micropanel, L1)
+///       IR: MR rows  → microkernel on an MR×NR tile of C
+/// </code>
+/// Threads split only the rows (IC/IR) or only the columns (JC/JR) of C, never the depth, so every element
+/// of C is computed by the same sequence of operations whatever the thread count.
+/// </summary>
+internal static unsafe class GemmPacked
+{
+    /// <summary>Products with fewer floating-point operations (2·m·n·k) than this stay on one thread.</summary>
+    public const long ParallelThreshold = 2_000_000;
+
+    /// <summary>Alignment of the packed buffers, in bytes (one cache line, one zmm load).</summary>
+    private const int Alignment = 64;
+
+    [ThreadStatic] private static Job? _job;
+    [ThreadStatic] private static float[]? _packedA, _packedB;
+
+    /// <summary>
+    /// C = (overwrite ? 0 : C) + op(A)·op(B) on <paramref name="tier"/> with up to <paramref name="threads"/> threads.
+    /// Arguments are trusted (see <see cref="Gemm"/> for the checked entry point); m, n ≥ 1.
+    /// </summary>
+    public static void Multiply(ComputeTier tier, int threads, bool transposeA, bool transposeB, int m, int n, int k,
+        float* a, int lda, float* b, int ldb, bool overwrite, float* c, int ldc)
+    {
+        if (k == 0)
+        {
+            if (overwrite)
+                for (int i = 0; i < m; i++) new Span<float>(c + (long)i * ldc, n).Clear();
+            return;
+        }
+
+        GemmBlocking blocking = GemmBlocking.For(tier);
+        var job = _job ??= new Job();
+        job.Set(tier, blocking, transposeA, transposeB, m, n, k, a, lda, b, ldb, overwrite, c, ldc);
+
+        int rowTiles = (m + blocking.MR - 1) / blocking.MR;
+        int columnTiles = (n + blocking.NR - 1) / blocking.NR;
+        long flops = 2L * m * n * k;
+        if (threads <= 1 || flops < ParallelThreshold || Math.Max(rowTiles, columnTiles) < 2)
+        {
+            job.RunBlock(0, m, 0, n);
+            return;
+        }
+
+        // Split the longer side of C, so the operand packed again by every part is the smaller one.
+        bool splitColumns = columnTiles >= threads ? n >= m || rowTiles < threads : columnTiles >= rowTiles;
+        int tiles = splitColumns ? columnTiles : rowTiles;
+        int parts = Math.Min(threads, tiles);
+        job.SetPartition(splitColumns, tiles, parts);
+        WorkerPool.Shared.Run(job, parts, threads);
+    }
+
+    /// <summary>One call's arguments, kept per calling thread so a threaded run allocates nothing.</summary>
+    private sealed class Job : ParallelJob
+    {
+        private delegate*<int, float*, float*, float*, nint, int, int, bool, void> _kernel;
+        private GemmBlocking _blocking;
+        private bool _transposeA, _transposeB, _overwrite, _splitColumns;
+        private int _m, _n, _k, _lda, _ldb, _ldc, _tiles, _parts;
+        private float* _a, _b, _c;
+
+        public void Set(ComputeTier tier, GemmBlocking blocking, bool transposeA, bool transposeB, int m, int n, int k,
+            float* a, int lda, float* b, int ldb, bool overwrite, float* c, int ldc)
+        {
+            _kernel = GemmMicrokernels.For(tier);
+            _blocking = blocking;
+            (_transposeA, _transposeB, _m, _n, _k) = (transposeA, transposeB, m, n, k);
+            (_lda, _ldb, _overwrite, _ldc) = (lda, ldb, overwrite, ldc);
+            _a = a;
+            _b = b;
+            _c = c;
+        }
+
+        public void SetPartition(bool splitColumns, int tiles, int parts) => (_splitColumns, _tiles, _parts) = (splitColumns, tiles, parts);
+
+        public override void Execute(int part)
+        {
+            // Part boundaries fall on whole MR/NR tiles, so no tile is shared between parts.
+            int first = (int)((long)part * _tiles / _parts), last = (int)((long)(part + 1) * _tiles / _parts);
+            if (_splitColumns)
+                RunBlock(0, _m, first * _blocking.NR, Math.Min(_n, last * _blocking.NR));
+            else
+                RunBlock(first * _blocking.MR, Math.Min(_m, last * _blocking.MR), 0, _n);
+        }
+
+        /// <summary>The five loops over rows [rowStart, rowEnd) and columns [columnStart, columnEnd) of C.</summary>
+        public void RunBlock(int rowStart, int rowEnd, int columnStart, int columnEnd)
+        {
+            int mr = _blocking.MR, nr = _blocking.NR, kcMax = Math.Min(GemmBlocking.KC, _k);
+            int mcMax = Math.Min(_blocking.MC, RoundUp(rowEnd - rowStart, mr));
+            int ncBlock = _blocking.NC;
+            int ncMax = Math.Min(ncBlock, RoundUp(columnEnd - columnStart, nr));
+            int aLength = mcMax * kcMax, bLength = kcMax * ncMax, pad = Alignment / sizeof(float);
+            float[] aArray = PinnedBuffer(ref _packedA, aLength + pad), bArray = PinnedBuffer(ref _packedB, bLength + pad);
+            // The buffers are allocated on the pinned object heap, so taking their address needs no fixed block.
+            float* aPacked = Align((float*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(aArray)));
+            float* bPacked = Align((float*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(bArray)));
+            var kernel = _kernel;
+            nint ldc = _ldc;
+            for (int jc = columnStart; jc < columnEnd; jc += ncBlock)
+            {
+                int nc = Math.Min(ncBlock, columnEnd - jc);
+                for (int pc = 0; pc < _k; pc += GemmBlocking.KC)
+                {
+                    int kc = Math.Min(GemmBlocking.KC, _k - pc);
+                    bool accumulate = pc > 0 || !_overwrite;
+                    GemmPacking.PackB(_transposeB, _b, _ldb, pc, kc, jc, nc, nr, bPacked);
+                    for (int ic = rowStart; ic < rowEnd; ic += _blocking.MC)
+                    {
+                        int mc = Math.Min(_blocking.MC, rowEnd - ic);
+                        GemmPacking.PackA(_transposeA, _a, _lda, ic, mc, pc, kc, mr, aPacked);
+                        for (int jr = 0; jr < nc; jr += nr)
+                        {
+                            float* bPanel = bPacked + (long)jr * kc;
+                            float* cColumn = _c + (long)ic * ldc + jc + jr;
+                            int columns = Math.Min(nr, nc - jr);
+                            for (int ir = 0; ir < mc; ir += mr)
+                                kernel(kc, aPacked + (long)ir * kc, bPanel, cColumn + ir * ldc, ldc, Math.Min(mr, mc - ir), columns, accumulate);
+                        }
+                    }
+                }
+            }
+        }
+
+        /// <summary>This thread's packing buffer, grown (never shrunk) to at least <paramref name="length"/> floats.</summary>
+        private static float[] PinnedBuffer(ref float[]? buffer, int length)
+        {
+            if (buffer is null || buffer.Length < length)
+                buffer = GC.AllocateUninitializedArray<float>(Math.Max(length, buffer?.Length * 2 ?? 0), pinned: true);
+            return buffer;
+        }
+
+        private static int RoundUp(int value, int multiple) => (value + multiple - 1) / multiple * multiple;
+
+        private static float* Align(float* pointer) => (float*)(((nint)pointer + (Alignment - 1)) & ~(nint)(Alignment - 1));
+    }
+}

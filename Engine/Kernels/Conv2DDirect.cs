@@ -102,10 +102,10 @@ internal static class Conv2DDirect
                         }
                         int lanes = Math.Min(TWidth.Count, ow - col);
                         int at = f0 * outSize + r * ow + col;
-                        VectorWidth.StorePartial<TWidth, TVector>(TWidth.Add(a0, TWidth.Broadcast(bias[f0])), ref Unsafe.Add(ref yn, at), lanes);
-                        if (count > 1) VectorWidth.StorePartial<TWidth, TVector>(TWidth.Add(a1, TWidth.Broadcast(bias[f0 + 1])), ref Unsafe.Add(ref yn, at + outSize), lanes);
-                        if (count > 2) VectorWidth.StorePartial<TWidth, TVector>(TWidth.Add(a2, TWidth.Broadcast(bias[f0 + 2])), ref Unsafe.Add(ref yn, at + 2 * outSize), lanes);
-                        if (count > 3) VectorWidth.StorePartial<TWidth, TVector>(TWidth.Add(a3, TWidth.Broadcast(bias[f0 + 3])), ref Unsafe.Add(ref yn, at + 3 * outSize), lanes);
+                        TWidth.StorePartial(TWidth.Add(a0, TWidth.Broadcast(bias[f0])), ref Unsafe.Add(ref yn, at), lanes);
+                        if (count > 1) TWidth.StorePartial(TWidth.Add(a1, TWidth.Broadcast(bias[f0 + 1])), ref Unsafe.Add(ref yn, at + outSize), lanes);
+                        if (count > 2) TWidth.StorePartial(TWidth.Add(a2, TWidth.Broadcast(bias[f0 + 2])), ref Unsafe.Add(ref yn, at + 2 * outSize), lanes);
+                        if (count > 3) TWidth.StorePartial(TWidth.Add(a3, TWidth.Broadcast(bias[f0 + 3])), ref Unsafe.Add(ref yn, at + 3 * outSize), lanes);
                     }
                 }
             }

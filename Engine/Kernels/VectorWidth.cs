@@ -1,6 +1,6 @@
 using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace Engine.Kernels;
 
@@ -28,26 +28,14 @@ internal interface IVectorWidth<TVector> where TVector : struct
     /// <summary>Writes all lanes to <paramref name="destination"/> (unaligned).</summary>
     static abstract void Store(TVector value, ref float destination);
 
+    /// <summary>Writes the first <paramref name="lanes"/> lanes (1 ≤ lanes ≤ Count) to <paramref name="destination"/>.</summary>
+    static abstract void StorePartial(TVector value, ref float destination, int lanes);
+
     /// <summary>a·b + c with one rounding.</summary>
     static abstract TVector MultiplyAdd(TVector a, TVector b, TVector c);
 
     /// <summary>a + b.</summary>
     static abstract TVector Add(TVector a, TVector b);
-}
-
-/// <summary>Helpers shared by kernels written over <see cref="IVectorWidth{TVector}"/>.</summary>
-internal static class VectorWidth
-{
-    /// <summary>Stores the first <paramref name="lanes"/> lanes of <paramref name="value"/> (a partial last vector).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void StorePartial<TWidth, TVector>(TVector value, ref float destination, int lanes)
-        where TWidth : struct, IVectorWidth<TVector> where TVector : struct
-    {
-        if (lanes >= TWidth.Count) { TWidth.Store(value, ref destination); return; }
-        Span<float> lane = stackalloc float[TWidth.Count];
-        TWidth.Store(value, ref lane[0]);
-        lane[..lanes].CopyTo(MemoryMarshal.CreateSpan(ref destination, lanes));
-    }
 }
 
 /// <summary>512-bit registers (AVX-512 tier).</summary>
@@ -58,6 +46,13 @@ internal readonly struct Width512 : IVectorWidth<Vector512<float>>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Broadcast(float value) => Vector512.Create(value);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Load(ref float source) => Vector512.LoadUnsafe(ref source);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static void Store(Vector512<float> value, ref float destination) => value.StoreUnsafe(ref destination);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static unsafe void StorePartial(Vector512<float> value, ref float destination, int lanes)
+    {
+        var mask = Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(lanes)).AsSingle();
+        fixed (float* p = &destination) Avx512F.MaskStore(p, mask, value);
+    }
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> MultiplyAdd(Vector512<float> a, Vector512<float> b, Vector512<float> c) => Vector512.FusedMultiplyAdd(a, b, c);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Add(Vector512<float> a, Vector512<float> b) => a + b;
 }
@@ -70,6 +65,13 @@ internal readonly struct Width256 : IVectorWidth<Vector256<float>>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Broadcast(float value) => Vector256.Create(value);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Load(ref float source) => Vector256.LoadUnsafe(ref source);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static void Store(Vector256<float> value, ref float destination) => value.StoreUnsafe(ref destination);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static unsafe void StorePartial(Vector256<float> value, ref float destination, int lanes)
+    {
+        var mask = Vector256.LessThan(Vector256<int>.Indices, Vector256.Create(lanes)).AsSingle();
+        fixed (float* p = &destination) Avx.MaskStore(p, mask, value);
+    }
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> MultiplyAdd(Vector256<float> a, Vector256<float> b, Vector256<float> c) => Vector256.FusedMultiplyAdd(a, b, c);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Add(Vector256<float> a, Vector256<float> b) => a + b;
 }
@@ -82,6 +84,12 @@ internal readonly struct Width128 : IVectorWidth<Vector128<float>>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> Broadcast(float value) => Vector128.Create(value);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> Load(ref float source) => Vector128.LoadUnsafe(ref source);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static void Store(Vector128<float> value, ref float destination) => value.StoreUnsafe(ref destination);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void StorePartial(Vector128<float> value, ref float destination, int lanes)
+    {
+        for (int i = 0; i < lanes; i++) Unsafe.Add(ref destination, i) = value.GetElement(i);
+    }
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> MultiplyAdd(Vector128<float> a, Vector128<float> b, Vector128<float> c) => Vector128.FusedMultiplyAdd(a, b, c);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> Add(Vector128<float> a, Vector128<float> b) => a + b;
 }
@@ -94,6 +102,7 @@ internal readonly struct Width1 : IVectorWidth<float>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Broadcast(float value) => value;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Load(ref float source) => source;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static void Store(float value, ref float destination) => destination = value;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static void StorePartial(float value, ref float destination, int lanes) => destination = value;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float MultiplyAdd(float a, float b, float c) => MathF.FusedMultiplyAdd(a, b, c);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Add(float a, float b) => a + b;
 }

@@ -1,41 +1,72 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace Engine.Kernels;
 
 /// <summary>
-/// An element-wise activation f and its derivative, as a struct so that the generic driver
-/// <see cref="Activations"/> is specialised (and inlined) per operator by the JIT.
+/// An element-wise function f and its derivative, as a struct so that the generic driver
+/// <see cref="Activations"/> is specialised (and inlined) per operator by the JIT (STYLE anchor 1).
 /// </summary>
 /// <remarks>
-/// Scalar members only for now; the vector tiers add <c>Vector256/Vector512</c> overloads to the same
-/// structs, tested against these scalar members.
+/// Each member comes as a scalar overload and Vector128/256/512 overloads that must perform the same IEEE
+/// operations per lane, so every tier returns the same bits; the scalar overload is the Scalar tier and the
+/// tail of the vector tiers. The oracle is <see cref="ActivationsReference"/>.
 /// </remarks>
 internal interface IActivationOperator
 {
     /// <summary>y = f(x).</summary>
     float Forward(float x);
 
+    /// <summary>y = f(x) per lane.</summary>
+    Vector128<float> Forward(Vector128<float> x);
+
+    /// <summary>y = f(x) per lane.</summary>
+    Vector256<float> Forward(Vector256<float> x);
+
+    /// <summary>y = f(x) per lane.</summary>
+    Vector512<float> Forward(Vector512<float> x);
+
     /// <summary>f'(x), given also y = f(x) (so the sigmoid can use y(1 − y)).</summary>
     float Derivative(float x, float y);
+
+    /// <summary>f'(x) per lane, given also y = f(x).</summary>
+    Vector128<float> Derivative(Vector128<float> x, Vector128<float> y);
+
+    /// <summary>f'(x) per lane, given also y = f(x).</summary>
+    Vector256<float> Derivative(Vector256<float> x, Vector256<float> y);
+
+    /// <summary>f'(x) per lane, given also y = f(x).</summary>
+    Vector512<float> Derivative(Vector512<float> x, Vector512<float> y);
 }
 
 /// <summary>f(x) = x; f'(x) = 1.</summary>
 internal readonly struct IdentityOperator : IActivationOperator
 {
     /// <inheritdoc />
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public float Forward(float x) => x;
+    /// <inheritdoc />
+    public Vector128<float> Forward(Vector128<float> x) => x;
+    /// <inheritdoc />
+    public Vector256<float> Forward(Vector256<float> x) => x;
+    /// <inheritdoc />
+    public Vector512<float> Forward(Vector512<float> x) => x;
 
     /// <inheritdoc />
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public float Derivative(float x, float y) => 1f;
+    /// <inheritdoc />
+    public Vector128<float> Derivative(Vector128<float> x, Vector128<float> y) => Vector128<float>.One;
+    /// <inheritdoc />
+    public Vector256<float> Derivative(Vector256<float> x, Vector256<float> y) => Vector256<float>.One;
+    /// <inheritdoc />
+    public Vector512<float> Derivative(Vector512<float> x, Vector512<float> y) => Vector512<float>.One;
 }
 
 /// <summary>
-/// f(x) = 1 / (1 + e^−x), evaluated without overflow: for x ≥ 0 as 1 / (1 + e^−x), for x &lt; 0 as
-/// e^x / (1 + e^x), so no exponential of a large positive number is formed and tiny outputs keep their
-/// relative accuracy (f(−100) ≈ 3.7e−44, not 0). f(±∞) = 1 or 0; NaN gives NaN.
-/// f'(x) = y(1 − y) with y = f(x).
+/// f(x) = 1 / (1 + e^−x), evaluated as <c>t = e^−|x|</c>, <c>f = (x ≥ 0 ? 1 : t) / (1 + t)</c>: no exponential
+/// of a large positive number is formed and tiny outputs keep their relative accuracy (f(−100) ≈ 3.7e−44).
+/// f(±∞) = 1 or 0; NaN gives NaN. The exponential is <see cref="VectorExp"/> (within a few ulp of
+/// <see cref="MathF.Exp"/>, identical on every tier). f'(x) = y(1 − y) with y = f(x).
 /// </summary>
 internal readonly struct SigmoidOperator : IActivationOperator
 {
@@ -43,29 +74,70 @@ internal readonly struct SigmoidOperator : IActivationOperator
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public float Forward(float x)
     {
-        if (x >= 0f) return 1f / (1f + MathF.Exp(-x));
-        float e = MathF.Exp(x); // also reached by NaN, which propagates
-        return e / (1f + e);
+        float t = VectorExp.Exp(-MathF.Abs(x));
+        return (x >= 0f ? 1f : t) / (1f + t);
     }
 
     /// <inheritdoc />
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public Vector128<float> Forward(Vector128<float> x)
+    {
+        var t = VectorExp.Exp(-Vector128.Abs(x));
+        var one = Vector128<float>.One;
+        return Vector128.ConditionalSelect(Vector128.GreaterThanOrEqual(x, Vector128<float>.Zero), one, t) / (one + t);
+    }
+
+    /// <inheritdoc />
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public Vector256<float> Forward(Vector256<float> x)
+    {
+        var t = VectorExp.Exp(-Vector256.Abs(x));
+        var one = Vector256<float>.One;
+        return Vector256.ConditionalSelect(Vector256.GreaterThanOrEqual(x, Vector256<float>.Zero), one, t) / (one + t);
+    }
+
+    /// <inheritdoc />
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public Vector512<float> Forward(Vector512<float> x)
+    {
+        var t = VectorExp.Exp(-Vector512.Abs(x));
+        var one = Vector512<float>.One;
+        return Vector512.ConditionalSelect(Vector512.GreaterThanOrEqual(x, Vector512<float>.Zero), one, t) / (one + t);
+    }
+
+    /// <inheritdoc />
     public float Derivative(float x, float y) => y * (1f - y);
+    /// <inheritdoc />
+    public Vector128<float> Derivative(Vector128<float> x, Vector128<float> y) => y * (Vector128<float>.One - y);
+    /// <inheritdoc />
+    public Vector256<float> Derivative(Vector256<float> x, Vector256<float> y) => y * (Vector256<float>.One - y);
+    /// <inheritdoc />
+    public Vector512<float> Derivative(Vector512<float> x, Vector512<float> y) => y * (Vector512<float>.One - y);
 }
 
 /// <summary>
-/// f(x) = max(0, x), written <c>x &lt; 0 ? 0 : x</c> so NaN propagates.
+/// f(x) = max(0, x), written <c>x &lt; 0 ? 0 : x</c> so NaN propagates (and −0 stays −0).
 /// f'(x) = 1 for x &gt; 0, else 0 (the derivative at the kink x = 0 is taken as 0).
 /// </summary>
 internal readonly struct ReluOperator : IActivationOperator
 {
     /// <inheritdoc />
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public float Forward(float x) => x < 0f ? 0f : x;
+    /// <inheritdoc />
+    public Vector128<float> Forward(Vector128<float> x) => Vector128.ConditionalSelect(Vector128.LessThan(x, Vector128<float>.Zero), Vector128<float>.Zero, x);
+    /// <inheritdoc />
+    public Vector256<float> Forward(Vector256<float> x) => Vector256.ConditionalSelect(Vector256.LessThan(x, Vector256<float>.Zero), Vector256<float>.Zero, x);
+    /// <inheritdoc />
+    public Vector512<float> Forward(Vector512<float> x) => Vector512.ConditionalSelect(Vector512.LessThan(x, Vector512<float>.Zero), Vector512<float>.Zero, x);
 
     /// <inheritdoc />
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public float Derivative(float x, float y) => x > 0f ? 1f : 0f;
+    /// <inheritdoc />
+    public Vector128<float> Derivative(Vector128<float> x, Vector128<float> y) => Vector128.ConditionalSelect(Vector128.GreaterThan(x, Vector128<float>.Zero), Vector128<float>.One, Vector128<float>.Zero);
+    /// <inheritdoc />
+    public Vector256<float> Derivative(Vector256<float> x, Vector256<float> y) => Vector256.ConditionalSelect(Vector256.GreaterThan(x, Vector256<float>.Zero), Vector256<float>.One, Vector256<float>.Zero);
+    /// <inheritdoc />
+    public Vector512<float> Derivative(Vector512<float> x, Vector512<float> y) => Vector512.ConditionalSelect(Vector512.GreaterThan(x, Vector512<float>.Zero), Vector512<float>.One, Vector512<float>.Zero);
 }
 
 /// <summary>
@@ -79,21 +151,60 @@ internal readonly struct LeakyReluOperator(float slope) : IActivationOperator
     public float Slope { get; } = slope;
 
     /// <inheritdoc />
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public float Forward(float x) => x < 0f ? Slope * x : x;
+    /// <inheritdoc />
+    public Vector128<float> Forward(Vector128<float> x) => Vector128.ConditionalSelect(Vector128.LessThan(x, Vector128<float>.Zero), x * Vector128.Create(Slope), x);
+    /// <inheritdoc />
+    public Vector256<float> Forward(Vector256<float> x) => Vector256.ConditionalSelect(Vector256.LessThan(x, Vector256<float>.Zero), x * Vector256.Create(Slope), x);
+    /// <inheritdoc />
+    public Vector512<float> Forward(Vector512<float> x) => Vector512.ConditionalSelect(Vector512.LessThan(x, Vector512<float>.Zero), x * Vector512.Create(Slope), x);
 
     /// <inheritdoc />
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public float Derivative(float x, float y) => x > 0f ? 1f : Slope;
+    /// <inheritdoc />
+    public Vector128<float> Derivative(Vector128<float> x, Vector128<float> y) => Vector128.ConditionalSelect(Vector128.GreaterThan(x, Vector128<float>.Zero), Vector128<float>.One, Vector128.Create(Slope));
+    /// <inheritdoc />
+    public Vector256<float> Derivative(Vector256<float> x, Vector256<float> y) => Vector256.ConditionalSelect(Vector256.GreaterThan(x, Vector256<float>.Zero), Vector256<float>.One, Vector256.Create(Slope));
+    /// <inheritdoc />
+    public Vector512<float> Derivative(Vector512<float> x, Vector512<float> y) => Vector512.ConditionalSelect(Vector512.GreaterThan(x, Vector512<float>.Zero), Vector512<float>.One, Vector512.Create(Slope));
 }
 
 /// <summary>
-/// The one driver for element-wise activations: it owns the loops (and, in later tiers, the vector
-/// dispatch); each operator only supplies f and f'. Allocates nothing.
+/// f(x) = e^x through <see cref="VectorExp"/> (identical bits on every tier); f'(x) = y. Used by the softmax
+/// on logits shifted by their row maximum.
+/// </summary>
+internal readonly struct ExpOperator : IActivationOperator
+{
+    /// <inheritdoc />
+    public float Forward(float x) => VectorExp.Exp(x);
+    /// <inheritdoc />
+    public Vector128<float> Forward(Vector128<float> x) => VectorExp.Exp(x);
+    /// <inheritdoc />
+    public Vector256<float> Forward(Vector256<float> x) => VectorExp.Exp(x);
+    /// <inheritdoc />
+    public Vector512<float> Forward(Vector512<float> x) => VectorExp.Exp(x);
+
+    /// <inheritdoc />
+    public float Derivative(float x, float y) => y;
+    /// <inheritdoc />
+    public Vector128<float> Derivative(Vector128<float> x, Vector128<float> y) => y;
+    /// <inheritdoc />
+    public Vector256<float> Derivative(Vector256<float> x, Vector256<float> y) => y;
+    /// <inheritdoc />
+    public Vector512<float> Derivative(Vector512<float> x, Vector512<float> y) => y;
+}
+
+/// <summary>
+/// The fast element-wise activations: one generic driver per arity that reads <see cref="Cpu.Tier"/> once
+/// and runs the operator on Vector512 (Avx512), Vector256 (Avx2), Vector128 (Vector128) or scalars
+/// (Scalar). Each vector loop is unrolled ×4, then single vectors; the last <c>n mod width</c> elements
+/// go through the operator's scalar overload, the same formula per lane, so every tier gives the same bits.
+/// Allocates nothing.
 /// </summary>
 /// <remarks>
 /// Works on <c>x.Length</c> elements; the other spans must be at least that long (elements past it are
-/// untouched). In place is allowed when an output span starts at the same address as an input.
+/// untouched). In place is allowed when an output span starts at the same address as an input (each
+/// element is read before it is written); other overlaps give unspecified results.
 /// </remarks>
 internal static class Activations
 {
@@ -101,10 +212,19 @@ internal static class Activations
     /// <exception cref="ArgumentException"><paramref name="y"/> is shorter than <paramref name="x"/>.</exception>
     public static void Forward<TOp>(TOp op, ReadOnlySpan<float> x, Span<float> y) where TOp : struct, IActivationOperator
     {
-        CheckLength(x.Length, y.Length, nameof(y));
-        y = y[..x.Length];
-        for (int i = 0; i < x.Length; i++)
-            y[i] = op.Forward(x[i]);
+        int n = x.Length;
+        CheckLength(n, y.Length, nameof(y));
+        ref float xs = ref MemoryMarshal.GetReference(x);
+        ref float ys = ref MemoryMarshal.GetReference(y);
+        int i = Cpu.Tier switch
+        {
+            ComputeTier.Avx512 => Forward512(op, ref xs, ref ys, n),
+            ComputeTier.Avx2 => Forward256(op, ref xs, ref ys, n),
+            ComputeTier.Vector128 => Forward128(op, ref xs, ref ys, n),
+            _ => 0,
+        };
+        for (; i < n; i++)
+            Unsafe.Add(ref ys, i) = op.Forward(Unsafe.Add(ref xs, i));
     }
 
     /// <summary>dx[i] = dy[i] · f'(x[i]) (with y[i] = f(x[i]) from the forward pass) for i &lt; x.Length.</summary>
@@ -115,9 +235,144 @@ internal static class Activations
         CheckLength(n, y.Length, nameof(y));
         CheckLength(n, dy.Length, nameof(dy));
         CheckLength(n, dx.Length, nameof(dx));
-        y = y[..n]; dy = dy[..n]; dx = dx[..n];
-        for (int i = 0; i < n; i++)
-            dx[i] = dy[i] * op.Derivative(x[i], y[i]);
+        ref float xs = ref MemoryMarshal.GetReference(x);
+        ref float ys = ref MemoryMarshal.GetReference(y);
+        ref float dys = ref MemoryMarshal.GetReference(dy);
+        ref float dxs = ref MemoryMarshal.GetReference(dx);
+        int i = Cpu.Tier switch
+        {
+            ComputeTier.Avx512 => Backward512(op, ref xs, ref ys, ref dys, ref dxs, n),
+            ComputeTier.Avx2 => Backward256(op, ref xs, ref ys, ref dys, ref dxs, n),
+            ComputeTier.Vector128 => Backward128(op, ref xs, ref ys, ref dys, ref dxs, n),
+            _ => 0,
+        };
+        for (; i < n; i++)
+            Unsafe.Add(ref dxs, i) = Unsafe.Add(ref dys, i) * op.Derivative(Unsafe.Add(ref xs, i), Unsafe.Add(ref ys, i));
+    }
+
+    // ------------------------------------------------------------------ one loop per width; each returns how far it got
+
+    private static int Forward512<TOp>(TOp op, ref float x, ref float y, int n) where TOp : struct, IActivationOperator
+    {
+        const int w = 16;
+        int i = 0;
+        for (; i <= n - 4 * w; i += 4 * w)
+        {
+            var a0 = Vector512.LoadUnsafe(ref x, (nuint)i);
+            var a1 = Vector512.LoadUnsafe(ref x, (nuint)(i + w));
+            var a2 = Vector512.LoadUnsafe(ref x, (nuint)(i + 2 * w));
+            var a3 = Vector512.LoadUnsafe(ref x, (nuint)(i + 3 * w));
+            op.Forward(a0).StoreUnsafe(ref y, (nuint)i);
+            op.Forward(a1).StoreUnsafe(ref y, (nuint)(i + w));
+            op.Forward(a2).StoreUnsafe(ref y, (nuint)(i + 2 * w));
+            op.Forward(a3).StoreUnsafe(ref y, (nuint)(i + 3 * w));
+        }
+        for (; i <= n - w; i += w)
+            op.Forward(Vector512.LoadUnsafe(ref x, (nuint)i)).StoreUnsafe(ref y, (nuint)i);
+        return i;
+    }
+
+    private static int Forward256<TOp>(TOp op, ref float x, ref float y, int n) where TOp : struct, IActivationOperator
+    {
+        const int w = 8;
+        int i = 0;
+        for (; i <= n - 4 * w; i += 4 * w)
+        {
+            var a0 = Vector256.LoadUnsafe(ref x, (nuint)i);
+            var a1 = Vector256.LoadUnsafe(ref x, (nuint)(i + w));
+            var a2 = Vector256.LoadUnsafe(ref x, (nuint)(i + 2 * w));
+            var a3 = Vector256.LoadUnsafe(ref x, (nuint)(i + 3 * w));
+            op.Forward(a0).StoreUnsafe(ref y, (nuint)i);
+            op.Forward(a1).StoreUnsafe(ref y, (nuint)(i + w));
+            op.Forward(a2).StoreUnsafe(ref y, (nuint)(i + 2 * w));
+            op.Forward(a3).StoreUnsafe(ref y, (nuint)(i + 3 * w));
+        }
+        for (; i <= n - w; i += w)
+            op.Forward(Vector256.LoadUnsafe(ref x, (nuint)i)).StoreUnsafe(ref y, (nuint)i);
+        return i;
+    }
+
+    private static int Forward128<TOp>(TOp op, ref float x, ref float y, int n) where TOp : struct, IActivationOperator
+    {
+        const int w = 4;
+        int i = 0;
+        for (; i <= n - 4 * w; i += 4 * w)
+        {
+            var a0 = Vector128.LoadUnsafe(ref x, (nuint)i);
+            var a1 = Vector128.LoadUnsafe(ref x, (nuint)(i + w));
+            var a2 = Vector128.LoadUnsafe(ref x, (nuint)(i + 2 * w));
+            var a3 = Vector128.LoadUnsafe(ref x, (nuint)(i + 3 * w));
+            op.Forward(a0).StoreUnsafe(ref y, (nuint)i);
+            op.Forward(a1).StoreUnsafe(ref y, (nuint)(i + w));
+            op.Forward(a2).StoreUnsafe(ref y, (nuint)(i + 2 * w));
+            op.Forward(a3).StoreUnsafe(ref y, (nuint)(i + 3 * w));
+        }
+        for (; i <= n - w; i += w)
+            op.Forward(Vector128.LoadUnsafe(ref x, (nuint)i)).StoreUnsafe(ref y, (nuint)i);
+        return i;
+    }
+
+    private static int Backward512<TOp>(TOp op, ref float x, ref float y, ref float dy, ref float dx, int n) where TOp : struct, IActivationOperator
+    {
+        const int w = 16;
+        int i = 0;
+        for (; i <= n - 4 * w; i += 4 * w)
+        {
+            for (int k = 0; k < 4 * w; k += w)   // constant trip count: unrolled by the JIT
+            {
+                nuint at = (nuint)(i + k);
+                var d = Vector512.LoadUnsafe(ref dy, at) * op.Derivative(Vector512.LoadUnsafe(ref x, at), Vector512.LoadUnsafe(ref y, at));
+                d.StoreUnsafe(ref dx, at);
+            }
+        }
+        for (; i <= n - w; i += w)
+        {
+            nuint at = (nuint)i;
+            (Vector512.LoadUnsafe(ref dy, at) * op.Derivative(Vector512.LoadUnsafe(ref x, at), Vector512.LoadUnsafe(ref y, at))).StoreUnsafe(ref dx, at);
+        }
+        return i;
+    }
+
+    private static int Backward256<TOp>(TOp op, ref float x, ref float y, ref float dy, ref float dx, int n) where TOp : struct, IActivationOperator
+    {
+        const int w = 8;
+        int i = 0;
+        for (; i <= n - 4 * w; i += 4 * w)
+        {
+            for (int k = 0; k < 4 * w; k += w)
+            {
+                nuint at = (nuint)(i + k);
+                var d = Vector256.LoadUnsafe(ref dy, at) * op.Derivative(Vector256.LoadUnsafe(ref x, at), Vector256.LoadUnsafe(ref y, at));
+                d.StoreUnsafe(ref dx, at);
+            }
+        }
+        for (; i <= n - w; i += w)
+        {
+            nuint at = (nuint)i;
+            (Vector256.LoadUnsafe(ref dy, at) * op.Derivative(Vector256.LoadUnsafe(ref x, at), Vector256.LoadUnsafe(ref y, at))).StoreUnsafe(ref dx, at);
+        }
+        return i;
+    }
+
+    private static int Backward128<TOp>(TOp op, ref float x, ref float y, ref float dy, ref float dx, int n) where TOp : struct, IActivationOperator
+    {
+        const int w = 4;
+        int i = 0;
+        for (; i <= n - 4 * w; i += 4 * w)
+        {
+            for (int k = 0; k < 4 * w; k += w)
+            {
+                nuint at = (nuint)(i + k);
+                var d = Vector128.LoadUnsafe(ref dy, at) * op.Derivative(Vector128.LoadUnsafe(ref x, at), Vector128.LoadUnsafe(ref y, at));
+                d.StoreUnsafe(ref dx, at);
+            }
+        }
+        for (; i <= n - w; i += w)
+        {
+            nuint at = (nuint)i;
+            (Vector128.LoadUnsafe(ref dy, at) * op.Derivative(Vector128.LoadUnsafe(ref x, at), Vector128.LoadUnsafe(ref y, at))).StoreUnsafe(ref dx, at);
+        }
+        return i;
     }
 
     private static void CheckLength(int needed, int actual, string name)

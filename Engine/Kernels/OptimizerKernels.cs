@@ -1,22 +1,30 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+
 namespace Engine.Kernels;
 
 /// <summary>
-/// Reference update kernels for the optimizers: one plain loop per rule over a flat run of parameters,
-/// their gradients and the rule's per-parameter state, all of one length P.
+/// The fast update kernels for the optimizers: one pass over a flat run of parameters, their gradients and
+/// the rule's per-parameter state (all of one length P), L2 term fused, vectorised per <see cref="Cpu.Tier"/>.
 /// </summary>
 /// <remarks>
 /// <para>
-/// Every kernel first forms the effective gradient <c>d = g + λ·w</c> with the <c>l2</c> (λ) it is given,
-/// for every element of the span it is given; an optimizer passes its weights with λ and its biases with
-/// λ = 0. The rule then updates the state and the parameter in place. All arithmetic is scalar
-/// <see cref="float"/>, evaluated in exactly the order written in each kernel's documentation
-/// (<c>√</c> is <see cref="MathF.Sqrt"/>, correctly rounded), so a vectorised tier can be checked against it.
+/// Every kernel first forms the effective gradient <c>d = fma(l2, w, g)</c> (= g + λ·w, rounded once) with the
+/// <c>l2</c> (λ) it is given; an optimizer passes its weights with λ and its biases with λ = 0. The rule then
+/// updates the state and the parameter in place. The exact operation sequence, including which multiply-adds
+/// are fused (fma = one rounding), is written in each kernel's documentation; it is the same on every tier
+/// (<see cref="MathF.FusedMultiplyAdd"/> and <c>VectorN.FusedMultiplyAdd</c> are fused even without FMA hardware;
+/// √ and ÷ are correctly rounded everywhere), so Avx512, Avx2, Vector128 and Scalar give the same bits.
+/// <see cref="OptimizerReference"/> is the unfused plain-loop oracle (agreement within a few ulp per step).
 /// </para>
 /// <para>
-/// Layout (operator-struct pattern, STYLE anchor 1): each rule is a small <c>readonly struct</c> holding
-/// its hyper-parameters and implementing one of <see cref="IUpdateRule"/>, <see cref="IUpdateRule1"/>,
-/// <see cref="IUpdateRule2"/> (by how many state values it keeps per parameter). One generic driver per arity
-/// owns the loop and the L2 term; the JIT specialises it per rule. Nothing here allocates.
+/// Layout (operator-struct pattern, STYLE anchor 1): each rule is a small <c>readonly struct</c> holding its
+/// hyper-parameters and implementing <see cref="IUpdateRule"/>, <see cref="IUpdateRule1"/> or
+/// <see cref="IUpdateRule2"/> (by how many state values it keeps per parameter) with a scalar and a
+/// Vector128/256/512 overload of the same formula. One generic driver per arity reads the tier once, runs the
+/// widest vector loop (unrolled ×2), then the scalar overload for the last <c>P mod width</c> elements.
+/// The JIT specialises each driver per rule. Nothing here allocates.
 /// </para>
 /// </remarks>
 internal static class OptimizerKernels
@@ -24,7 +32,7 @@ internal static class OptimizerKernels
     // ---------------------------------------------------------------- public entry points, one per rule
 
     /// <summary>
-    /// Plain gradient descent. For each i: <c>d = g[i] + l2·w[i]</c>; <c>w[i] = w[i] − η·d</c>.
+    /// Plain gradient descent. For each i: <c>d = fma(l2, w[i], g[i])</c>; <c>w[i] = fma(−η, d, w[i])</c>.
     /// </summary>
     /// <param name="parameters">w[P], updated in place.</param>
     /// <param name="gradients">g[P].</param>
@@ -34,8 +42,8 @@ internal static class OptimizerKernels
         => Apply(new SgdRule(eta), parameters, gradients, l2);
 
     /// <summary>
-    /// Gradient descent with momentum. For each i: <c>d = g[i] + l2·w[i]</c>;
-    /// <c>v[i] = μ·v[i] + η·d</c>; <c>w[i] = w[i] − v[i]</c>.
+    /// Gradient descent with momentum. For each i: <c>d = fma(l2, w[i], g[i])</c>;
+    /// <c>v[i] = fma(μ, v[i], η·d)</c>; <c>w[i] = w[i] − v[i]</c>.
     /// </summary>
     /// <param name="parameters">w[P], updated in place.</param>
     /// <param name="gradients">g[P].</param>
@@ -48,7 +56,7 @@ internal static class OptimizerKernels
         => Apply(new MomentumRule(eta, momentum), parameters, gradients, velocity, l2);
 
     /// <summary>
-    /// Adagrad. For each i: <c>d = g[i] + l2·w[i]</c>; <c>G[i] = G[i] + d·d</c>;
+    /// Adagrad. For each i: <c>d = fma(l2, w[i], g[i])</c>; <c>G[i] = fma(d, d, G[i])</c>;
     /// <c>w[i] = w[i] − (η·d) / (√G[i] + ε)</c>.
     /// </summary>
     /// <param name="parameters">w[P], updated in place.</param>
@@ -62,8 +70,8 @@ internal static class OptimizerKernels
         => Apply(new AdagradRule(eta, epsilon), parameters, gradients, sumOfSquares, l2);
 
     /// <summary>
-    /// Adagrad with momentum. For each i: <c>d = g[i] + l2·w[i]</c>; <c>G[i] = G[i] + d·d</c>;
-    /// <c>v[i] = μ·v[i] + (η·d) / (√G[i] + ε)</c>; <c>w[i] = w[i] − v[i]</c>.
+    /// Adagrad with momentum. For each i: <c>d = fma(l2, w[i], g[i])</c>; <c>G[i] = fma(d, d, G[i])</c>;
+    /// <c>v[i] = fma(μ, v[i], (η·d) / (√G[i] + ε))</c>; <c>w[i] = w[i] − v[i]</c>.
     /// </summary>
     /// <param name="parameters">w[P], updated in place.</param>
     /// <param name="gradients">g[P].</param>
@@ -79,7 +87,7 @@ internal static class OptimizerKernels
         => Apply(new AdagradMomentumRule(eta, momentum, epsilon), parameters, gradients, sumOfSquares, velocity, l2);
 
     /// <summary>
-    /// RMSprop. For each i: <c>d = g[i] + l2·w[i]</c>; <c>s[i] = ρ·s[i] + (1−ρ)·(d·d)</c>;
+    /// RMSprop. For each i: <c>d = fma(l2, w[i], g[i])</c>; <c>s[i] = fma(ρ, s[i], (1−ρ)·(d·d))</c>;
     /// <c>w[i] = w[i] − (η·d) / (√s[i] + ε)</c>. <c>1−ρ</c> is evaluated once, in float.
     /// </summary>
     /// <param name="parameters">w[P], updated in place.</param>
@@ -94,8 +102,8 @@ internal static class OptimizerKernels
         => Apply(new RmsPropRule(eta, rho, epsilon), parameters, gradients, meanSquare, l2);
 
     /// <summary>
-    /// RMSprop with momentum. For each i: <c>d = g[i] + l2·w[i]</c>; <c>s[i] = ρ·s[i] + (1−ρ)·(d·d)</c>;
-    /// <c>v[i] = μ·v[i] + (η·d) / (√s[i] + ε)</c>; <c>w[i] = w[i] − v[i]</c>. <c>1−ρ</c> is evaluated once, in float.
+    /// RMSprop with momentum. For each i: <c>d = fma(l2, w[i], g[i])</c>; <c>s[i] = fma(ρ, s[i], (1−ρ)·(d·d))</c>;
+    /// <c>v[i] = fma(μ, v[i], (η·d) / (√s[i] + ε))</c>; <c>w[i] = w[i] − v[i]</c>. <c>1−ρ</c> is evaluated once, in float.
     /// </summary>
     /// <param name="parameters">w[P], updated in place.</param>
     /// <param name="gradients">g[P].</param>
@@ -112,8 +120,8 @@ internal static class OptimizerKernels
         => Apply(new RmsPropMomentumRule(eta, rho, momentum, epsilon), parameters, gradients, meanSquare, velocity, l2);
 
     /// <summary>
-    /// Adam (Kingma &amp; Ba), bias-corrected. For each i: <c>d = g[i] + l2·w[i]</c>;
-    /// <c>m[i] = β1·m[i] + (1−β1)·d</c>; <c>v[i] = β2·v[i] + (1−β2)·(d·d)</c>;
+    /// Adam (Kingma &amp; Ba), bias-corrected. For each i: <c>d = fma(l2, w[i], g[i])</c>;
+    /// <c>m[i] = fma(β1, m[i], (1−β1)·d)</c>; <c>v[i] = fma(β2, v[i], (1−β2)·(d·d))</c>;
     /// <c>m̂ = m[i] / c1</c>; <c>v̂ = v[i] / c2</c>; <c>w[i] = w[i] − (η·m̂) / (√v̂ + ε)</c>.
     /// <c>1−β1</c> and <c>1−β2</c> are evaluated once, in float.
     /// </summary>
@@ -201,71 +209,408 @@ internal static class OptimizerKernels
 
     // ---------------------------------------------------------------- rule contracts, by state arity
 
-    /// <summary>A rule with no per-parameter state.</summary>
+    /// <summary>A rule with no per-parameter state: returns the updated parameter given w and the effective gradient d.</summary>
     internal interface IUpdateRule
     {
-        /// <summary>Returns the updated parameter given the parameter w and the effective gradient d.</summary>
+        /// <summary>The updated parameter.</summary>
         float Update(float w, float d);
+        /// <summary>The updated parameters, per lane.</summary>
+        Vector128<float> Update(Vector128<float> w, Vector128<float> d);
+        /// <summary>The updated parameters, per lane.</summary>
+        Vector256<float> Update(Vector256<float> w, Vector256<float> d);
+        /// <summary>The updated parameters, per lane.</summary>
+        Vector512<float> Update(Vector512<float> w, Vector512<float> d);
     }
 
-    /// <summary>A rule keeping one state value per parameter.</summary>
+    /// <summary>A rule keeping one state value per parameter: updates the state s and returns the updated parameter.</summary>
     internal interface IUpdateRule1
     {
-        /// <summary>Updates the state <paramref name="s"/> and returns the updated parameter, given w and the effective gradient d.</summary>
+        /// <summary>Updates <paramref name="s"/> and returns the updated parameter.</summary>
         float Update(float w, float d, ref float s);
+        /// <summary>Updates <paramref name="s"/> and returns the updated parameters, per lane.</summary>
+        Vector128<float> Update(Vector128<float> w, Vector128<float> d, ref Vector128<float> s);
+        /// <summary>Updates <paramref name="s"/> and returns the updated parameters, per lane.</summary>
+        Vector256<float> Update(Vector256<float> w, Vector256<float> d, ref Vector256<float> s);
+        /// <summary>Updates <paramref name="s"/> and returns the updated parameters, per lane.</summary>
+        Vector512<float> Update(Vector512<float> w, Vector512<float> d, ref Vector512<float> s);
     }
 
-    /// <summary>A rule keeping two state values per parameter.</summary>
+    /// <summary>A rule keeping two state values per parameter: updates s1 and s2 and returns the updated parameter.</summary>
     internal interface IUpdateRule2
     {
-        /// <summary>Updates the states <paramref name="s1"/>, <paramref name="s2"/> and returns the updated parameter, given w and the effective gradient d.</summary>
+        /// <summary>Updates <paramref name="s1"/> and <paramref name="s2"/> and returns the updated parameter.</summary>
         float Update(float w, float d, ref float s1, ref float s2);
+        /// <summary>Updates <paramref name="s1"/> and <paramref name="s2"/> and returns the updated parameters, per lane.</summary>
+        Vector128<float> Update(Vector128<float> w, Vector128<float> d, ref Vector128<float> s1, ref Vector128<float> s2);
+        /// <summary>Updates <paramref name="s1"/> and <paramref name="s2"/> and returns the updated parameters, per lane.</summary>
+        Vector256<float> Update(Vector256<float> w, Vector256<float> d, ref Vector256<float> s1, ref Vector256<float> s2);
+        /// <summary>Updates <paramref name="s1"/> and <paramref name="s2"/> and returns the updated parameters, per lane.</summary>
+        Vector512<float> Update(Vector512<float> w, Vector512<float> d, ref Vector512<float> s1, ref Vector512<float> s2);
     }
 
     // ---------------------------------------------------------------- drivers: the only loops
 
-    /// <summary>w[P] ← rule(w, g + l2·w) for a stateless rule.</summary>
+    /// <summary>w[P] ← rule(w, fma(l2, w, g)) for a stateless rule.</summary>
     internal static void Apply<TRule>(TRule rule, Span<float> parameters, ReadOnlySpan<float> gradients, float l2)
         where TRule : struct, IUpdateRule
     {
-        CheckLength(nameof(gradients), gradients.Length, parameters.Length);
-        for (int i = 0; i < parameters.Length; i++)
+        int n = parameters.Length;
+        CheckLength(nameof(gradients), gradients.Length, n);
+        ref float w0 = ref MemoryMarshal.GetReference(parameters);
+        ref float g0 = ref MemoryMarshal.GetReference(gradients);
+        int i = Cpu.Tier switch
         {
-            float w = parameters[i];
-            float d = gradients[i] + l2 * w;
-            parameters[i] = rule.Update(w, d);
+            ComputeTier.Avx512 => Apply512(rule, ref w0, ref g0, l2, n),
+            ComputeTier.Avx2 => Apply256(rule, ref w0, ref g0, l2, n),
+            ComputeTier.Vector128 => Apply128(rule, ref w0, ref g0, l2, n),
+            _ => 0,
+        };
+        for (; i < n; i++)
+        {
+            ref float w = ref Unsafe.Add(ref w0, i);
+            float d = MathF.FusedMultiplyAdd(l2, w, Unsafe.Add(ref g0, i));
+            w = rule.Update(w, d);
         }
     }
 
-    /// <summary>w[P] ← rule(w, g + l2·w, ref s[P]) for a rule with one state.</summary>
-    internal static void Apply<TRule>(TRule rule, Span<float> parameters, ReadOnlySpan<float> gradients,
-                                      Span<float> state, float l2)
+    private static int Apply128<TRule>(TRule rule, ref float w0, ref float g0, float l2, int n)
+        where TRule : struct, IUpdateRule
+    {
+        const int width = 4;
+        var lambda = Vector128.Create(l2);
+        int i = 0;
+        for (; i <= n - 2 * width; i += 2 * width)
+        {
+            nuint a = (nuint)i, b = (nuint)(i + width);
+            var wa = Vector128.LoadUnsafe(ref w0, a);
+            var wb = Vector128.LoadUnsafe(ref w0, b);
+            var da = Vector128.FusedMultiplyAdd(lambda, wa, Vector128.LoadUnsafe(ref g0, a));
+            var db = Vector128.FusedMultiplyAdd(lambda, wb, Vector128.LoadUnsafe(ref g0, b));
+            rule.Update(wa, da).StoreUnsafe(ref w0, a);
+            rule.Update(wb, db).StoreUnsafe(ref w0, b);
+        }
+        for (; i <= n - width; i += width)
+        {
+            nuint a = (nuint)i;
+            var wa = Vector128.LoadUnsafe(ref w0, a);
+            var da = Vector128.FusedMultiplyAdd(lambda, wa, Vector128.LoadUnsafe(ref g0, a));
+            rule.Update(wa, da).StoreUnsafe(ref w0, a);
+        }
+        return i;
+    }
+
+    private static int Apply256<TRule>(TRule rule, ref float w0, ref float g0, float l2, int n)
+        where TRule : struct, IUpdateRule
+    {
+        const int width = 8;
+        var lambda = Vector256.Create(l2);
+        int i = 0;
+        for (; i <= n - 2 * width; i += 2 * width)
+        {
+            nuint a = (nuint)i, b = (nuint)(i + width);
+            var wa = Vector256.LoadUnsafe(ref w0, a);
+            var wb = Vector256.LoadUnsafe(ref w0, b);
+            var da = Vector256.FusedMultiplyAdd(lambda, wa, Vector256.LoadUnsafe(ref g0, a));
+            var db = Vector256.FusedMultiplyAdd(lambda, wb, Vector256.LoadUnsafe(ref g0, b));
+            rule.Update(wa, da).StoreUnsafe(ref w0, a);
+            rule.Update(wb, db).StoreUnsafe(ref w0, b);
+        }
+        for (; i <= n - width; i += width)
+        {
+            nuint a = (nuint)i;
+            var wa = Vector256.LoadUnsafe(ref w0, a);
+            var da = Vector256.FusedMultiplyAdd(lambda, wa, Vector256.LoadUnsafe(ref g0, a));
+            rule.Update(wa, da).StoreUnsafe(ref w0, a);
+        }
+        return i;
+    }
+
+    private static int Apply512<TRule>(TRule rule, ref float w0, ref float g0, float l2, int n)
+        where TRule : struct, IUpdateRule
+    {
+        const int width = 16;
+        var lambda = Vector512.Create(l2);
+        int i = 0;
+        for (; i <= n - 2 * width; i += 2 * width)
+        {
+            nuint a = (nuint)i, b = (nuint)(i + width);
+            var wa = Vector512.LoadUnsafe(ref w0, a);
+            var wb = Vector512.LoadUnsafe(ref w0, b);
+            var da = Vector512.FusedMultiplyAdd(lambda, wa, Vector512.LoadUnsafe(ref g0, a));
+            var db = Vector512.FusedMultiplyAdd(lambda, wb, Vector512.LoadUnsafe(ref g0, b));
+            rule.Update(wa, da).StoreUnsafe(ref w0, a);
+            rule.Update(wb, db).StoreUnsafe(ref w0, b);
+        }
+        for (; i <= n - width; i += width)
+        {
+            nuint a = (nuint)i;
+            var wa = Vector512.LoadUnsafe(ref w0, a);
+            var da = Vector512.FusedMultiplyAdd(lambda, wa, Vector512.LoadUnsafe(ref g0, a));
+            rule.Update(wa, da).StoreUnsafe(ref w0, a);
+        }
+        return i;
+    }
+
+    /// <summary>w[P] ← rule(w, fma(l2, w, g), ref s[P]) for a rule with one state.</summary>
+    internal static void Apply<TRule>(TRule rule, Span<float> parameters, ReadOnlySpan<float> gradients, Span<float> state, float l2)
         where TRule : struct, IUpdateRule1
     {
-        CheckLength(nameof(gradients), gradients.Length, parameters.Length);
-        CheckLength(nameof(state), state.Length, parameters.Length);
-        for (int i = 0; i < parameters.Length; i++)
+        int n = parameters.Length;
+        CheckLength(nameof(gradients), gradients.Length, n);
+        CheckLength(nameof(state), state.Length, n);
+        ref float w0 = ref MemoryMarshal.GetReference(parameters);
+        ref float g0 = ref MemoryMarshal.GetReference(gradients);
+        ref float state0 = ref MemoryMarshal.GetReference(state);
+        int i = Cpu.Tier switch
         {
-            float w = parameters[i];
-            float d = gradients[i] + l2 * w;
-            parameters[i] = rule.Update(w, d, ref state[i]);
+            ComputeTier.Avx512 => Apply512(rule, ref w0, ref g0, ref state0, l2, n),
+            ComputeTier.Avx2 => Apply256(rule, ref w0, ref g0, ref state0, l2, n),
+            ComputeTier.Vector128 => Apply128(rule, ref w0, ref g0, ref state0, l2, n),
+            _ => 0,
+        };
+        for (; i < n; i++)
+        {
+            ref float w = ref Unsafe.Add(ref w0, i);
+            float d = MathF.FusedMultiplyAdd(l2, w, Unsafe.Add(ref g0, i));
+            w = rule.Update(w, d, ref Unsafe.Add(ref state0, i));
         }
     }
 
-    /// <summary>w[P] ← rule(w, g + l2·w, ref s1[P], ref s2[P]) for a rule with two states.</summary>
-    internal static void Apply<TRule>(TRule rule, Span<float> parameters, ReadOnlySpan<float> gradients,
-                                      Span<float> state1, Span<float> state2, float l2)
+    private static int Apply128<TRule>(TRule rule, ref float w0, ref float g0, ref float state0, float l2, int n)
+        where TRule : struct, IUpdateRule1
+    {
+        const int width = 4;
+        var lambda = Vector128.Create(l2);
+        int i = 0;
+        for (; i <= n - 2 * width; i += 2 * width)
+        {
+            nuint a = (nuint)i, b = (nuint)(i + width);
+            var wa = Vector128.LoadUnsafe(ref w0, a);
+            var wb = Vector128.LoadUnsafe(ref w0, b);
+            var da = Vector128.FusedMultiplyAdd(lambda, wa, Vector128.LoadUnsafe(ref g0, a));
+            var db = Vector128.FusedMultiplyAdd(lambda, wb, Vector128.LoadUnsafe(ref g0, b));
+            var statea = Vector128.LoadUnsafe(ref state0, a);
+            var stateb = Vector128.LoadUnsafe(ref state0, b);
+            rule.Update(wa, da, ref statea).StoreUnsafe(ref w0, a);
+            rule.Update(wb, db, ref stateb).StoreUnsafe(ref w0, b);
+            statea.StoreUnsafe(ref state0, a);
+            stateb.StoreUnsafe(ref state0, b);
+        }
+        for (; i <= n - width; i += width)
+        {
+            nuint a = (nuint)i;
+            var wa = Vector128.LoadUnsafe(ref w0, a);
+            var da = Vector128.FusedMultiplyAdd(lambda, wa, Vector128.LoadUnsafe(ref g0, a));
+            var statea = Vector128.LoadUnsafe(ref state0, a);
+            rule.Update(wa, da, ref statea).StoreUnsafe(ref w0, a);
+            statea.StoreUnsafe(ref state0, a);
+        }
+        return i;
+    }
+
+    private static int Apply256<TRule>(TRule rule, ref float w0, ref float g0, ref float state0, float l2, int n)
+        where TRule : struct, IUpdateRule1
+    {
+        const int width = 8;
+        var lambda = Vector256.Create(l2);
+        int i = 0;
+        for (; i <= n - 2 * width; i += 2 * width)
+        {
+            nuint a = (nuint)i, b = (nuint)(i + width);
+            var wa = Vector256.LoadUnsafe(ref w0, a);
+            var wb = Vector256.LoadUnsafe(ref w0, b);
+            var da = Vector256.FusedMultiplyAdd(lambda, wa, Vector256.LoadUnsafe(ref g0, a));
+            var db = Vector256.FusedMultiplyAdd(lambda, wb, Vector256.LoadUnsafe(ref g0, b));
+            var statea = Vector256.LoadUnsafe(ref state0, a);
+            var stateb = Vector256.LoadUnsafe(ref state0, b);
+            rule.Update(wa, da, ref statea).StoreUnsafe(ref w0, a);
+            rule.Update(wb, db, ref stateb).StoreUnsafe(ref w0, b);
+            statea.StoreUnsafe(ref state0, a);
+            stateb.StoreUnsafe(ref state0, b);
+        }
+        for (; i <= n - width; i += width)
+        {
+            nuint a = (nuint)i;
+            var wa = Vector256.LoadUnsafe(ref w0, a);
+            var da = Vector256.FusedMultiplyAdd(lambda, wa, Vector256.LoadUnsafe(ref g0, a));
+            var statea = Vector256.LoadUnsafe(ref state0, a);
+            rule.Update(wa, da, ref statea).StoreUnsafe(ref w0, a);
+            statea.StoreUnsafe(ref state0, a);
+        }
+        return i;
+    }
+
+    private static int Apply512<TRule>(TRule rule, ref float w0, ref float g0, ref float state0, float l2, int n)
+        where TRule : struct, IUpdateRule1
+    {
+        const int width = 16;
+        var lambda = Vector512.Create(l2);
+        int i = 0;
+        for (; i <= n - 2 * width; i += 2 * width)
+        {
+            nuint a = (nuint)i, b = (nuint)(i + width);
+            var wa = Vector512.LoadUnsafe(ref w0, a);
+            var wb = Vector512.LoadUnsafe(ref w0, b);
+            var da = Vector512.FusedMultiplyAdd(lambda, wa, Vector512.LoadUnsafe(ref g0, a));
+            var db = Vector512.FusedMultiplyAdd(lambda, wb, Vector512.LoadUnsafe(ref g0, b));
+            var statea = Vector512.LoadUnsafe(ref state0, a);
+            var stateb = Vector512.LoadUnsafe(ref state0, b);
+            rule.Update(wa, da, ref statea).StoreUnsafe(ref w0, a);
+            rule.Update(wb, db, ref stateb).StoreUnsafe(ref w0, b);
+            statea.StoreUnsafe(ref state0, a);
+            stateb.StoreUnsafe(ref state0, b);
+        }
+        for (; i <= n - width; i += width)
+        {
+            nuint a = (nuint)i;
+            var wa = Vector512.LoadUnsafe(ref w0, a);
+            var da = Vector512.FusedMultiplyAdd(lambda, wa, Vector512.LoadUnsafe(ref g0, a));
+            var statea = Vector512.LoadUnsafe(ref state0, a);
+            rule.Update(wa, da, ref statea).StoreUnsafe(ref w0, a);
+            statea.StoreUnsafe(ref state0, a);
+        }
+        return i;
+    }
+
+    /// <summary>w[P] ← rule(w, fma(l2, w, g), ref s1[P], ref s2[P]) for a rule with two states.</summary>
+    internal static void Apply<TRule>(TRule rule, Span<float> parameters, ReadOnlySpan<float> gradients, Span<float> state1, Span<float> state2, float l2)
         where TRule : struct, IUpdateRule2
     {
-        CheckLength(nameof(gradients), gradients.Length, parameters.Length);
-        CheckLength(nameof(state1), state1.Length, parameters.Length);
-        CheckLength(nameof(state2), state2.Length, parameters.Length);
-        for (int i = 0; i < parameters.Length; i++)
+        int n = parameters.Length;
+        CheckLength(nameof(gradients), gradients.Length, n);
+        CheckLength(nameof(state1), state1.Length, n);
+        CheckLength(nameof(state2), state2.Length, n);
+        ref float w0 = ref MemoryMarshal.GetReference(parameters);
+        ref float g0 = ref MemoryMarshal.GetReference(gradients);
+        ref float state10 = ref MemoryMarshal.GetReference(state1);
+        ref float state20 = ref MemoryMarshal.GetReference(state2);
+        int i = Cpu.Tier switch
         {
-            float w = parameters[i];
-            float d = gradients[i] + l2 * w;
-            parameters[i] = rule.Update(w, d, ref state1[i], ref state2[i]);
+            ComputeTier.Avx512 => Apply512(rule, ref w0, ref g0, ref state10, ref state20, l2, n),
+            ComputeTier.Avx2 => Apply256(rule, ref w0, ref g0, ref state10, ref state20, l2, n),
+            ComputeTier.Vector128 => Apply128(rule, ref w0, ref g0, ref state10, ref state20, l2, n),
+            _ => 0,
+        };
+        for (; i < n; i++)
+        {
+            ref float w = ref Unsafe.Add(ref w0, i);
+            float d = MathF.FusedMultiplyAdd(l2, w, Unsafe.Add(ref g0, i));
+            w = rule.Update(w, d, ref Unsafe.Add(ref state10, i), ref Unsafe.Add(ref state20, i));
         }
+    }
+
+    private static int Apply128<TRule>(TRule rule, ref float w0, ref float g0, ref float state10, ref float state20, float l2, int n)
+        where TRule : struct, IUpdateRule2
+    {
+        const int width = 4;
+        var lambda = Vector128.Create(l2);
+        int i = 0;
+        for (; i <= n - 2 * width; i += 2 * width)
+        {
+            nuint a = (nuint)i, b = (nuint)(i + width);
+            var wa = Vector128.LoadUnsafe(ref w0, a);
+            var wb = Vector128.LoadUnsafe(ref w0, b);
+            var da = Vector128.FusedMultiplyAdd(lambda, wa, Vector128.LoadUnsafe(ref g0, a));
+            var db = Vector128.FusedMultiplyAdd(lambda, wb, Vector128.LoadUnsafe(ref g0, b));
+            var state1a = Vector128.LoadUnsafe(ref state10, a);
+            var state1b = Vector128.LoadUnsafe(ref state10, b);
+            var state2a = Vector128.LoadUnsafe(ref state20, a);
+            var state2b = Vector128.LoadUnsafe(ref state20, b);
+            rule.Update(wa, da, ref state1a, ref state2a).StoreUnsafe(ref w0, a);
+            rule.Update(wb, db, ref state1b, ref state2b).StoreUnsafe(ref w0, b);
+            state1a.StoreUnsafe(ref state10, a);
+            state1b.StoreUnsafe(ref state10, b);
+            state2a.StoreUnsafe(ref state20, a);
+            state2b.StoreUnsafe(ref state20, b);
+        }
+        for (; i <= n - width; i += width)
+        {
+            nuint a = (nuint)i;
+            var wa = Vector128.LoadUnsafe(ref w0, a);
+            var da = Vector128.FusedMultiplyAdd(lambda, wa, Vector128.LoadUnsafe(ref g0, a));
+            var state1a = Vector128.LoadUnsafe(ref state10, a);
+            var state2a = Vector128.LoadUnsafe(ref state20, a);
+            rule.Update(wa, da, ref state1a, ref state2a).StoreUnsafe(ref w0, a);
+            state1a.StoreUnsafe(ref state10, a);
+            state2a.StoreUnsafe(ref state20, a);
+        }
+        return i;
+    }
+
+    private static int Apply256<TRule>(TRule rule, ref float w0, ref float g0, ref float state10, ref float state20, float l2, int n)
+        where TRule : struct, IUpdateRule2
+    {
+        const int width = 8;
+        var lambda = Vector256.Create(l2);
+        int i = 0;
+        for (; i <= n - 2 * width; i += 2 * width)
+        {
+            nuint a = (nuint)i, b = (nuint)(i + width);
+            var wa = Vector256.LoadUnsafe(ref w0, a);
+            var wb = Vector256.LoadUnsafe(ref w0, b);
+            var da = Vector256.FusedMultiplyAdd(lambda, wa, Vector256.LoadUnsafe(ref g0, a));
+            var db = Vector256.FusedMultiplyAdd(lambda, wb, Vector256.LoadUnsafe(ref g0, b));
+            var state1a = Vector256.LoadUnsafe(ref state10, a);
+            var state1b = Vector256.LoadUnsafe(ref state10, b);
+            var state2a = Vector256.LoadUnsafe(ref state20, a);
+            var state2b = Vector256.LoadUnsafe(ref state20, b);
+            rule.Update(wa, da, ref state1a, ref state2a).StoreUnsafe(ref w0, a);
+            rule.Update(wb, db, ref state1b, ref state2b).StoreUnsafe(ref w0, b);
+            state1a.StoreUnsafe(ref state10, a);
+            state1b.StoreUnsafe(ref state10, b);
+            state2a.StoreUnsafe(ref state20, a);
+            state2b.StoreUnsafe(ref state20, b);
+        }
+        for (; i <= n - width; i += width)
+        {
+            nuint a = (nuint)i;
+            var wa = Vector256.LoadUnsafe(ref w0, a);
+            var da = Vector256.FusedMultiplyAdd(lambda, wa, Vector256.LoadUnsafe(ref g0, a));
+            var state1a = Vector256.LoadUnsafe(ref state10, a);
+            var state2a = Vector256.LoadUnsafe(ref state20, a);
+            rule.Update(wa, da, ref state1a, ref state2a).StoreUnsafe(ref w0, a);
+            state1a.StoreUnsafe(ref state10, a);
+            state2a.StoreUnsafe(ref state20, a);
+        }
+        return i;
+    }
+
+    private static int Apply512<TRule>(TRule rule, ref float w0, ref float g0, ref float state10, ref float state20, float l2, int n)
+        where TRule : struct, IUpdateRule2
+    {
+        const int width = 16;
+        var lambda = Vector512.Create(l2);
+        int i = 0;
+        for (; i <= n - 2 * width; i += 2 * width)
+        {
+            nuint a = (nuint)i, b = (nuint)(i + width);
+            var wa = Vector512.LoadUnsafe(ref w0, a);
+            var wb = Vector512.LoadUnsafe(ref w0, b);
+            var da = Vector512.FusedMultiplyAdd(lambda, wa, Vector512.LoadUnsafe(ref g0, a));
+            var db = Vector512.FusedMultiplyAdd(lambda, wb, Vector512.LoadUnsafe(ref g0, b));
+            var state1a = Vector512.LoadUnsafe(ref state10, a);
+            var state1b = Vector512.LoadUnsafe(ref state10, b);
+            var state2a = Vector512.LoadUnsafe(ref state20, a);
+            var state2b = Vector512.LoadUnsafe(ref state20, b);
+            rule.Update(wa, da, ref state1a, ref state2a).StoreUnsafe(ref w0, a);
+            rule.Update(wb, db, ref state1b, ref state2b).StoreUnsafe(ref w0, b);
+            state1a.StoreUnsafe(ref state10, a);
+            state1b.StoreUnsafe(ref state10, b);
+            state2a.StoreUnsafe(ref state20, a);
+            state2b.StoreUnsafe(ref state20, b);
+        }
+        for (; i <= n - width; i += width)
+        {
+            nuint a = (nuint)i;
+            var wa = Vector512.LoadUnsafe(ref w0, a);
+            var da = Vector512.FusedMultiplyAdd(lambda, wa, Vector512.LoadUnsafe(ref g0, a));
+            var state1a = Vector512.LoadUnsafe(ref state10, a);
+            var state2a = Vector512.LoadUnsafe(ref state20, a);
+            rule.Update(wa, da, ref state1a, ref state2a).StoreUnsafe(ref w0, a);
+            state1a.StoreUnsafe(ref state10, a);
+            state2a.StoreUnsafe(ref state20, a);
+        }
+        return i;
     }
 
     private static void CheckLength(string name, int length, int parameterCount)
@@ -275,87 +620,306 @@ internal static class OptimizerKernels
                 $"OptimizerKernels: {name} has {length} elements but parameters has {parameterCount}; they must match.", name);
     }
 
-    // ---------------------------------------------------------------- the rules
+    // ---------------------------------------------------------------- the rules (same formula in every overload)
 
-    /// <summary><c>w − η·d</c>.</summary>
+    /// <summary><c>fma(−η, d, w)</c>.</summary>
     internal readonly struct SgdRule(float eta) : IUpdateRule
     {
-        public float Update(float w, float d) => w - eta * d;
+        private readonly float _minusEta = -eta;
+
+        /// <inheritdoc />
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public float Update(float w, float d)
+        {
+            return MathF.FusedMultiplyAdd(_minusEta, d, w);
+        }
+
+        /// <inheritdoc />
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public Vector128<float> Update(Vector128<float> w, Vector128<float> d)
+        {
+            return Vector128.FusedMultiplyAdd(Vector128.Create(_minusEta), d, w);
+        }
+
+        /// <inheritdoc />
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public Vector256<float> Update(Vector256<float> w, Vector256<float> d)
+        {
+            return Vector256.FusedMultiplyAdd(Vector256.Create(_minusEta), d, w);
+        }
+
+        /// <inheritdoc />
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public Vector512<float> Update(Vector512<float> w, Vector512<float> d)
+        {
+            return Vector512.FusedMultiplyAdd(Vector512.Create(_minusEta), d, w);
+        }
     }
 
-    /// <summary><c>v = μ·v + η·d</c>; <c>w − v</c>.</summary>
+    /// <summary><c>v = fma(μ, v, η·d)</c>; <c>w − v</c>.</summary>
     internal readonly struct MomentumRule(float eta, float momentum) : IUpdateRule1
     {
+        private readonly float _eta = eta;
+        private readonly float _momentum = momentum;
+
+        /// <inheritdoc />
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public float Update(float w, float d, ref float v)
         {
-            v = momentum * v + eta * d;
+            v = MathF.FusedMultiplyAdd(_momentum, v, _eta * d);
+            return w - v;
+        }
+
+        /// <inheritdoc />
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public Vector128<float> Update(Vector128<float> w, Vector128<float> d, ref Vector128<float> v)
+        {
+            v = Vector128.FusedMultiplyAdd(Vector128.Create(_momentum), v, Vector128.Create(_eta) * d);
+            return w - v;
+        }
+
+        /// <inheritdoc />
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public Vector256<float> Update(Vector256<float> w, Vector256<float> d, ref Vector256<float> v)
+        {
+            v = Vector256.FusedMultiplyAdd(Vector256.Create(_momentum), v, Vector256.Create(_eta) * d);
+            return w - v;
+        }
+
+        /// <inheritdoc />
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public Vector512<float> Update(Vector512<float> w, Vector512<float> d, ref Vector512<float> v)
+        {
+            v = Vector512.FusedMultiplyAdd(Vector512.Create(_momentum), v, Vector512.Create(_eta) * d);
             return w - v;
         }
     }
 
-    /// <summary><c>G = G + d·d</c>; <c>w − (η·d) / (√G + ε)</c>.</summary>
+    /// <summary><c>G = fma(d, d, G)</c>; <c>w − (η·d) / (√G + ε)</c>.</summary>
     internal readonly struct AdagradRule(float eta, float epsilon) : IUpdateRule1
     {
+        private readonly float _eta = eta;
+        private readonly float _epsilon = epsilon;
+
+        /// <inheritdoc />
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public float Update(float w, float d, ref float sumOfSquares)
         {
-            sumOfSquares = sumOfSquares + d * d;
-            return w - eta * d / (MathF.Sqrt(sumOfSquares) + epsilon);
+            sumOfSquares = MathF.FusedMultiplyAdd(d, d, sumOfSquares);
+            return w - _eta * d / (MathF.Sqrt(sumOfSquares) + _epsilon);
+        }
+
+        /// <inheritdoc />
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public Vector128<float> Update(Vector128<float> w, Vector128<float> d, ref Vector128<float> sumOfSquares)
+        {
+            sumOfSquares = Vector128.FusedMultiplyAdd(d, d, sumOfSquares);
+            return w - Vector128.Create(_eta) * d / (Vector128.Sqrt(sumOfSquares) + Vector128.Create(_epsilon));
+        }
+
+        /// <inheritdoc />
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public Vector256<float> Update(Vector256<float> w, Vector256<float> d, ref Vector256<float> sumOfSquares)
+        {
+            sumOfSquares = Vector256.FusedMultiplyAdd(d, d, sumOfSquares);
+            return w - Vector256.Create(_eta) * d / (Vector256.Sqrt(sumOfSquares) + Vector256.Create(_epsilon));
+        }
+
+        /// <inheritdoc />
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public Vector512<float> Update(Vector512<float> w, Vector512<float> d, ref Vector512<float> sumOfSquares)
+        {
+            sumOfSquares = Vector512.FusedMultiplyAdd(d, d, sumOfSquares);
+            return w - Vector512.Create(_eta) * d / (Vector512.Sqrt(sumOfSquares) + Vector512.Create(_epsilon));
         }
     }
 
-    /// <summary><c>G = G + d·d</c>; <c>v = μ·v + (η·d) / (√G + ε)</c>; <c>w − v</c>.</summary>
+    /// <summary><c>G = fma(d, d, G)</c>; <c>v = fma(μ, v, (η·d) / (√G + ε))</c>; <c>w − v</c>.</summary>
     internal readonly struct AdagradMomentumRule(float eta, float momentum, float epsilon) : IUpdateRule2
     {
+        private readonly float _eta = eta;
+        private readonly float _momentum = momentum;
+        private readonly float _epsilon = epsilon;
+
+        /// <inheritdoc />
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public float Update(float w, float d, ref float sumOfSquares, ref float v)
         {
-            sumOfSquares = sumOfSquares + d * d;
-            v = momentum * v + eta * d / (MathF.Sqrt(sumOfSquares) + epsilon);
+            sumOfSquares = MathF.FusedMultiplyAdd(d, d, sumOfSquares);
+            v = MathF.FusedMultiplyAdd(_momentum, v, _eta * d / (MathF.Sqrt(sumOfSquares) + _epsilon));
+            return w - v;
+        }
+
+        /// <inheritdoc />
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public Vector128<float> Update(Vector128<float> w, Vector128<float> d, ref Vector128<float> sumOfSquares, ref Vector128<float> v)
+        {
+            sumOfSquares = Vector128.FusedMultiplyAdd(d, d, sumOfSquares);
+            v = Vector128.FusedMultiplyAdd(Vector128.Create(_momentum), v, Vector128.Create(_eta) * d / (Vector128.Sqrt(sumOfSquares) + Vector128.Create(_epsilon)));
+            return w - v;
+        }
+
+        /// <inheritdoc />
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public Vector256<float> Update(Vector256<float> w, Vector256<float> d, ref Vector256<float> sumOfSquares, ref Vector256<float> v)
+        {
+            sumOfSquares = Vector256.FusedMultiplyAdd(d, d, sumOfSquares);
+            v = Vector256.FusedMultiplyAdd(Vector256.Create(_momentum), v, Vector256.Create(_eta) * d / (Vector256.Sqrt(sumOfSquares) + Vector256.Create(_epsilon)));
+            return w - v;
+        }
+
+        /// <inheritdoc />
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public Vector512<float> Update(Vector512<float> w, Vector512<float> d, ref Vector512<float> sumOfSquares, ref Vector512<float> v)
+        {
+            sumOfSquares = Vector512.FusedMultiplyAdd(d, d, sumOfSquares);
+            v = Vector512.FusedMultiplyAdd(Vector512.Create(_momentum), v, Vector512.Create(_eta) * d / (Vector512.Sqrt(sumOfSquares) + Vector512.Create(_epsilon)));
             return w - v;
         }
     }
 
-    /// <summary><c>s = ρ·s + (1−ρ)·(d·d)</c>; <c>w − (η·d) / (√s + ε)</c>.</summary>
+    /// <summary><c>s = fma(ρ, s, (1−ρ)·(d·d))</c>; <c>w − (η·d) / (√s + ε)</c>.</summary>
     internal readonly struct RmsPropRule(float eta, float rho, float epsilon) : IUpdateRule1
     {
+        private readonly float _eta = eta;
+        private readonly float _rho = rho;
         private readonly float _oneMinusRho = 1f - rho;
+        private readonly float _epsilon = epsilon;
 
+        /// <inheritdoc />
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public float Update(float w, float d, ref float meanSquare)
         {
-            meanSquare = rho * meanSquare + _oneMinusRho * (d * d);
-            return w - eta * d / (MathF.Sqrt(meanSquare) + epsilon);
+            meanSquare = MathF.FusedMultiplyAdd(_rho, meanSquare, _oneMinusRho * (d * d));
+            return w - _eta * d / (MathF.Sqrt(meanSquare) + _epsilon);
+        }
+
+        /// <inheritdoc />
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public Vector128<float> Update(Vector128<float> w, Vector128<float> d, ref Vector128<float> meanSquare)
+        {
+            meanSquare = Vector128.FusedMultiplyAdd(Vector128.Create(_rho), meanSquare, Vector128.Create(_oneMinusRho) * (d * d));
+            return w - Vector128.Create(_eta) * d / (Vector128.Sqrt(meanSquare) + Vector128.Create(_epsilon));
+        }
+
+        /// <inheritdoc />
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public Vector256<float> Update(Vector256<float> w, Vector256<float> d, ref Vector256<float> meanSquare)
+        {
+            meanSquare = Vector256.FusedMultiplyAdd(Vector256.Create(_rho), meanSquare, Vector256.Create(_oneMinusRho) * (d * d));
+            return w - Vector256.Create(_eta) * d / (Vector256.Sqrt(meanSquare) + Vector256.Create(_epsilon));
+        }
+
+        /// <inheritdoc />
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public Vector512<float> Update(Vector512<float> w, Vector512<float> d, ref Vector512<float> meanSquare)
+        {
+            meanSquare = Vector512.FusedMultiplyAdd(Vector512.Create(_rho), meanSquare, Vector512.Create(_oneMinusRho) * (d * d));
+            return w - Vector512.Create(_eta) * d / (Vector512.Sqrt(meanSquare) + Vector512.Create(_epsilon));
         }
     }
 
-    /// <summary><c>s = ρ·s + (1−ρ)·(d·d)</c>; <c>v = μ·v + (η·d) / (√s + ε)</c>; <c>w − v</c>.</summary>
+    /// <summary><c>s = fma(ρ, s, (1−ρ)·(d·d))</c>; <c>v = fma(μ, v, (η·d) / (√s + ε))</c>; <c>w − v</c>.</summary>
     internal readonly struct RmsPropMomentumRule(float eta, float rho, float momentum, float epsilon) : IUpdateRule2
     {
+        private readonly float _eta = eta;
+        private readonly float _rho = rho;
         private readonly float _oneMinusRho = 1f - rho;
+        private readonly float _momentum = momentum;
+        private readonly float _epsilon = epsilon;
 
+        /// <inheritdoc />
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public float Update(float w, float d, ref float meanSquare, ref float v)
         {
-            meanSquare = rho * meanSquare + _oneMinusRho * (d * d);
-            v = momentum * v + eta * d / (MathF.Sqrt(meanSquare) + epsilon);
+            meanSquare = MathF.FusedMultiplyAdd(_rho, meanSquare, _oneMinusRho * (d * d));
+            v = MathF.FusedMultiplyAdd(_momentum, v, _eta * d / (MathF.Sqrt(meanSquare) + _epsilon));
+            return w - v;
+        }
+
+        /// <inheritdoc />
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public Vector128<float> Update(Vector128<float> w, Vector128<float> d, ref Vector128<float> meanSquare, ref Vector128<float> v)
+        {
+            meanSquare = Vector128.FusedMultiplyAdd(Vector128.Create(_rho), meanSquare, Vector128.Create(_oneMinusRho) * (d * d));
+            v = Vector128.FusedMultiplyAdd(Vector128.Create(_momentum), v, Vector128.Create(_eta) * d / (Vector128.Sqrt(meanSquare) + Vector128.Create(_epsilon)));
+            return w - v;
+        }
+
+        /// <inheritdoc />
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public Vector256<float> Update(Vector256<float> w, Vector256<float> d, ref Vector256<float> meanSquare, ref Vector256<float> v)
+        {
+            meanSquare = Vector256.FusedMultiplyAdd(Vector256.Create(_rho), meanSquare, Vector256.Create(_oneMinusRho) * (d * d));
+            v = Vector256.FusedMultiplyAdd(Vector256.Create(_momentum), v, Vector256.Create(_eta) * d / (Vector256.Sqrt(meanSquare) + Vector256.Create(_epsilon)));
+            return w - v;
+        }
+
+        /// <inheritdoc />
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public Vector512<float> Update(Vector512<float> w, Vector512<float> d, ref Vector512<float> meanSquare, ref Vector512<float> v)
+        {
+            meanSquare = Vector512.FusedMultiplyAdd(Vector512.Create(_rho), meanSquare, Vector512.Create(_oneMinusRho) * (d * d));
+            v = Vector512.FusedMultiplyAdd(Vector512.Create(_momentum), v, Vector512.Create(_eta) * d / (Vector512.Sqrt(meanSquare) + Vector512.Create(_epsilon)));
             return w - v;
         }
     }
 
-    /// <summary>
-    /// <c>m = β1·m + (1−β1)·d</c>; <c>v = β2·v + (1−β2)·(d·d)</c>; <c>m̂ = m / c1</c>; <c>v̂ = v / c2</c>;
-    /// <c>w − (η·m̂) / (√v̂ + ε)</c>.
-    /// </summary>
-    internal readonly struct AdamRule(float eta, float beta1, float beta2, float epsilon,
-                                      float biasCorrection1, float biasCorrection2) : IUpdateRule2
+    /// <summary><c>m = fma(β1, m, (1−β1)·d)</c>; <c>v = fma(β2, v, (1−β2)·(d·d))</c>; <c>m̂ = m / c1</c>; <c>v̂ = v / c2</c>;
+    /// <c>w − (η·m̂) / (√v̂ + ε)</c>.</summary>
+    internal readonly struct AdamRule(float eta, float beta1, float beta2, float epsilon, float biasCorrection1, float biasCorrection2) : IUpdateRule2
     {
+        private readonly float _eta = eta;
+        private readonly float _beta1 = beta1;
         private readonly float _oneMinusBeta1 = 1f - beta1;
+        private readonly float _beta2 = beta2;
         private readonly float _oneMinusBeta2 = 1f - beta2;
+        private readonly float _epsilon = epsilon;
+        private readonly float _c1 = biasCorrection1;
+        private readonly float _c2 = biasCorrection2;
 
+        /// <inheritdoc />
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public float Update(float w, float d, ref float m, ref float v)
         {
-            m = beta1 * m + _oneMinusBeta1 * d;
-            v = beta2 * v + _oneMinusBeta2 * (d * d);
-            float mHat = m / biasCorrection1;
-            float vHat = v / biasCorrection2;
-            return w - eta * mHat / (MathF.Sqrt(vHat) + epsilon);
+            m = MathF.FusedMultiplyAdd(_beta1, m, _oneMinusBeta1 * d);
+            v = MathF.FusedMultiplyAdd(_beta2, v, _oneMinusBeta2 * (d * d));
+            float mHat = m / _c1;
+            float vHat = v / _c2;
+            return w - _eta * mHat / (MathF.Sqrt(vHat) + _epsilon);
+        }
+
+        /// <inheritdoc />
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public Vector128<float> Update(Vector128<float> w, Vector128<float> d, ref Vector128<float> m, ref Vector128<float> v)
+        {
+            m = Vector128.FusedMultiplyAdd(Vector128.Create(_beta1), m, Vector128.Create(_oneMinusBeta1) * d);
+            v = Vector128.FusedMultiplyAdd(Vector128.Create(_beta2), v, Vector128.Create(_oneMinusBeta2) * (d * d));
+            var mHat = m / Vector128.Create(_c1);
+            var vHat = v / Vector128.Create(_c2);
+            return w - Vector128.Create(_eta) * mHat / (Vector128.Sqrt(vHat) + Vector128.Create(_epsilon));
+        }
+
+        /// <inheritdoc />
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public Vector256<float> Update(Vector256<float> w, Vector256<float> d, ref Vector256<float> m, ref Vector256<float> v)
+        {
+            m = Vector256.FusedMultiplyAdd(Vector256.Create(_beta1), m, Vector256.Create(_oneMinusBeta1) * d);
+            v = Vector256.FusedMultiplyAdd(Vector256.Create(_beta2), v, Vector256.Create(_oneMinusBeta2) * (d * d));
+            var mHat = m / Vector256.Create(_c1);
+            var vHat = v / Vector256.Create(_c2);
+            return w - Vector256.Create(_eta) * mHat / (Vector256.Sqrt(vHat) + Vector256.Create(_epsilon));
+        }
+
+        /// <inheritdoc />
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public Vector512<float> Update(Vector512<float> w, Vector512<float> d, ref Vector512<float> m, ref Vector512<float> v)
+        {
+            m = Vector512.FusedMultiplyAdd(Vector512.Create(_beta1), m, Vector512.Create(_oneMinusBeta1) * d);
+            v = Vector512.FusedMultiplyAdd(Vector512.Create(_beta2), v, Vector512.Create(_oneMinusBeta2) * (d * d));
+            var mHat = m / Vector512.Create(_c1);
+            var vHat = v / Vector512.Create(_c2);
+            return w - Vector512.Create(_eta) * mHat / (Vector512.Sqrt(vHat) + Vector512.Create(_epsilon));
         }
     }
 }

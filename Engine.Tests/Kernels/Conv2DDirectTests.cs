@@ -42,6 +42,46 @@ public class Conv2DDirectTests
         }
     }
 
+    /// <summary>Every shape of the kernel tests (any stride and padding) plus long rows with every tail length mod 16.</summary>
+    public static IEnumerable<ConvCase> WeightGradientCases()
+    {
+        foreach (var c in ConvCase.All().Where(c => c.Geometry.ColumnRows <= Conv2DDirect.MaxDotRows)) yield return c;
+        yield return new(3, 1, 28, 28, 20, 3, 3, 1, 1, Padding.Valid);      // paper-mnist
+        for (int width = 3; width <= 20; width++)
+            yield return new(2, 1, 5, width, 1 + width % 6, 3, 3, 1, 1, Padding.Valid);
+    }
+
+    [TestCaseSource(nameof(WeightGradientCases))]
+    public void WeightGradientOnEveryTierMatchesTheDirectLoopsAndIsBitIdenticalAcrossTiers(ConvCase t)
+    {
+        var g = t.Geometry;
+        var x = GradientCheck.Random(t.Batch * g.InputSize, 4);
+        var dy = GradientCheck.Random(t.Batch * t.Filters * g.ColumnCols, 5);
+        var dw0 = GradientCheck.Random(t.Filters * g.ColumnRows, 6);
+        var db0 = GradientCheck.Random(t.Filters, 7);
+        var (ew, sw, eb, sb) = DirectConvolution.BackwardWeights(g, t.Batch, t.Filters, x, dy);
+        for (int i = 0; i < ew.Length; i++) { ew[i] += dw0[i]; sw[i] += Math.Abs(dw0[i]); }
+        for (int i = 0; i < eb.Length; i++) { eb[i] += db0[i]; sb[i] += Math.Abs(db0[i]); }
+        (float[] W, float[] B)? scalar = null;
+        foreach (var tier in Tiers.Available().OrderBy(tier => tier))
+        {
+            var dw = (float[])dw0.Clone();
+            var db = (float[])db0.Clone();
+            var columns = Enumerable.Repeat(float.NaN, g.ColumnSize).ToArray();
+            var partial = Enumerable.Repeat(float.NaN, Conv2DDirect.PartialSize(g, t.Filters)).ToArray();
+            using (Tiers.Force(tier))
+                Conv2DDirect.BackwardWeights(g, t.Batch, t.Filters, x, dy, dw, db, columns, partial);
+            DirectConvolution.AssertClose(dw, ew, sw, $"{tier} dW");
+            DirectConvolution.AssertClose(db, eb, sb, $"{tier} db");
+            if (scalar is not { } s) scalar = (dw, db);
+            else
+            {
+                Assert.That(dw, Is.EqualTo(s.W).AsCollection, $"{tier} dW differs from Scalar");
+                Assert.That(db, Is.EqualTo(s.B).AsCollection, $"{tier} db differs from Scalar");
+            }
+        }
+    }
+
     [Test]
     public void StridedOrLargeReductionsAreNotSupported()
     {

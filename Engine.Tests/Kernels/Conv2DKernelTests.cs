@@ -40,7 +40,7 @@ public class Conv2DKernelTests
         float[] db0 = GradientCheck.Random(f, 7);
         var dw = (float[])dw0.Clone();
         var db = (float[])db0.Clone();
-        Conv2DKernels.BackwardWeights(g, n, f, x, dy, dw, db, Scratch(g));
+        Conv2DKernels.BackwardWeights(g, n, f, x, dy, dw, db, Scratch(g), new float[f * 16]);
 
         var (ew, sw, eb, sb) = DirectConvolution.BackwardWeights(g, n, f, x, dy);
         for (int i = 0; i < ew.Length; i++) { ew[i] += dw0[i]; sw[i] += Math.Abs(dw0[i]); }
@@ -90,7 +90,7 @@ public class Conv2DKernelTests
             Assert.That(Assert.Throws<ArgumentException>(() => Conv2DKernels.Forward(g, 2, 4, x, w, b.AsSpan(1), y, columns))!.ParamName, Is.EqualTo("bias"));
             Assert.That(Assert.Throws<ArgumentException>(() => Conv2DKernels.Forward(g, 2, 4, x, w, b, y.AsSpan(1), columns))!.ParamName, Is.EqualTo("y"));
             Assert.That(Assert.Throws<ArgumentException>(() => Conv2DKernels.Forward(g, 2, 4, x, w, b, y, columns.AsSpan(1)))!.ParamName, Is.EqualTo("columns"));
-            Assert.That(Assert.Throws<ArgumentException>(() => Conv2DKernels.BackwardWeights(g, 2, 4, x, y.AsSpan(1), w, b, columns))!.ParamName, Is.EqualTo("dy"));
+            Assert.That(Assert.Throws<ArgumentException>(() => Conv2DKernels.BackwardWeights(g, 2, 4, x, y.AsSpan(1), w, b, columns, new float[64]))!.ParamName, Is.EqualTo("dy"));
             Assert.That(Assert.Throws<ArgumentException>(() => Conv2DKernels.BackwardData(g, 2, 4, w, y, x.AsSpan(1), columns))!.ParamName, Is.EqualTo("dx"));
         });
     }

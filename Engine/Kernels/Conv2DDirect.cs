@@ -112,6 +112,57 @@ internal static class Conv2DDirect
         }
     }
 
+    /// <summary>
+    /// Largest C·KH·KW for which <see cref="BackwardWeights"/> is used: below it the packed GEMM's 32-column
+    /// tiles would mostly hold padding (paper-mnist: 9).
+    /// </summary>
+    public const int MaxDotRows = 16;
+
+    /// <summary>Whether the dot-product weight gradient handles geometry <paramref name="g"/>.</summary>
+    public static bool SupportsWeightGradient(in ConvGeometry g) => g.ColumnRows <= MaxDotRows;
+
+    /// <summary>Floats of partial-sum scratch <see cref="BackwardWeights"/> needs: 16 lanes per weight and per bias.</summary>
+    public static int PartialSize(in ConvGeometry g, int filters) => filters * (g.ColumnRows + 1) * Lanes16.Count;
+
+    /// <summary>
+    /// dW[f, k] += Σ over samples and output positions of dy[n, f, p]·cols[n][k, p] and db[f] += Σ dy[n, f, p],
+    /// both as <see cref="FixedOrderReductions"/> (the same bits on every tier).
+    /// </summary>
+    /// <param name="g">The geometry (any stride and padding).</param>
+    /// <param name="batch">Number of samples.</param>
+    /// <param name="filters">Output channels F.</param>
+    /// <param name="x">Input, [N, C, H, W].</param>
+    /// <param name="dy">Output gradient, [N, F, OH, OW].</param>
+    /// <param name="weightGradients">[F, C·KH·KW], accumulated.</param>
+    /// <param name="biasGradients">[F], accumulated.</param>
+    /// <param name="columns">Scratch for one sample's im2col matrix, [C·KH·KW, OH·OW].</param>
+    /// <param name="partial">Scratch of <see cref="PartialSize"/> floats.</param>
+    public static void BackwardWeights(in ConvGeometry g, int batch, int filters, ReadOnlySpan<float> x, ReadOnlySpan<float> dy,
+        Span<float> weightGradients, Span<float> biasGradients, Span<float> columns, Span<float> partial)
+    {
+        int rows = g.ColumnRows, spatial = g.ColumnCols, outSize = filters * spatial;
+        if (x.Length < batch * g.InputSize) throw new ArgumentException($"x needs {batch}×{g.InputSize} values.", nameof(x));
+        if (dy.Length < batch * outSize) throw new ArgumentException($"dy needs {batch}×{outSize} values.", nameof(dy));
+        if (weightGradients.Length < filters * rows) throw new ArgumentException($"weightGradients needs {filters}×{rows} values.", nameof(weightGradients));
+        if (biasGradients.Length < filters) throw new ArgumentException($"biasGradients needs {filters} values.", nameof(biasGradients));
+        if (columns.Length < g.ColumnSize) throw new ArgumentException($"columns needs {g.ColumnSize} values.", nameof(columns));
+        int partialSize = PartialSize(g, filters);
+        if (partial.Length < partialSize) throw new ArgumentException($"partial needs {partialSize} values.", nameof(partial));
+        var tier = Cpu.Tier;
+        var weightPartial = partial[..(filters * rows * Lanes16.Count)];
+        var biasPartial = partial.Slice(weightPartial.Length, filters * Lanes16.Count);
+        partial[..partialSize].Clear();
+        for (int n = 0; n < batch; n++)
+        {
+            Im2Col.Forward(g, x.Slice(n * g.InputSize, g.InputSize), columns);
+            var dyn = dy.Slice(n * outSize, outSize);
+            FixedOrderReductions.AccumulateDots(tier, filters, rows, spatial, dyn, columns, weightPartial);
+            FixedOrderReductions.AccumulateRowSums(tier, filters, spatial, dyn, biasPartial);
+        }
+        FixedOrderReductions.AddTotals(weightPartial, weightGradients);
+        FixedOrderReductions.AddTotals(biasPartial, biasGradients);
+    }
+
     /// <summary>Copies one sample [C, H, W] into the zero-padded [C, PH, PW] scratch (slack after it zeroed too).</summary>
     private static void Pad(in ConvGeometry g, ReadOnlySpan<float> sample, Span<float> padded, int ph, int pw)
     {

@@ -42,7 +42,7 @@ internal static class Conv2DKernels
     /// <summary>dW += Σₙ dy[n]·im2col(x[n])ᵀ and db += Σₙ Σ dy[n, f, ·, ·] (both accumulated).</summary>
     /// <exception cref="ArgumentException">A span is shorter than the shapes need.</exception>
     public static void BackwardWeights(in ConvGeometry g, int batch, int filters, ReadOnlySpan<float> x, ReadOnlySpan<float> dy,
-        Span<float> weightGradients, Span<float> biasGradients, Span<float> columns)
+        Span<float> weightGradients, Span<float> biasGradients, Span<float> columns, Span<float> biasPartial)
     {
         // x: [N, C, H, W]   dy: [N, F, OH, OW]   weightGradients: [F, C*KH*KW] (+=)   biasGradients: [F] (+=)
         int ckk = g.ColumnRows, spatial = g.ColumnCols, outSize = filters * spatial;
@@ -52,19 +52,19 @@ internal static class Conv2DKernels
         CheckLength(weightGradients.Length, (long)filters * ckk, "weightGradients", "[F, C, KH, KW]");
         CheckLength(biasGradients.Length, filters, "biasGradients", "[F]");
         CheckLength(columns.Length, g.ColumnSize, "columns", "[C*KH*KW, OH*OW]");
+        CheckLength(biasPartial.Length, filters * Lanes16.Count, "biasPartial", "[F, 16]");
+        var tier = Cpu.Tier;
+        biasPartial = biasPartial[..(filters * Lanes16.Count)];
+        biasPartial.Clear();
         for (int n = 0; n < batch; n++)
         {
             Im2Col.Forward(g, x.Slice(n * g.InputSize, g.InputSize), columns);
             ReadOnlySpan<float> dyn = dy.Slice(n * outSize, outSize);
             // dW [F, CKK] += dy[n] [F, OH*OW] · columnsᵀ [OH*OW, CKK]
             Gemm.Multiply(false, true, filters, ckk, spatial, dyn, spatial, columns, spatial, 1f, weightGradients, ckk);
-            for (int f = 0; f < filters; f++)
-            {
-                float sum = 0f;
-                foreach (float v in dyn.Slice(f * spatial, spatial)) sum += v;
-                biasGradients[f] += sum;
-            }
+            FixedOrderReductions.AccumulateRowSums(tier, filters, spatial, dyn, biasPartial);
         }
+        FixedOrderReductions.AddTotals(biasPartial, biasGradients);
     }
 
     /// <summary>dx[n] = col2im(Wᵀ·dy[n]) for every sample (dx overwritten).</summary>

@@ -33,6 +33,15 @@ internal static class Im2Col
                     continue;
                 }
                 ReadOnlySpan<float> source = image.Slice((c * g.Height + ih) * g.Width, g.Width);
+                if (g.StrideWidth == 1)
+                {
+                    // Columns x0..x1 read source[x − PadLeft + j] contiguously; the rest is padding.
+                    int x0 = Math.Clamp(g.PadLeft - j, 0, ow), x1 = Math.Clamp(g.Width + g.PadLeft - j, x0, ow);
+                    line[..x0].Clear();
+                    source.Slice(x0 - g.PadLeft + j, x1 - x0).CopyTo(line[x0..]);
+                    line[x1..].Clear();
+                    continue;
+                }
                 for (int x = 0; x < ow; x++)
                 {
                     int iw = x * g.StrideWidth - g.PadLeft + j;

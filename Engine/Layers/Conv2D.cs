@@ -15,6 +15,7 @@ public sealed class Conv2D : Layer
     private ConvGeometry _geometry;
     private float[]? _columns, _columnGradients;
     private float[] _padded = [];
+    private float[] _partial = [];
 
     /// <summary>A convolution with square kernels and equal strides.</summary>
     /// <param name="filters">Output channels, at least 1.</param>
@@ -130,6 +131,8 @@ public sealed class Conv2D : Layer
         if (_columnGradients?.Length != size) _columnGradients = new float[size];
         if (Conv2DDirect.Supports(_geometry) && _padded.Length != Conv2DDirect.ScratchSize(_geometry))
             _padded = new float[Conv2DDirect.ScratchSize(_geometry)];
+        int partial = Conv2DDirect.SupportsWeightGradient(_geometry) ? Conv2DDirect.PartialSize(_geometry, Filters) : Filters * Lanes16.Count;
+        if (_partial.Length != partial) _partial = new float[partial];
     }
 
     internal override void Forward(ReadOnlySpan<float> x, Span<float> y, int batch)
@@ -144,7 +147,10 @@ public sealed class Conv2D : Layer
     internal override void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx, int batch)
     {
         RequirePrepared();
-        Conv2DKernels.BackwardWeights(_geometry, batch, Filters, x, dy, WeightGradients, BiasGradients, _columns);
+        if (Conv2DDirect.SupportsWeightGradient(_geometry))
+            Conv2DDirect.BackwardWeights(_geometry, batch, Filters, x, dy, WeightGradients, BiasGradients, _columns, _partial);
+        else
+            Conv2DKernels.BackwardWeights(_geometry, batch, Filters, x, dy, WeightGradients, BiasGradients, _columns, _partial);
         if (!dx.IsEmpty)
             Conv2DKernels.BackwardData(_geometry, batch, Filters, Weights, dy, dx, _columnGradients);
     }

@@ -1,0 +1,146 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+
+namespace Engine.Kernels;
+
+/// <summary>
+/// Sums and dot products over long rows in one fixed association order on every tier: element p of a row
+/// (of every sample, in sample order) is added into lane p mod 16 of a 16-lane partial sum with a fused
+/// multiply-add (a tail's missing lanes get 0·0 or 0·1), and the lanes are combined once at the end by
+/// <see cref="Lanes16.Sum"/>. Vectorised like a plain loop, yet the result does not depend on the vector
+/// width — which a naive vector reduction would (STYLE.md anchor 1, "what NOT to copy").
+/// </summary>
+internal static class FixedOrderReductions
+{
+    private const int L = Lanes16.Count;
+    private const int FilterBlock = 4;
+    private static readonly float[] Ones = Enumerable.Repeat(1f, L).ToArray();
+
+    /// <summary>partial[f, k, lane] += Σ_{p ≡ lane} dy[f, p]·columns[k, p] (dy: [F, length], columns: [rows, length], partial: [F, rows, 16]).</summary>
+    public static void AccumulateDots(ComputeTier tier, int filters, int rows, int length, ReadOnlySpan<float> dy, ReadOnlySpan<float> columns, Span<float> partial)
+    {
+        switch (tier)
+        {
+            case ComputeTier.Avx512: AccumulateDots<Width512, Vector512<float>>(filters, rows, length, dy, columns, partial); break;
+            case ComputeTier.Avx2: AccumulateDots<Width256, Vector256<float>>(filters, rows, length, dy, columns, partial); break;
+            case ComputeTier.Vector128: AccumulateDots<Width128, Vector128<float>>(filters, rows, length, dy, columns, partial); break;
+            default: AccumulateDots<Width1, float>(filters, rows, length, dy, columns, partial); break;
+        }
+    }
+
+    /// <summary>partial[r, lane] += Σ_{p ≡ lane} values[r, p] (values: [count, length], partial: [count, 16]).</summary>
+    public static void AccumulateRowSums(ComputeTier tier, int count, int length, ReadOnlySpan<float> values, Span<float> partial)
+    {
+        switch (tier)
+        {
+            case ComputeTier.Avx512: AccumulateRowSums<Width512, Vector512<float>>(count, length, values, partial); break;
+            case ComputeTier.Avx2: AccumulateRowSums<Width256, Vector256<float>>(count, length, values, partial); break;
+            case ComputeTier.Vector128: AccumulateRowSums<Width128, Vector128<float>>(count, length, values, partial); break;
+            default: AccumulateRowSums<Width1, float>(count, length, values, partial); break;
+        }
+    }
+
+    /// <summary>target[i] += Lanes16.Sum(partial[i, 0..16)).</summary>
+    public static void AddTotals(ReadOnlySpan<float> partial, Span<float> target)
+    {
+        for (int i = 0; i < partial.Length / L; i++)
+            target[i] += Lanes16.Sum(partial.Slice(i * L, L));
+    }
+
+    // Both kernels cover the 16 lanes as 16 / Count passes of one register each: pass q handles lanes
+    // q·Count … q·Count+Count−1, reading the elements at q·Count + 16·t. Each lane thus sees the same
+    // elements in the same order on every width, and the accumulators stay in registers.
+
+    private static void AccumulateRowSums<TWidth, TVector>(int count, int length, ReadOnlySpan<float> values, Span<float> partial)
+        where TWidth : struct, IVectorWidth<TVector> where TVector : struct
+    {
+        int full = length / L * L, rest = length - full;
+        Span<float> tail = stackalloc float[L];
+        ref float t = ref MemoryMarshal.GetReference(tail);
+        TVector one = TWidth.Load(ref Ones[0]);
+        for (int r = 0; r < count; r++)
+        {
+            ref float v = ref MemoryMarshal.GetReference(values.Slice(r * length));
+            if (rest > 0)
+            {
+                tail.Clear();
+                values.Slice(r * length + full, rest).CopyTo(tail);
+            }
+            for (int q = 0; q < L; q += TWidth.Count)
+            {
+                ref float p = ref partial[r * L + q];
+                TVector acc = TWidth.Load(ref p);
+                for (int j = q; j < full; j += L)
+                    acc = TWidth.MultiplyAdd(TWidth.Load(ref Unsafe.Add(ref v, j)), one, acc);
+                if (rest > 0) acc = TWidth.MultiplyAdd(TWidth.Load(ref Unsafe.Add(ref t, q)), one, acc);
+                TWidth.Store(acc, ref p);
+            }
+        }
+    }
+
+    /// <summary>partial[f, k, lane] += dy[f, p]·columns[k, p] for p ≡ lane (mod 16), four filters sharing each column load.</summary>
+    private static void AccumulateDots<TWidth, TVector>(int filters, int rows, int length, ReadOnlySpan<float> dy, ReadOnlySpan<float> columns, Span<float> partial)
+        where TWidth : struct, IVectorWidth<TVector> where TVector : struct
+    {
+        int full = length / L * L, rest = length - full;
+        Span<float> tails = stackalloc float[L * (FilterBlock + 1)]; // [column tail | dy tail of each filter in the block]
+        ref float p = ref MemoryMarshal.GetReference(partial);
+        ref float t = ref MemoryMarshal.GetReference(tails);
+        for (int f0 = 0; f0 < filters; f0 += FilterBlock)
+        {
+            int count = Math.Min(FilterBlock, filters - f0);
+            // Missing filters of the last block reuse the first filter's rows; their sums are not stored.
+            int i1 = count > 1 ? f0 + 1 : f0, i2 = count > 2 ? f0 + 2 : f0, i3 = count > 3 ? f0 + 3 : f0;
+            ref float d0 = ref MemoryMarshal.GetReference(dy.Slice(f0 * length));
+            ref float d1 = ref MemoryMarshal.GetReference(dy.Slice(i1 * length));
+            ref float d2 = ref MemoryMarshal.GetReference(dy.Slice(i2 * length));
+            ref float d3 = ref MemoryMarshal.GetReference(dy.Slice(i3 * length));
+            if (rest > 0)
+            {
+                tails.Clear();
+                dy.Slice(f0 * length + full, rest).CopyTo(tails.Slice(L, rest));
+                dy.Slice(i1 * length + full, rest).CopyTo(tails.Slice(2 * L, rest));
+                dy.Slice(i2 * length + full, rest).CopyTo(tails.Slice(3 * L, rest));
+                dy.Slice(i3 * length + full, rest).CopyTo(tails.Slice(4 * L, rest));
+            }
+            for (int k = 0; k < rows; k++)
+            {
+                ref float c = ref MemoryMarshal.GetReference(columns.Slice(k * length));
+                if (rest > 0)
+                {
+                    tails[..L].Clear();
+                    columns.Slice(k * length + full, rest).CopyTo(tails);
+                }
+                for (int q = 0; q < L; q += TWidth.Count)
+                {
+                    ref float p0 = ref Unsafe.Add(ref p, (f0 * rows + k) * L + q);
+                    ref float p1 = ref Unsafe.Add(ref p, (i1 * rows + k) * L + q);
+                    ref float p2 = ref Unsafe.Add(ref p, (i2 * rows + k) * L + q);
+                    ref float p3 = ref Unsafe.Add(ref p, (i3 * rows + k) * L + q);
+                    TVector a0 = TWidth.Load(ref p0), a1 = TWidth.Load(ref p1), a2 = TWidth.Load(ref p2), a3 = TWidth.Load(ref p3);
+                    for (int j = q; j < full; j += L)
+                    {
+                        TVector cv = TWidth.Load(ref Unsafe.Add(ref c, j));
+                        a0 = TWidth.MultiplyAdd(TWidth.Load(ref Unsafe.Add(ref d0, j)), cv, a0);
+                        a1 = TWidth.MultiplyAdd(TWidth.Load(ref Unsafe.Add(ref d1, j)), cv, a1);
+                        a2 = TWidth.MultiplyAdd(TWidth.Load(ref Unsafe.Add(ref d2, j)), cv, a2);
+                        a3 = TWidth.MultiplyAdd(TWidth.Load(ref Unsafe.Add(ref d3, j)), cv, a3);
+                    }
+                    if (rest > 0)
+                    {
+                        TVector cv = TWidth.Load(ref Unsafe.Add(ref t, q));
+                        a0 = TWidth.MultiplyAdd(TWidth.Load(ref Unsafe.Add(ref t, L + q)), cv, a0);
+                        a1 = TWidth.MultiplyAdd(TWidth.Load(ref Unsafe.Add(ref t, 2 * L + q)), cv, a1);
+                        a2 = TWidth.MultiplyAdd(TWidth.Load(ref Unsafe.Add(ref t, 3 * L + q)), cv, a2);
+                        a3 = TWidth.MultiplyAdd(TWidth.Load(ref Unsafe.Add(ref t, 4 * L + q)), cv, a3);
+                    }
+                    TWidth.Store(a0, ref p0);
+                    if (count > 1) TWidth.Store(a1, ref p1);
+                    if (count > 2) TWidth.Store(a2, ref p2);
+                    if (count > 3) TWidth.Store(a3, ref p3);
+                }
+            }
+        }
+    }
+}

@@ -113,55 +113,85 @@ internal static class Conv2DDirect
     }
 
     /// <summary>
-    /// Largest C·KH·KW for which <see cref="BackwardWeights"/> is used: below it the packed GEMM's 32-column
-    /// tiles would mostly hold padding (paper-mnist: 9).
+    /// Whether <see cref="BackwardWeights"/> handles geometry <paramref name="g"/> with <paramref name="filters"/> filters:
+    /// few weights per filter (paper-mnist: 9), or few filters (paper-cifar, LeNet's first layer: 6), where
+    /// the packed GEMM's 12×32 tiles would mostly hold padding.
     /// </summary>
-    public const int MaxDotRows = 16;
+    public static bool SupportsWeightGradient(in ConvGeometry g, int filters) =>
+        g.ColumnRows <= 16 || (filters <= 8 && g.ColumnRows <= 64);
 
-    /// <summary>Whether the dot-product weight gradient handles geometry <paramref name="g"/>.</summary>
-    public static bool SupportsWeightGradient(in ConvGeometry g) => g.ColumnRows <= MaxDotRows;
-
-    /// <summary>Floats of partial-sum scratch <see cref="BackwardWeights"/> needs: 16 lanes per weight and per bias.</summary>
-    public static int PartialSize(in ConvGeometry g, int filters) => filters * (g.ColumnRows + 1) * Lanes16.Count;
+    /// <summary>Floats of scratch <see cref="BackwardWeights"/> needs.</summary>
+    public static int WeightGradientScratchSize(in ConvGeometry g, int filters) =>
+        filters * (g.ColumnRows + 1) * Lanes16.Count + GradientRowsSize(g, filters) + ScratchSize(g);
 
     /// <summary>
-    /// dW[f, k] += Σ over samples and output positions of dy[n, f, p]·cols[n][k, p] and db[f] += Σ dy[n, f, p],
-    /// both as <see cref="FixedOrderReductions"/> (the same bits on every tier).
+    /// dW[f, k] += Σ over samples and output positions of dy[n, f, p]·x[n at window k of p] and db[f] += Σ dy[n, f, p],
+    /// both as <see cref="FixedOrderReductions"/> (the same bits on every tier). For stride 1 the windows are read
+    /// straight from a zero-padded copy of the sample: dy is laid out with the padded row width (zeros in the
+    /// extra columns), so the input row of weight (c, i, j) is the padded image from offset (c·PH + i)·PW + j.
+    /// Other strides unroll the windows with im2col first.
     /// </summary>
-    /// <param name="g">The geometry (any stride and padding).</param>
+    /// <param name="g">The geometry.</param>
     /// <param name="batch">Number of samples.</param>
     /// <param name="filters">Output channels F.</param>
     /// <param name="x">Input, [N, C, H, W].</param>
     /// <param name="dy">Output gradient, [N, F, OH, OW].</param>
     /// <param name="weightGradients">[F, C·KH·KW], accumulated.</param>
     /// <param name="biasGradients">[F], accumulated.</param>
-    /// <param name="columns">Scratch for one sample's im2col matrix, [C·KH·KW, OH·OW].</param>
-    /// <param name="partial">Scratch of <see cref="PartialSize"/> floats.</param>
+    /// <param name="columns">Scratch for one sample's im2col matrix (strides other than 1), [C·KH·KW, OH·OW].</param>
+    /// <param name="scratch">Scratch of <see cref="WeightGradientScratchSize"/> floats.</param>
     public static void BackwardWeights(in ConvGeometry g, int batch, int filters, ReadOnlySpan<float> x, ReadOnlySpan<float> dy,
-        Span<float> weightGradients, Span<float> biasGradients, Span<float> columns, Span<float> partial)
+        Span<float> weightGradients, Span<float> biasGradients, Span<float> columns, Span<float> scratch)
     {
         int rows = g.ColumnRows, spatial = g.ColumnCols, outSize = filters * spatial;
         if (x.Length < batch * g.InputSize) throw new ArgumentException($"x needs {batch}×{g.InputSize} values.", nameof(x));
         if (dy.Length < batch * outSize) throw new ArgumentException($"dy needs {batch}×{outSize} values.", nameof(dy));
         if (weightGradients.Length < filters * rows) throw new ArgumentException($"weightGradients needs {filters}×{rows} values.", nameof(weightGradients));
         if (biasGradients.Length < filters) throw new ArgumentException($"biasGradients needs {filters} values.", nameof(biasGradients));
-        if (columns.Length < g.ColumnSize) throw new ArgumentException($"columns needs {g.ColumnSize} values.", nameof(columns));
-        int partialSize = PartialSize(g, filters);
-        if (partial.Length < partialSize) throw new ArgumentException($"partial needs {partialSize} values.", nameof(partial));
+        if (scratch.Length < WeightGradientScratchSize(g, filters)) throw new ArgumentException($"scratch needs {WeightGradientScratchSize(g, filters)} values.", nameof(scratch));
+        bool direct = g.StrideHeight == 1 && g.StrideWidth == 1;
+        if (!direct && columns.Length < g.ColumnSize) throw new ArgumentException($"columns needs {g.ColumnSize} values.", nameof(columns));
+
         var tier = Cpu.Tier;
-        var weightPartial = partial[..(filters * rows * Lanes16.Count)];
-        var biasPartial = partial.Slice(weightPartial.Length, filters * Lanes16.Count);
-        partial[..partialSize].Clear();
+        var weightPartial = scratch[..(filters * rows * Lanes16.Count)];
+        var biasPartial = scratch.Slice(weightPartial.Length, filters * Lanes16.Count);
+        var gradientRows = scratch.Slice(weightPartial.Length + biasPartial.Length, GradientRowsSize(g, filters));
+        var padded = scratch.Slice(weightPartial.Length + biasPartial.Length + gradientRows.Length, ScratchSize(g));
+        weightPartial.Clear();
+        biasPartial.Clear();
+        int ph = g.Height + g.PadTop + g.PadBottom, pw = g.Width + g.PadLeft + g.PadRight;
+        Span<int> rowStarts = stackalloc int[rows];
+        for (int c = 0, k = 0; c < g.Channels; c++)
+            for (int i = 0; i < g.KernelHeight; i++)
+                for (int j = 0; j < g.KernelWidth; j++, k++)
+                    rowStarts[k] = direct ? (c * ph + i) * pw + j : k * spatial;
+        if (direct) gradientRows.Clear();
         for (int n = 0; n < batch; n++)
         {
-            Im2Col.Forward(g, x.Slice(n * g.InputSize, g.InputSize), columns);
+            var xn = x.Slice(n * g.InputSize, g.InputSize);
             var dyn = dy.Slice(n * outSize, outSize);
-            FixedOrderReductions.AccumulateDots(tier, filters, rows, spatial, dyn, columns, weightPartial);
+            if (direct)
+            {
+                Pad(g, xn, padded, ph, pw);
+                for (int f = 0; f < filters; f++)
+                    for (int r = 0; r < g.OutputHeight; r++)
+                        dyn.Slice(f * spatial + r * g.OutputWidth, g.OutputWidth).CopyTo(gradientRows.Slice((f * g.OutputHeight + r) * pw));
+                FixedOrderReductions.AccumulateDots(tier, filters, g.OutputHeight * pw, gradientRows, padded, rowStarts, weightPartial);
+            }
+            else
+            {
+                Im2Col.Forward(g, xn, columns);
+                FixedOrderReductions.AccumulateDots(tier, filters, spatial, dyn, columns, rowStarts, weightPartial);
+            }
             FixedOrderReductions.AccumulateRowSums(tier, filters, spatial, dyn, biasPartial);
         }
         FixedOrderReductions.AddTotals(weightPartial, weightGradients);
         FixedOrderReductions.AddTotals(biasPartial, biasGradients);
     }
+
+    /// <summary>dy of one sample with rows of the padded width PW (stride 1), [F, OH, PW]; the extra columns stay zero.</summary>
+    private static int GradientRowsSize(in ConvGeometry g, int filters) =>
+        g.StrideHeight == 1 && g.StrideWidth == 1 ? filters * g.OutputHeight * (g.Width + g.PadLeft + g.PadRight) : 0;
 
     /// <summary>Copies one sample [C, H, W] into the zero-padded [C, PH, PW] scratch (slack after it zeroed too).</summary>
     private static void Pad(in ConvGeometry g, ReadOnlySpan<float> sample, Span<float> padded, int ph, int pw)

@@ -17,15 +17,24 @@ internal static class FixedOrderReductions
     private const int FilterBlock = 4;
     private static readonly float[] Ones = Enumerable.Repeat(1f, L).ToArray();
 
-    /// <summary>partial[f, k, lane] += Σ_{p ≡ lane} dy[f, p]·columns[k, p] (dy: [F, length], columns: [rows, length], partial: [F, rows, 16]).</summary>
-    public static void AccumulateDots(ComputeTier tier, int filters, int rows, int length, ReadOnlySpan<float> dy, ReadOnlySpan<float> columns, Span<float> partial)
+    /// <summary>
+    /// partial[f, k, lane] += Σ_{p ≡ lane} dy[f, p]·source[rowStarts[k] + p] (dy: [F, length]; row k of the
+    /// second operand starts at rowStarts[k] in <paramref name="source"/> — rows may overlap; partial: [F, rows, 16]).
+    /// </summary>
+    public static void AccumulateDots(ComputeTier tier, int filters, int length, ReadOnlySpan<float> dy, ReadOnlySpan<float> source,
+        ReadOnlySpan<int> rowStarts, Span<float> partial)
     {
+        foreach (int start in rowStarts)
+            if (start < 0 || start + length > source.Length)
+                throw new ArgumentOutOfRangeException(nameof(rowStarts), $"A row of {length} starting at {start} leaves the source of {source.Length}.");
+        if (dy.Length < filters * length) throw new ArgumentException($"dy needs {filters}×{length} values.", nameof(dy));
+        if (partial.Length < filters * rowStarts.Length * L) throw new ArgumentException("partial is too short.", nameof(partial));
         switch (tier)
         {
-            case ComputeTier.Avx512: AccumulateDots<Width512, Vector512<float>>(filters, rows, length, dy, columns, partial); break;
-            case ComputeTier.Avx2: AccumulateDots<Width256, Vector256<float>>(filters, rows, length, dy, columns, partial); break;
-            case ComputeTier.Vector128: AccumulateDots<Width128, Vector128<float>>(filters, rows, length, dy, columns, partial); break;
-            default: AccumulateDots<Width1, float>(filters, rows, length, dy, columns, partial); break;
+            case ComputeTier.Avx512: AccumulateDots<Width512, Vector512<float>>(filters, length, dy, source, rowStarts, partial); break;
+            case ComputeTier.Avx2: AccumulateDots<Width256, Vector256<float>>(filters, length, dy, source, rowStarts, partial); break;
+            case ComputeTier.Vector128: AccumulateDots<Width128, Vector128<float>>(filters, length, dy, source, rowStarts, partial); break;
+            default: AccumulateDots<Width1, float>(filters, length, dy, source, rowStarts, partial); break;
         }
     }
 
@@ -79,10 +88,12 @@ internal static class FixedOrderReductions
         }
     }
 
-    /// <summary>partial[f, k, lane] += dy[f, p]·columns[k, p] for p ≡ lane (mod 16), four filters sharing each column load.</summary>
-    private static void AccumulateDots<TWidth, TVector>(int filters, int rows, int length, ReadOnlySpan<float> dy, ReadOnlySpan<float> columns, Span<float> partial)
+    /// <summary>partial[f, k, lane] += dy[f, p]·source[rowStarts[k] + p] for p ≡ lane (mod 16), four filters sharing each row load.</summary>
+    private static void AccumulateDots<TWidth, TVector>(int filters, int length, ReadOnlySpan<float> dy, ReadOnlySpan<float> source,
+        ReadOnlySpan<int> rowStarts, Span<float> partial)
         where TWidth : struct, IVectorWidth<TVector> where TVector : struct
     {
+        int rows = rowStarts.Length;
         int full = length / L * L, rest = length - full;
         Span<float> tails = stackalloc float[L * (FilterBlock + 1)]; // [column tail | dy tail of each filter in the block]
         ref float p = ref MemoryMarshal.GetReference(partial);
@@ -106,11 +117,11 @@ internal static class FixedOrderReductions
             }
             for (int k = 0; k < rows; k++)
             {
-                ref float c = ref MemoryMarshal.GetReference(columns.Slice(k * length));
+                ref float c = ref MemoryMarshal.GetReference(source.Slice(rowStarts[k]));
                 if (rest > 0)
                 {
                     tails[..L].Clear();
-                    columns.Slice(k * length + full, rest).CopyTo(tails);
+                    source.Slice(rowStarts[k] + full, rest).CopyTo(tails);
                 }
                 for (int q = 0; q < L; q += TWidth.Count)
                 {

@@ -131,7 +131,7 @@ public sealed class Conv2D : Layer
         if (_columnGradients?.Length != size) _columnGradients = new float[size];
         if (Conv2DDirect.Supports(_geometry) && _padded.Length != Conv2DDirect.ScratchSize(_geometry))
             _padded = new float[Conv2DDirect.ScratchSize(_geometry)];
-        int partial = Conv2DDirect.SupportsWeightGradient(_geometry) ? Conv2DDirect.PartialSize(_geometry, Filters) : Filters * Lanes16.Count;
+        int partial = Conv2DDirect.SupportsWeightGradient(_geometry, Filters) ? Conv2DDirect.WeightGradientScratchSize(_geometry, Filters) : Filters * Lanes16.Count;
         if (_partial.Length != partial) _partial = new float[partial];
     }
 
@@ -147,7 +147,7 @@ public sealed class Conv2D : Layer
     internal override void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx, int batch)
     {
         RequirePrepared();
-        if (Conv2DDirect.SupportsWeightGradient(_geometry))
+        if (Conv2DDirect.SupportsWeightGradient(_geometry, Filters))
             Conv2DDirect.BackwardWeights(_geometry, batch, Filters, x, dy, WeightGradients, BiasGradients, _columns, _partial);
         else
             Conv2DKernels.BackwardWeights(_geometry, batch, Filters, x, dy, WeightGradients, BiasGradients, _columns, _partial);

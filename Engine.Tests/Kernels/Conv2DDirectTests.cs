@@ -84,6 +84,24 @@ public class Conv2DDirectTests
         }
     }
 
+    [TestCase(1), TestCase(2), TestCase(4)]
+    public void ForwardSplitOverThreadsGivesTheSameBits(int threads)
+    {
+        var g = ConvGeometry.Create(1, 28, 28, 3, 3, 1, 1, Padding.Valid);
+        const int batch = 30, filters = 20;
+        var x = GradientCheck.Random(batch * g.InputSize, 1);
+        var w = GradientCheck.Random(filters * g.ColumnRows, 2);
+        var b = GradientCheck.Random(filters, 3);
+        float[] Run(int count)
+        {
+            var y = new float[batch * filters * g.ColumnCols];
+            using (Tiers.Threads(count))
+                Conv2DDirect.Forward(g, batch, filters, x, w, b, y, new float[Conv2DDirect.ScratchSize(g) * count]);
+            return y;
+        }
+        Assert.That(Run(threads), Is.EqualTo(Run(1)).AsCollection);
+    }
+
     [Test]
     public void StridedOrLargeReductionsAreNotSupported()
     {

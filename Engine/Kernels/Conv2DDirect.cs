@@ -38,8 +38,8 @@ internal static class Conv2DDirect
     /// <param name="weights">Kernels, [F, C, KH, KW].</param>
     /// <param name="bias">Per-filter bias, [F].</param>
     /// <param name="y">Output, [N, F, OH, OW] (overwritten).</param>
-    /// <param name="padded">Scratch of at least <see cref="ScratchSize"/> floats.</param>
-    public static void Forward(in ConvGeometry g, int batch, int filters, ReadOnlySpan<float> x, ReadOnlySpan<float> weights,
+    /// <param name="padded">Scratch of at least <see cref="ScratchSize"/> floats; k times that lets k threads work on the batch.</param>
+    public static unsafe void Forward(in ConvGeometry g, int batch, int filters, ReadOnlySpan<float> x, ReadOnlySpan<float> weights,
         ReadOnlySpan<float> bias, Span<float> y, Span<float> padded)
     {
         if (!Supports(g)) throw new ArgumentException($"Direct convolution needs stride 1 and C·KH·KW ≤ {MaxReduction}.", nameof(g));
@@ -49,7 +49,59 @@ internal static class Conv2DDirect
         if (bias.Length < filters) throw new ArgumentException($"bias needs {filters} values.", nameof(bias));
         if (y.Length < batch * filters * outSize) throw new ArgumentException($"y needs {batch}×{filters}×{outSize} values.", nameof(y));
         if (padded.Length < ScratchSize(g)) throw new ArgumentException($"padded needs {ScratchSize(g)} values.", nameof(padded));
-        switch (Cpu.Tier)
+        var tier = Cpu.Tier;
+        int threads = Math.Min(Cpu.ThreadCount, padded.Length / ScratchSize(g));
+        long flops = 2L * batch * filters * outSize * g.ColumnRows;
+        if (threads < 2 || batch < 2 || flops < ParallelThreshold)
+        {
+            ForwardSamples(tier, g, batch, filters, x, weights, bias, y, padded);
+            return;
+        }
+        // Samples are independent: split the batch, one padded scratch per part (no shared reduction).
+        fixed (float* px = x, pw = weights, pb = bias, py = y, pp = padded)
+        {
+            var job = _forwardJob ??= new ForwardJob();
+            job.Set(tier, g, batch, filters, px, pw, pb, py, pp, parts: Math.Min(batch, threads));
+            WorkerPool.Shared.Run(job, job.Parts, threads);
+        }
+    }
+
+    /// <summary>Products below this many flops stay on one thread (waking a worker costs a few microseconds).</summary>
+    private const long ParallelThreshold = 1_000_000;
+
+    [ThreadStatic] private static ForwardJob? _forwardJob;
+
+    private sealed unsafe class ForwardJob : ParallelJob
+    {
+        private ComputeTier _tier;
+        private ConvGeometry _g;
+        private int _batch, _filters;
+        private float* _x, _w, _b, _y, _padded;
+
+        public int Parts { get; private set; }
+
+        public void Set(ComputeTier tier, in ConvGeometry g, int batch, int filters, float* x, float* w, float* b, float* y, float* padded, int parts)
+        {
+            _tier = tier; _g = g; _batch = batch; _filters = filters; Parts = parts;
+            _x = x; _w = w; _b = b; _y = y; _padded = padded;
+        }
+
+        public override void Execute(int part)
+        {
+            int start = (int)((long)_batch * part / Parts), end = (int)((long)_batch * (part + 1) / Parts);
+            int inSize = _g.InputSize, outSize = _filters * _g.OutputHeight * _g.OutputWidth, scratch = ScratchSize(_g);
+            ForwardSamples(_tier, _g, end - start, _filters,
+                new ReadOnlySpan<float>(_x + (long)start * inSize, (end - start) * inSize),
+                new ReadOnlySpan<float>(_w, _filters * _g.ColumnRows), new ReadOnlySpan<float>(_b, _filters),
+                new Span<float>(_y + (long)start * outSize, (end - start) * outSize),
+                new Span<float>(_padded + (long)part * scratch, scratch));
+        }
+    }
+
+    private static void ForwardSamples(ComputeTier tier, in ConvGeometry g, int batch, int filters, ReadOnlySpan<float> x,
+        ReadOnlySpan<float> weights, ReadOnlySpan<float> bias, Span<float> y, Span<float> padded)
+    {
+        switch (tier)
         {
             case ComputeTier.Avx512: Forward<Width512, Vector512<float>>(g, batch, filters, x, weights, bias, y, padded); break;
             case ComputeTier.Avx2: Forward<Width256, Vector256<float>>(g, batch, filters, x, weights, bias, y, padded); break;

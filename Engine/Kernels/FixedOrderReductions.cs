@@ -57,6 +57,14 @@ internal static class FixedOrderReductions
             target[i] += Lanes16.Sum(partial.Slice(i * L, L));
     }
 
+    /// <summary>target[n, u] = Lanes16.Sum(partial[u, n, 0..16)) for partial [units, count, 16] and target [count, units].</summary>
+    public static void StoreTransposedTotals(ReadOnlySpan<float> partial, int units, int count, Span<float> target)
+    {
+        for (int u = 0; u < units; u++)
+            for (int n = 0; n < count; n++)
+                target[n * units + u] = Lanes16.Sum(partial.Slice((u * count + n) * L, L));
+    }
+
     // Both kernels cover the 16 lanes as 16 / Count passes of one register each: pass q handles lanes
     // q·Count … q·Count+Count−1, reading the elements at q·Count + 16·t. Each lane thus sees the same
     // elements in the same order on every width, and the accumulators stay in registers.

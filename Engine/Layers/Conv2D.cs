@@ -129,8 +129,9 @@ public sealed class Conv2D : Layer
         int size = _geometry.ColumnSize;
         if (_columns?.Length != size) _columns = new float[size];
         if (_columnGradients?.Length != size) _columnGradients = new float[size];
-        if (Conv2DDirect.Supports(_geometry) && _padded.Length != Conv2DDirect.ScratchSize(_geometry))
-            _padded = new float[Conv2DDirect.ScratchSize(_geometry)];
+        int padded = Conv2DDirect.ScratchSize(_geometry) * Math.Max(1, Math.Min(Cpu.ThreadCount, maxBatch));
+        if (Conv2DDirect.Supports(_geometry) && _padded.Length < padded)
+            _padded = new float[padded];
         int partial = Conv2DDirect.SupportsWeightGradient(_geometry, Filters) ? Conv2DDirect.WeightGradientScratchSize(_geometry, Filters) : Filters * Lanes16.Count;
         if (_partial.Length != partial) _partial = new float[partial];
     }

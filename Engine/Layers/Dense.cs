@@ -11,6 +11,8 @@ namespace Engine.Layers;
 public sealed class Dense : Layer
 {
     private int _inputs;
+    private int[] _rowStarts = [];
+    private float[] _partial = [];
 
     /// <summary>A fully connected layer with <paramref name="units"/> outputs.</summary>
     /// <param name="units">Output features, at least 1.</param>
@@ -66,13 +68,40 @@ public sealed class Dense : Layer
         CheckBatch(batch, x.Length, _inputs, "x");
         CheckBatch(batch, y.Length, Units, "y");
         ReadOnlySpan<float> bias = Biases;
-        // y [N, U] = x [N, I] · Wᵀ [I, U]
-        Gemm.Multiply(false, true, batch, Units, _inputs, x, _inputs, Weights, _inputs, 0f, y, Units);
+        if (UsesDots)
+        {
+            // y[n, u] = Σ_i W[u, i]·x[n, i] as fixed-order dots (narrow layers: GEMM tiles would be mostly padding).
+            if (_rowStarts.Length < batch) throw new InvalidOperationException($"{Name}: a batch of {batch} needs Prepare({batch}) first.");
+            var partial = _partial.AsSpan(0, Units * batch * Lanes16.Count);
+            partial.Clear();
+            FixedOrderReductions.AccumulateDots(Cpu.Tier, Units, _inputs, Weights, x, _rowStarts.AsSpan(0, batch), partial);
+            FixedOrderReductions.StoreTransposedTotals(partial, Units, batch, y);
+        }
+        else
+        {
+            // y [N, U] = x [N, I] · Wᵀ [I, U]
+            Gemm.Multiply(false, true, batch, Units, _inputs, x, _inputs, Weights, _inputs, 0f, y, Units);
+        }
         for (int n = 0; n < batch; n++)
         {
             Span<float> row = y.Slice(n * Units, Units);
             for (int u = 0; u < Units; u++) row[u] += bias[u];
         }
+    }
+
+    /// <summary>
+    /// Narrow layers (≤ 32 units) with long inputs (≥ 64) compute the forward pass as fixed-order dot products:
+    /// the GEMM's 32-column tiles would be mostly padding, and packing the weights would cost more than the product.
+    /// </summary>
+    private bool UsesDots => Units <= 32 && _inputs >= 64;
+
+    internal override void Prepare(int maxBatch)
+    {
+        RequireBuilt();
+        if (!UsesDots || _rowStarts.Length >= maxBatch) return;
+        _rowStarts = new int[maxBatch];
+        for (int n = 0; n < maxBatch; n++) _rowStarts[n] = n * _inputs;
+        _partial = new float[Units * maxBatch * Lanes16.Count];
     }
 
     internal override void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx, int batch)

@@ -104,6 +104,25 @@ public class NetworkTests
     }
 
     [Test]
+    public void PoolingBeforeAMonotoneActivationTrainsTheSameWeights()
+    {
+        // LeakyReLU → MaxPool2D runs as MaxPool2D → LeakyReLU; on data without ties the results are identical.
+        Network Build() => new Network(new Shape(3, 9, 9), seed: 3)
+            .Add(new Conv2D(4, 3, padding: Padding.Same)).Add(new LeakyReLU(0.1f)).Add(new MaxPool2D(2))
+            .Add(new Conv2D(5, 2)).Add(new ReLU()).Add(new MaxPool2D(2, 1))
+            .Add(new Flatten()).Add(new Dense(3)).Add(new Softmax());
+        var train = Bands(60, 12);
+        var options = new TrainingOptions { Epochs = 2, BatchSize = 10, Optimizer = new Adam(0.01f) };
+        var fused = Build();
+        var plain = Build();
+        plain.FuseActivationWithPooling = false;
+        var hf = fused.Fit(train, train, options);
+        var hp = plain.Fit(train, train, options);
+        Assert.That(fused.GetParameters(), Is.EqualTo(plain.GetParameters()).AsCollection);
+        Assert.That(hf.Epochs.Select(e => e.ValidationLoss), Is.EqualTo(hp.Epochs.Select(e => e.ValidationLoss)));
+    }
+
+    [Test]
     public void BatchesMeansTheNumberOfBatchesWithTheRemainderInTheLast()
     {
         var options = new TrainingOptions { Batches = 7 };

@@ -7,7 +7,7 @@ namespace Engine.Layers;
 /// x &lt; 0 (the report's Eq. 4 with slope 0.01; NaN propagates); f'(x) = 1 for x &gt; 0 and
 /// <see cref="Slope"/> otherwise, including at x = 0. Any input shape; the output has the same shape.
 /// </summary>
-public sealed class LeakyReLU : Layer
+public sealed class LeakyReLU : ActivationLayer
 {
     /// <summary>Creates the layer.</summary>
     /// <param name="slope">The slope for negative inputs: finite, 0 ≤ slope &lt; 1.</param>
@@ -22,18 +22,14 @@ public sealed class LeakyReLU : Layer
     /// <summary>The slope for negative inputs.</summary>
     public float Slope { get; }
 
-    private protected override Shape InferOutputShape(Shape input) => input;
-
     private protected override string Describe() => $"{Kind}({Slope})";
 
-    internal override void Forward(ReadOnlySpan<float> x, Span<float> y, int batch) =>
-        Activations.Forward(new LeakyReluOperator(Slope), x[..(batch * InputShape.Size)], y);
+    internal override void Apply(ReadOnlySpan<float> x, Span<float> y) => Activations.Forward(new LeakyReluOperator(Slope), x, y);
 
-    internal override void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx, int batch)
-    {
-        if (dx.IsEmpty) return;
-        Activations.Backward(new LeakyReluOperator(Slope), x[..(batch * InputShape.Size)], y, dy, dx);
-    }
+    internal override void Derive(ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx) =>
+        Activations.Backward(new LeakyReluOperator(Slope), x, y, dy, dx);
+
+    internal override bool IsMonotone => true;
 
     internal override void WriteConfiguration(BinaryWriter writer) => writer.Write(Slope);
 

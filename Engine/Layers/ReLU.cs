@@ -6,21 +6,17 @@ namespace Engine.Layers;
 /// The rectified linear unit applied element-wise, f(x) = max(0, x) (the report's Eq. 5; NaN propagates);
 /// f'(x) = 1 for x &gt; 0 and 0 otherwise, including at x = 0. Any input shape; the output has the same shape.
 /// </summary>
-public sealed class ReLU : Layer
+public sealed class ReLU : ActivationLayer
 {
     /// <summary>Creates the layer.</summary>
     public ReLU() { }
 
-    private protected override Shape InferOutputShape(Shape input) => input;
+    internal override void Apply(ReadOnlySpan<float> x, Span<float> y) => Activations.Forward(new ReluOperator(), x, y);
 
-    internal override void Forward(ReadOnlySpan<float> x, Span<float> y, int batch) =>
-        Activations.Forward(new ReluOperator(), x[..(batch * InputShape.Size)], y);
+    internal override void Derive(ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx) =>
+        Activations.Backward(new ReluOperator(), x, y, dy, dx);
 
-    internal override void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx, int batch)
-    {
-        if (dx.IsEmpty) return;
-        Activations.Backward(new ReluOperator(), x[..(batch * InputShape.Size)], y, dy, dx);
-    }
+    internal override bool IsMonotone => true;
 
     internal override void WriteConfiguration(BinaryWriter writer) { }
 

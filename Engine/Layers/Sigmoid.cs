@@ -6,21 +6,17 @@ namespace Engine.Layers;
 /// The logistic sigmoid applied element-wise, f(x) = 1 / (1 + e^−x) (the report's Eq. 6), computed without
 /// overflow for large |x|; f'(x) = f(x)(1 − f(x)). Any input shape; the output has the same shape.
 /// </summary>
-public sealed class Sigmoid : Layer
+public sealed class Sigmoid : ActivationLayer
 {
     /// <summary>Creates the layer.</summary>
     public Sigmoid() { }
 
-    private protected override Shape InferOutputShape(Shape input) => input;
+    internal override void Apply(ReadOnlySpan<float> x, Span<float> y) => Activations.Forward(new SigmoidOperator(), x, y);
 
-    internal override void Forward(ReadOnlySpan<float> x, Span<float> y, int batch) =>
-        Activations.Forward(new SigmoidOperator(), x[..(batch * InputShape.Size)], y);
+    internal override void Derive(ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx) =>
+        Activations.Backward(new SigmoidOperator(), x, y, dy, dx);
 
-    internal override void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx, int batch)
-    {
-        if (dx.IsEmpty) return;
-        Activations.Backward(new SigmoidOperator(), x[..(batch * InputShape.Size)], y, dy, dx);
-    }
+    internal override bool IsMonotone => false;
 
     internal override void WriteConfiguration(BinaryWriter writer) { }
 

@@ -296,6 +296,18 @@ public sealed class Network
         for (int i = last; i >= 0; i--)
         {
             var layer = _layers[i];
+            if (i > 0 && PoolsBeforeActivating(i - 1))
+            {
+                // Layer i is the pool and i − 1 the activation, run as pool then activate (see Forward).
+                var activation = (ActivationLayer)_layers[i - 1];
+                int pooled = n * layer.OutputShape.Size;
+                var pooledInput = ws.Activations[i].AsSpan(0, pooled);
+                activation.Derive(pooledInput, ws.Activations[i + 1].AsSpan(0, pooled), current.AsSpan(0, pooled), other.AsSpan(0, pooled));
+                var dxPair = i - 1 == 0 ? Span<float>.Empty : current.AsSpan(0, n * activation.InputShape.Size);
+                layer.Backward(ws.Activations[i - 1].AsSpan(0, n * activation.InputShape.Size), pooledInput, other.AsSpan(0, pooled), dxPair, n);
+                i--;
+                continue;
+            }
             var dyi = current.AsSpan(0, n * layer.OutputShape.Size);
             var dx = i == 0 ? Span<float>.Empty : other.AsSpan(0, n * layer.InputShape.Size);
             layer.Backward(ws.Activations[i].AsSpan(0, n * layer.InputShape.Size),
@@ -312,11 +324,34 @@ public sealed class Network
         for (int i = 0; i < _layers.Count; i++)
         {
             var layer = _layers[i];
+            if (PoolsBeforeActivating(i))
+            {
+                // f then max-pool = max-pool then f for a monotone f: pool the pre-activations into the
+                // activation's buffer, then activate the pooled values into the pool's buffer.
+                var pool = _layers[i + 1];
+                int pooled = n * pool.OutputShape.Size;
+                pool.Forward(ws.Activations[i].AsSpan(0, n * layer.InputShape.Size), ws.Activations[i + 1].AsSpan(0, pooled), n);
+                ((ActivationLayer)layer).Apply(ws.Activations[i + 1].AsSpan(0, pooled), ws.Activations[i + 2].AsSpan(0, pooled));
+                i++;
+                continue;
+            }
             layer.Forward(ws.Activations[i].AsSpan(0, n * layer.InputShape.Size),
                 ws.Activations[i + 1].AsSpan(0, n * layer.OutputShape.Size), n);
         }
         return ws.Activations[^1].AsSpan(0, n * OutputShape.Size);
     }
+
+    /// <summary>
+    /// Whether layer <paramref name="i"/> is a monotone activation followed by max pooling, which the network
+    /// runs in the other order (same outputs, 4× fewer activations with a 2×2 window). The gradient then goes to
+    /// the window's largest pre-activation; where the activation maps several inputs of a window to the same
+    /// value that choice may differ from the unfused order, among equally valid subgradients.
+    /// </summary>
+    private bool PoolsBeforeActivating(int i) =>
+        FuseActivationWithPooling && i + 1 < _layers.Count && _layers[i] is ActivationLayer { IsMonotone: true } && _layers[i + 1] is MaxPool2D;
+
+    /// <summary>Test switch: false runs every layer in its own order.</summary>
+    internal bool FuseActivationWithPooling { get; set; } = true;
 
     internal Workspace TrainingWorkspace(int maxBatch)
     {

@@ -18,7 +18,9 @@ public static class Program
         if (args.Length > 0 && args[0] == "quick") return Quick.Run(args[1..]);
         bool tiers = args.Contains("--tiers");
         var rest = args.Where(a => a != "--tiers").ToArray();
-        BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(rest, TierConfig.Create(tiers));
-        return 0;
+        var summaries = BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(rest, TierConfig.Create(tiers)).ToList();
+        bool failed = summaries.Any(s => s.HasCriticalValidationErrors || s.Reports.Any(r => !r.Success));
+        if (failed) Console.Error.WriteLine("error: a benchmark failed; see the log above.");
+        return failed ? 1 : 0;
     }
 }

@@ -116,10 +116,9 @@ internal static class Conv2DKernels
             Im2Col.Backward(g, columns, output.Slice(n * g.InputSize, g.InputSize));
             return;
         }
-        Im2Col.Forward(g, input.Slice(n * g.InputSize, g.InputSize), columns);
         Span<float> yn = output.Slice(n * outSize, outSize);
-        // y[n] [F, OH*OW] = W [F, CKK] · columns [CKK, OH*OW]
-        Gemm.Multiply(false, false, filters, spatial, ckk, weights, ckk, columns, spatial, 0f, yn, spatial);
+        // y[n] [F, OH*OW] = W [F, CKK] · im2col(x[n]) [CKK, OH*OW], the column matrix packed straight from x[n]
+        Gemm.MultiplyIm2Col(filters, weights, ckk, g, input.Slice(n * g.InputSize, g.InputSize), yn, spatial);
         for (int f = 0; f < filters; f++) AddScalar(yn.Slice(f * spatial, spatial), bias[f]);
     }
 

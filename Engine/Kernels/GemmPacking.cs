@@ -98,6 +98,69 @@ internal static unsafe class GemmPacking
         }
     }
     /// <summary>
+    /// Implicit im2col (STYLE anchor 2: im2col as "packing B"): packs depth [<paramref name="depth0"/>, +<paramref name="depth"/>)
+    /// and columns [<paramref name="column0"/>, +<paramref name="columns"/>) of B = im2col(<paramref name="image"/>)
+    /// (<see cref="Im2Col.Forward"/>'s <c>[C·KH·KW, OH·OW]</c> matrix) straight from the <c>[C, H, W]</c> image into
+    /// NR-column micropanels, exactly as <see cref="PackB"/> would pack the explicit column matrix; it is never written.
+    /// </summary>
+    public static void PackBIm2Col(in ConvGeometry g, float* image, int depth0, int depth, int column0, int columns, int nr, float* destination)
+    {
+        int ow = g.OutputWidth, kw = g.KernelWidth, kh = g.KernelHeight, sw = g.StrideWidth, end = column0 + columns;
+        for (int p = 0; p < depth; p++)
+        {
+            int row = depth0 + p, j = row % kw, i = row / kw % kh, c = row / (kw * kh);
+            // Output columns x0..x1 of each output row read the image (iw = x·SW − PadLeft + j in [0, W)); the rest is padding.
+            int x0 = Math.Clamp(CeilDiv(g.PadLeft - j, sw), 0, ow), x1 = Math.Clamp(CeilDiv(g.Width + g.PadLeft - j, sw), x0, ow);
+            float* channel = image + (long)c * g.Height * g.Width;
+            float* target = destination + (long)p * nr;
+            int x = column0, oh = x / ow, position = x - oh * ow, lane = 0;
+            // Walk the row in pieces that stay inside one output row and one micropanel.
+            while (x < end)
+            {
+                int length = Math.Min(end - x, Math.Min(ow - position, nr - lane));
+                float* piece = target + lane;
+                int ih = oh * g.StrideHeight - g.PadTop + i;
+                if ((uint)ih >= (uint)g.Height)
+                    new Span<float>(piece, length).Clear();
+                else
+                {
+                    int a = Math.Clamp(x0, position, position + length), b = Math.Clamp(x1, a, position + length);
+                    for (int k = 0; k < a - position; k++) piece[k] = 0f;
+                    float* source = channel + (long)ih * g.Width + a * sw - g.PadLeft + j;
+                    if (sw == 1)
+                        CopyShort(source, piece + (a - position), b - a);
+                    else
+                        for (int k = 0; k < b - a; k++) piece[a - position + k] = source[k * sw];
+                    for (int k = b - position; k < length; k++) piece[k] = 0f;
+                }
+                x += length;
+                lane += length;
+                position += length;
+                if (position == ow) { position = 0; oh++; }
+                if (lane == nr) { lane = 0; target += (long)nr * depth; }
+            }
+            if (lane != 0) new Span<float>(target + lane, nr - lane).Clear();
+        }
+    }
+
+    /// <summary>⌈a / b⌉ for b ≥ 1 and any sign of a.</summary>
+    private static int CeilDiv(int a, int b) => a >= 0 ? (a + b - 1) / b : -(-a / b);
+
+    /// <summary>target = source for a short run: whole vectors, the last one overlapping.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void CopyShort(float* source, float* target, int length)
+    {
+        if (Avx.IsSupported && length >= 8)
+        {
+            int k = 0;
+            for (; k + 8 < length; k += 8) Avx.Store(target + k, Avx.LoadVector256(source + k));
+            Avx.Store(target + length - 8, Avx.LoadVector256(source + length - 8));
+            return;
+        }
+        for (int k = 0; k < length; k++) target[k] = source[k];
+    }
+
+    /// <summary>
     /// target[p·targetStride + r] = source[r·sourceStride + p] for r &lt; <paramref name="rows"/>, p &lt; <paramref name="depth"/>:
     /// writes <paramref name="rows"/> stored rows down the columns of a micropanel. Pure data movement, so the
     /// 8×8 (AVX) and 4×4 (SSE) register transposes give exactly what the scalar loop gives.

@@ -94,4 +94,52 @@ public class Conv2DKernelTests
             Assert.That(Assert.Throws<ArgumentException>(() => Conv2DKernels.BackwardData(g, 2, 4, w, y, x.AsSpan(1), columns))!.ParamName, Is.EqualTo("dx"));
         });
     }
+
+    // Conv shapes with batches large enough to split over samples, and per-sample GEMMs large enough to be threaded.
+    private static IEnumerable<ConvCase> ThreadedCases() => ConvCase.All().Select(c => c with { Batch = 5 }).Concat(
+    [
+        new ConvCase(7, 16, 18, 17, 12, 3, 3, 1, 1, Engine.Layers.Padding.Same),
+        new ConvCase(3, 8, 20, 20, 40, 3, 3, 2, 2, Engine.Layers.Padding.Same),
+    ]);
+
+    [TestCaseSource(nameof(ThreadedCases))]
+    public void EveryTierAndThreadCountGivesTheSameBits(ConvCase shape)
+    {
+        var g = shape.Geometry;
+        int n = shape.Batch, f = shape.Filters;
+        float[] x = GradientCheck.Random(n * g.InputSize, 21);
+        float[] w = GradientCheck.Random(f * g.ColumnRows, 22);
+        float[] b = GradientCheck.Random(f, 23);
+        float[] dy = GradientCheck.Random(n * f * g.ColumnCols, 24);
+        float[] dw0 = GradientCheck.Random(f * g.ColumnRows, 25);
+        float[] db0 = GradientCheck.Random(f, 26);
+
+        (float[] Y, float[] Dw, float[] Db, float[] Dx) Run(ComputeTier tier, int threads)
+        {
+            using var forced = Tiers.Force(tier);
+            using var threadScope = Tiers.Threads(threads);
+            var columns = new float[g.ColumnSize * threads];
+            Array.Fill(columns, float.NaN);
+            var y = new float[n * f * g.ColumnCols];
+            var dx = new float[n * g.InputSize];
+            float[] dw = (float[])dw0.Clone(), db = (float[])db0.Clone();
+            Conv2DKernels.Forward(g, n, f, x, w, b, y, columns);
+            Conv2DKernels.BackwardWeights(g, n, f, x, dy, dw, db, columns, new float[f * 16]);
+            Conv2DKernels.BackwardData(g, n, f, w, dy, dx, columns);
+            return (y, dw, db, dx);
+        }
+
+        var expected = Run(ComputeTier.Scalar, 1);
+        var (ey, _) = DirectConvolution.Forward(g, n, f, x, w, b);
+        Assert.That(expected.Y.Select(v => (double)v), Is.EqualTo(ey).Within(1e-3), "the Scalar single-thread result is a convolution");
+        foreach (ComputeTier tier in Tiers.Available())
+            foreach (int threads in new[] { 1, 2, 3 })
+            {
+                var actual = Run(tier, threads);
+                Assert.That(actual.Y, Is.EqualTo(expected.Y), $"y, {tier}, {threads} threads");
+                Assert.That(actual.Dw, Is.EqualTo(expected.Dw), $"dW, {tier}, {threads} threads");
+                Assert.That(actual.Db, Is.EqualTo(expected.Db), $"db, {tier}, {threads} threads");
+                Assert.That(actual.Dx, Is.EqualTo(expected.Dx), $"dx, {tier}, {threads} threads");
+            }
+    }
 }

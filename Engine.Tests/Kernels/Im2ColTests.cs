@@ -104,6 +104,35 @@ public class Im2ColTests
         Assert.That(scale, Is.GreaterThan(0), "the columns must hold some pixels");
     }
 
+    // Wide rows exercise every vector width of the stride-1 fast path and all their tails.
+    private static IEnumerable<ConvCase> WideGeometries() => Geometries().Concat(
+        from width in new[] { 15, 16, 17, 31, 33, 40 }
+        from stride in new[] { 1, 2, 3 }
+        select new ConvCase(1, 2, 3, width, 1, 3, 3, stride, stride, Padding.Explicit(1, 2, 1, 2)));
+
+    [TestCaseSource(nameof(WideGeometries))]
+    public void Col2ImMatchesThePlainLoopBitForBit(ConvCase shape)
+    {
+        var g = shape.Geometry;
+        float[] columns = GradientCheck.Random(g.ColumnSize, 13);
+        var expected = new float[g.InputSize];
+        int oh = g.OutputHeight, ow = g.OutputWidth;
+        for (int c = 0; c < g.Channels; c++)
+        for (int i = 0; i < g.KernelHeight; i++)
+        for (int j = 0; j < g.KernelWidth; j++)
+        for (int y = 0; y < oh; y++)
+        for (int x = 0; x < ow; x++)
+        {
+            int ih = y * g.StrideHeight - g.PadTop + i, iw = x * g.StrideWidth - g.PadLeft + j;
+            if (ih < 0 || ih >= g.Height || iw < 0 || iw >= g.Width) continue;
+            expected[(c * g.Height + ih) * g.Width + iw] += columns[((c * g.KernelHeight + i) * g.KernelWidth + j) * oh * ow + y * ow + x];
+        }
+        var image = new float[g.InputSize];
+        Array.Fill(image, float.NaN);
+        Im2Col.Backward(g, columns, image);
+        Assert.That(image, Is.EqualTo(expected));
+    }
+
     [TestCaseSource(nameof(Geometries))]
     public void EveryColumnElementIsAPixelOrZero(ConvCase shape)
     {

@@ -61,6 +61,38 @@ internal static class Gemm
         }
     }
 
+    /// <summary>
+    /// C = A·im2col(image) (C overwritten): the convolution product with B = <see cref="Im2Col.Forward"/>'s
+    /// <c>[C·KH·KW, OH·OW]</c> matrix of <paramref name="image"/>, packed straight from the image (implicit im2col) so the
+    /// column matrix is never written. Same operations, hence the same bits, as <see cref="Multiply"/> on the explicit matrix.
+    /// </summary>
+    /// <param name="m">Rows of C and A (filters).</param>
+    /// <param name="a">A stored m×(C·KH·KW) with row stride <paramref name="lda"/> (the weights).</param>
+    /// <param name="lda">Row stride of A.</param>
+    /// <param name="geometry">The convolution; C is m×(OH·OW).</param>
+    /// <param name="image">One <c>[C, H, W]</c> sample.</param>
+    /// <param name="c">The elements of C; must not overlap the inputs.</param>
+    /// <param name="ldc">Row stride of C: at least OH·OW.</param>
+    /// <exception cref="ArgumentException">A size, stride or span length is invalid, or C overlaps an input.</exception>
+    public static void MultiplyIm2Col(int m, ReadOnlySpan<float> a, int lda, in ConvGeometry geometry, ReadOnlySpan<float> image,
+        Span<float> c, int ldc)
+    {
+        if (m < 0) throw new ArgumentOutOfRangeException(nameof(m), m, "GEMM: m (rows of C) cannot be negative.");
+        int n = geometry.ColumnCols, k = geometry.ColumnRows;
+        CheckMatrix(a.Length, m, k, lda, "A (stored m×k)", nameof(a), nameof(lda));
+        if (image.Length < geometry.InputSize)
+            throw new ArgumentException($"GEMM: the image needs {geometry.InputSize} elements, but the span has {image.Length}.", nameof(image));
+        CheckMatrix(c.Length, m, n, ldc, "C (m×n)", nameof(c), nameof(ldc));
+        if (c.Overlaps(a)) throw new ArgumentException("GEMM: C must not overlap A.", nameof(c));
+        if (c.Overlaps(image)) throw new ArgumentException("GEMM: C must not overlap the image.", nameof(c));
+        if (m == 0) return;
+        unsafe
+        {
+            fixed (float* aPointer = a, imagePointer = image, cPointer = c)
+                GemmPacked.MultiplyIm2Col(Cpu.Tier, Cpu.ThreadCount, false, m, aPointer, lda, geometry, imagePointer, cPointer, ldc);
+        }
+    }
+
     private static void CheckMatrix(int length, int rows, int cols, int stride, string what, string spanName, string strideName)
     {
         if (stride < cols || stride < 0)

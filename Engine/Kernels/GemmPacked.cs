@@ -43,7 +43,28 @@ internal static unsafe class GemmPacked
         GemmBlocking blocking = GemmBlocking.For(tier);
         var job = _job ??= new Job();
         job.Set(tier, blocking, transposeA, transposeB, m, n, k, a, lda, b, ldb, overwrite, c, ldc);
+        job.SetImplicitIm2Col(null);
+        Run(job, blocking, threads, m, n, k);
+    }
 
+    /// <summary>
+    /// C = op(A)·im2col(image) (C overwritten), with B = <see cref="Im2Col.Forward"/>'s <c>[C·KH·KW, OH·OW]</c> matrix of
+    /// <paramref name="image"/> packed straight from the image (<see cref="GemmPacking.PackBIm2Col"/>): the same packed
+    /// panels, hence the same bits, as <see cref="Multiply"/> on the explicit column matrix. Arguments are trusted.
+    /// </summary>
+    public static void MultiplyIm2Col(ComputeTier tier, int threads, bool transposeA, int m, float* a, int lda,
+        in ConvGeometry geometry, float* image, float* c, int ldc)
+    {
+        int n = geometry.ColumnCols, k = geometry.ColumnRows;
+        GemmBlocking blocking = GemmBlocking.For(tier);
+        var job = _job ??= new Job();
+        job.Set(tier, blocking, transposeA, false, m, n, k, a, lda, image, n, true, c, ldc);
+        job.SetImplicitIm2Col(geometry);
+        Run(job, blocking, threads, m, n, k);
+    }
+
+    private static void Run(Job job, GemmBlocking blocking, int threads, int m, int n, int k)
+    {
         int rowTiles = (m + blocking.MR - 1) / blocking.MR;
         int columnTiles = (n + blocking.NR - 1) / blocking.NR;
         long flops = 2L * m * n * k;
@@ -66,7 +87,8 @@ internal static unsafe class GemmPacked
     {
         private delegate*<int, float*, float*, float*, nint, int, int, bool, void> _kernel;
         private GemmBlocking _blocking;
-        private bool _transposeA, _transposeB, _overwrite, _splitColumns;
+        private bool _transposeA, _transposeB, _overwrite, _splitColumns, _im2col;
+        private ConvGeometry _geometry;
         private int _m, _n, _k, _lda, _ldb, _ldc, _tiles, _parts;
         private float* _a, _b, _c;
 
@@ -81,6 +103,8 @@ internal static unsafe class GemmPacked
             _b = b;
             _c = c;
         }
+
+        public void SetImplicitIm2Col(ConvGeometry? geometry) => (_im2col, _geometry) = (geometry.HasValue, geometry.GetValueOrDefault());
 
         public void SetPartition(bool splitColumns, int tiles, int parts) => (_splitColumns, _tiles, _parts) = (splitColumns, tiles, parts);
 
@@ -115,7 +139,7 @@ internal static unsafe class GemmPacked
                 {
                     int kc = Math.Min(GemmBlocking.KC, _k - pc);
                     bool accumulate = pc > 0 || !_overwrite;
-                    GemmPacking.PackB(_transposeB, _b, _ldb, pc, kc, jc, nc, nr, bPacked);
+                    PackBlockB(pc, kc, jc, nc, nr, bPacked);
                     for (int ic = rowStart; ic < rowEnd; ic += _blocking.MC)
                     {
                         int mc = Math.Min(_blocking.MC, rowEnd - ic);
@@ -131,6 +155,15 @@ internal static unsafe class GemmPacked
                     }
                 }
             }
+        }
+
+        /// <summary>Packs depth [pc, +kc) and columns [column0, +columns) of op(B), explicit or implicit im2col.</summary>
+        private void PackBlockB(int pc, int kc, int column0, int columns, int nr, float* destination)
+        {
+            if (_im2col)
+                GemmPacking.PackBIm2Col(_geometry, _b, pc, kc, column0, columns, nr, destination);
+            else
+                GemmPacking.PackB(_transposeB, _b, _ldb, pc, kc, column0, columns, nr, destination);
         }
 
         /// <summary>This thread's packing buffer, grown (never shrunk) to at least <paramref name="length"/> floats.</summary>

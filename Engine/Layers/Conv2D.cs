@@ -119,17 +119,19 @@ public sealed class Conv2D : Layer
     }
 
     /// <remarks>
-    /// Scratch is one sample's column matrix (for x) and one for dy, independent of the batch size; the
-    /// forward pass of a few-channel stride-1 layer uses the direct kernel and a padded copy of one sample instead.
+    /// Scratch is one sample's column matrix (for x) and one for dy per thread (<see cref="Cpu.ThreadCount"/> when Prepare
+    /// runs, at most <paramref name="maxBatch"/>); the forward pass of a few-channel stride-1 layer uses the direct kernel and
+    /// a padded copy of one sample per thread instead, and small weight gradients the fixed-order dot kernel and its scratch.
     /// </remarks>
     internal override void Prepare(int maxBatch)
     {
         RequireBuilt();
         ArgumentOutOfRangeException.ThrowIfLessThan(maxBatch, 1);
-        int size = _geometry.ColumnSize;
-        if (_columns?.Length != size) _columns = new float[size];
-        if (_columnGradients?.Length != size) _columnGradients = new float[size];
-        int padded = Conv2DDirect.ScratchSize(_geometry) * Math.Max(1, Math.Min(Cpu.ThreadCount, maxBatch));
+        // Forward and backward-data run samples on up to one thread per column matrix (the weight gradient uses the first only).
+        int size = _geometry.ColumnSize, slots = (int)Math.Clamp(Math.Min(Cpu.ThreadCount, maxBatch), 1, int.MaxValue / Math.Max(size, 1));
+        if (_columns?.Length != (long)size * slots) _columns = new float[size * slots];
+        if (_columnGradients?.Length != (long)size * slots) _columnGradients = new float[size * slots];
+        int padded = Conv2DDirect.ScratchSize(_geometry) * slots;
         if (Conv2DDirect.Supports(_geometry) && _padded.Length < padded)
             _padded = new float[padded];
         int partial = Conv2DDirect.SupportsWeightGradient(_geometry, Filters) ? Conv2DDirect.WeightGradientScratchSize(_geometry, Filters) : Filters * Lanes16.Count;

@@ -17,7 +17,7 @@ public class GemmBenchmarks
     private bool _ta, _tb;
 
     /// <summary>"M×K×N" with an optional " NT"/" TN" transpose, e.g. "20×9×20280" (paper-mnist conv forward, batch 30).</summary>
-    [Params("64×64×64", "256×256×256", "1024×1024×1024",
+    [Params("64×64×64", "128×128×128", "256×256×256", "512×512×512", "1024×1024×1024", "2048×2048×2048",
         "20×9×20280", "20×20280×9 NT", "30×3380×20 NT", "6×48×42050", "16×150×6400", "32×288×131072", "128×4096×256 NT")]
     public string Shape { get; set; } = "";
 

@@ -32,12 +32,14 @@ public static class TrainCommand
         var batchSize = new Option<int?>("--batch-size") { Description = "Images per batch" };
         var batches = new Option<int?>("--batches") { Description = "Batches per epoch, as the report specifies (default 200 when --batch-size is not given)" };
         var seed = new Option<long>("--seed") { Description = "Seed of weights and shuffling", DefaultValueFactory = _ => 100 };
+        var threads = new Option<int>("--threads") { Description = "Threads the kernels may use (results are identical for any count)", DefaultValueFactory = _ => Environment.ProcessorCount };
         var save = new Option<string?>("--save") { Description = "Write the trained model to this file" };
         var verbose = new Option<bool>("--verbose") { Description = "Print stack traces with errors" };
 
         foreach (var option in new[] { trainSize, valSize, filters, epochs })
             OptionRules.AtLeast(option, 1);
         OptionRules.AtLeast(hidden, 0);
+        OptionRules.AtLeast(threads, 1);
         OptionRules.AtLeast(batchSize, 1);
         OptionRules.AtLeast(batches, 1);
         OptionRules.Positive(eta);
@@ -45,10 +47,11 @@ public static class TrainCommand
 
         var command = new Command("train", "Train one model and print one line per epoch, then a summary line.")
         {
-            dataset, dataDir, trainSize, valSize, model, filters, hidden, activation, pool, eta, lambda, epochs, batchSize, batches, seed, save, verbose,
+            dataset, dataDir, trainSize, valSize, model, filters, hidden, activation, pool, eta, lambda, epochs, batchSize, batches, seed, threads, save, verbose,
         };
         command.SetAction(parse => ExitCodes.Run(() =>
         {
+            Cpu.ThreadCount = parse.GetValue(threads);
             string name = parse.GetValue(dataset)!;
             DownloadCommand.EnsureAsync(name, parse.GetValue(dataDir), Console.Out).GetAwaiter().GetResult();
             var data = DatasetLocator.Load(name, parse.GetValue(dataDir));

@@ -9,8 +9,8 @@ public sealed class PlainSweepProgress(TextWriter writer) : ISweepProgress
     /// <inheritdoc/>
     public void Started(int cells, int alreadyDone, int toRun)
     {
-        string done = alreadyDone > 0 ? $", {alreadyDone} already done" : "";
-        writer.WriteLine($"sweep: {cells} cells{done}, {toRun} to run");
+        string shard = cells > 0 ? $"{toRun} of {cells} cells to run" : "no cells";
+        writer.WriteLine(alreadyDone > 0 ? $"{shard} ({alreadyDone} already done)" : shard);
     }
 
     /// <inheritdoc/>

@@ -42,14 +42,16 @@ public sealed class SpectreSweepProgress(ProgressContext context) : ISweepProgre
     public void Started(int cells, int alreadyDone, int toRun)
     {
         string done = alreadyDone > 0 ? $", {alreadyDone} already done" : "";
-        _task = context.AddTask(Markup.Escape($"{cells} cells{done}"), maxValue: Math.Max(1, toRun));
+        _task = context.AddTask(Markup.Escape($"0/{toRun} cells{done}"), maxValue: Math.Max(1, toRun));
     }
 
     /// <inheritdoc/>
     public void CellFinished(CellResult cell, string description, int finishedThisRun, int toRun, CellResult? best)
     {
+        // Lines written while the bar is live appear above it (Spectre's progress renderer hooks the console).
+        AnsiConsole.WriteLine($"cell {finishedThisRun}/{toRun} done: #{cell.Index} {description} {PlainSweepProgress.Describe(cell)}");
         if (_task is null) return;
-        _task.Description = Markup.Escape($"cell {finishedThisRun}/{toRun}: #{cell.Index} {PlainSweepProgress.Describe(cell)}; best {PlainSweepProgress.Best(best)}");
+        _task.Description = Markup.Escape($"{finishedThisRun}/{toRun} cells, best {PlainSweepProgress.Best(best)}");
         _task.Value = finishedThisRun;
     }
 }

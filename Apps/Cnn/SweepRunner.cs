@@ -93,7 +93,7 @@ public sealed class SweepRunner
     /// </summary>
     /// <param name="dir">The sweep folder (created if needed); gets <c>sweep.json</c>, <c>results.csv</c>, <c>results.json</c>.</param>
     /// <param name="resume">Continue the sweep already in <paramref name="dir"/>; without it a folder holding a sweep is an error.</param>
-    /// <param name="parallel">Cells trained at once; above 1 each trains single-threaded (<see cref="Cpu.ThreadCount"/> = 1 meanwhile).</param>
+    /// <param name="parallel">Cells trained at once (at most the cells left); when more than one runs at once each trains single-threaded (<see cref="Cpu.ThreadCount"/> = 1 meanwhile).</param>
     /// <param name="shard">Run only cells whose index % Count == Index, or null for all.</param>
     /// <param name="progress">Receives progress, or null.</param>
     /// <param name="cancellationToken">Stops the cells in progress at a batch boundary (they are not recorded) and starts no more.</param>
@@ -131,7 +131,7 @@ public sealed class SweepRunner
 
         int workers = Math.Min(parallel, Math.Max(1, pending.Count));
         int savedThreads = Cpu.ThreadCount;
-        if (parallel > 1) Cpu.ThreadCount = 1;
+        if (workers > 1) Cpu.ThreadCount = 1;
         int next = 0, ran = 0;
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         Exception? failure = null;

@@ -133,6 +133,19 @@ public class SweepTests
     }
 
     [Test]
+    public void SweepOnTheFirstMnistImagesThroughMain()
+    {
+        if (string.IsNullOrEmpty(Environment.GetEnvironmentVariable(DatasetLocator.EnvironmentVariable)))
+            Assert.Ignore($"{DatasetLocator.EnvironmentVariable} is not set.");
+        string dir = Path.Combine(_root, "mnist");
+        var (code, output, error) = RunCli(null, "sweep", "--dataset", "mnist", "--train-size", "100", "--val-size", "50",
+            "--filters", "2", "--epochs", "1", "--batches", "5", "--grid", "hidden=3,5", "--out", dir, "--parallel", "2");
+        Assert.That(code, Is.EqualTo(ExitCodes.Ok), error);
+        Assert.That(output, Does.Contain("sweep done: 2 cells run"));
+        Assert.That(File.ReadAllLines(Path.Combine(dir, "results.csv")), Has.Length.EqualTo(3));
+    }
+
+    [Test]
     public void BadGridSpecOnTheCommandLineIsExitCode2NamingTheValue()
     {
         var (code, _, error) = RunCli(null, "sweep", "--grid", "eta=1e-4:1:x");

@@ -15,6 +15,7 @@ public static class Program
         root.Subcommands.Add(InfoCommand());
         root.Subcommands.Add(TrainCommand.Create());
         root.Subcommands.Add(DownloadCommand.Create());
+        root.Subcommands.Add(SweepCommand.Create());
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
         {

@@ -101,7 +101,7 @@ public static class Comparison
 
     /// <summary>
     /// Places sweep results into a grid shaped like <paramref name="published"/>: each result names its row and
-    /// column values (matched to 1e-9 relative); cells without a result stay null.
+    /// column values (matched to 1e-6 relative, so float-rounded values match); cells without a result stay null.
     /// </summary>
     /// <exception cref="ArgumentException">A result's row or column value is not on the published grid.</exception>
     public static double?[,] Arrange(PublishedGrid published, IEnumerable<(double Row, double Column, double? Value)> results)

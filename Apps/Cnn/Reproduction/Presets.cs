@@ -6,7 +6,7 @@ namespace Cnn.Reproduction;
 /// <summary>
 /// The two axes of a preset's sweep, in the form <c>cnn sweep --grid</c> takes: axis names eta, lambda, filters,
 /// hidden, activation or pool, and values as canonical strings (floats in shortest round-trip form, e.g.
-/// <c>0.0001</c>). Axis 1 is drawn as the rows (values top to bottom, as the report draws them), axis 2 as the
+/// <c>0.0001</c>, as the sweep's --grid parser writes them). Axis 1 is drawn as the rows (values top to bottom, as the report draws them), axis 2 as the
 /// columns (left to right).
 /// </summary>
 /// <param name="Axis1">The row axis, e.g. "eta" or "hidden".</param>
@@ -26,8 +26,11 @@ public sealed record PresetGrid(string Axis1, IReadOnlyList<string> Values1, str
     /// <summary>The number of cells.</summary>
     public int Count => Values1.Count * Values2.Count;
 
-    /// <summary>A value in shortest round-trip invariant form (1e-4 → "0.0001", 5 → "5").</summary>
-    public static string Format(double value) => value.ToString("R", CultureInfo.InvariantCulture);
+    /// <summary>
+    /// A value as the sweep's canonical string: the float (training options are floats) in shortest round-trip
+    /// invariant form (1e-4 → "0.0001", 1e-5 → "1E-05", 5 → "5").
+    /// </summary>
+    public static string Format(double value) => ((float)value).ToString("R", CultureInfo.InvariantCulture);
 }
 
 /// <summary>

@@ -42,16 +42,16 @@ public sealed record PublishedGrid(
         return grid;
     }
 
-    /// <summary>The index of the row whose value equals <paramref name="value"/> to 1e-9 relative, or -1.</summary>
+    /// <summary>The index of the row whose value equals <paramref name="value"/> to 1e-6 relative (float-rounded values match), or -1.</summary>
     public int RowOf(double value) => IndexOf(RowValues, value);
 
-    /// <summary>The index of the column whose value equals <paramref name="value"/> to 1e-9 relative, or -1.</summary>
+    /// <summary>The index of the column whose value equals <paramref name="value"/> to 1e-6 relative (float-rounded values match), or -1.</summary>
     public int ColumnOf(double value) => IndexOf(ColumnValues, value);
 
     private static int IndexOf(IReadOnlyList<double> values, double value)
     {
         for (int i = 0; i < values.Count; i++)
-            if (Math.Abs(values[i] - value) <= 1e-9 * Math.Max(Math.Abs(values[i]), Math.Abs(value))) return i;
+            if (Math.Abs(values[i] - value) <= 1e-6 * Math.Max(Math.Abs(values[i]), Math.Abs(value))) return i;
         return -1;
     }
 }

@@ -35,6 +35,16 @@ public sealed class HeatmapTests
         Assert.That(Heatmap.TickLabel(value), Is.EqualTo(expected));
 
     [Test]
+    public void LongTitlesShrinkToFitAndShortOnesKeepTheirSize()
+    {
+        Heatmap.UseBundledFont();
+        Assert.That(Heatmap.TitleFontSize("Fig. 12"), Is.EqualTo(14f));
+        float longer = Heatmap.TitleFontSize(new string('W', 120));
+        Assert.That(longer, Is.LessThan(14f).And.GreaterThanOrEqualTo(8f));
+        Assert.That(Heatmap.TitleFontSize("short\n" + new string('W', 120)), Is.EqualTo(longer), "the widest line decides");
+    }
+
+    [Test]
     public void CellTextHasTwoDecimalsOrMarksDivergence()
     {
         Assert.That(Heatmap.CellText(0.854, false), Is.EqualTo("0.85"));

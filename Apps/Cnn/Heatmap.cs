@@ -210,9 +210,22 @@ public static class Heatmap
         plot.Axes.SetLimits(-0.5, cols - 0.5, -0.5, rows - 0.5);
         plot.XLabel(data.ColumnAxis);
         plot.YLabel(data.RowAxis);
-        plot.Title(data.Title, 14);
+        plot.Title(data.Title, TitleFontSize(data.Title));
         plot.HideGrid();
         return plot;
+    }
+
+    /// <summary>
+    /// The largest title size up to 14 px at which every line of <paramref name="title"/> fits the width
+    /// ScottPlot centres it in (over the data area), measured with the bundled font plus a margin for bold.
+    /// </summary>
+    internal static float TitleFontSize(string title)
+    {
+        const float largest = 14f, smallest = 8f, available = 600f;
+        using var typeface = SkiaSharp.SKTypeface.FromFile(FontPath);
+        using var font = new SkiaSharp.SKFont(typeface, largest);
+        float widest = title.Split('\n').Max(line => font.MeasureText(line)) * 1.1f;
+        return Math.Clamp(largest * available / Math.Max(widest, 1f), smallest, largest);
     }
 
     private static bool IsDiverged(HeatmapData data, int row, int col) => data.Diverged is { } d && d[row, col];

@@ -53,7 +53,7 @@ public static class Comparison
         var text = new StringBuilder();
         text.AppendLine(CultureInfo.InvariantCulture, $"# {preset.Figure} ({preset.Name}): ours vs the report");
         text.AppendLine();
-        text.AppendLine(CultureInfo.InvariantCulture, $"{preset.Title("accuracy").Replace('\n', ' ')}");
+        text.AppendLine(CultureInfo.InvariantCulture, $"{preset.Title("accuracy").Replace("\n", " · ", StringComparison.Ordinal)}");
         text.AppendLine();
         text.AppendLine("The report: E. Nupen, O. K. Rustebakke, B. A. Trefjord, J. T. F. Stensson, \"An Object Oriented Implementation of a " +
             "Convolutional Neural Network in Python\", FYS5429 project report, 2024. Its accuracies are single runs that its own code " +
@@ -177,7 +177,7 @@ public static class Comparison
         {
             text.Append(CultureInfo.InvariantCulture, $"| **{published.RowLabels[r]}** |");
             for (int c = 0; c < published.Columns; c++)
-                text.Append(CultureInfo.InvariantCulture, $" {(difference[r, c] is { } d ? d.ToString("+0.00;−0.00;0.00", CultureInfo.InvariantCulture) : "–")} |");
+                text.Append(CultureInfo.InvariantCulture, $" {(difference[r, c] is { } d ? Signed(d) : "–")} |");
             text.AppendLine();
         }
         text.AppendLine();
@@ -192,8 +192,8 @@ public static class Comparison
             .Select(i => difference[i / published.Columns, i % published.Columns]).OfType<double>().ToList();
         text.AppendLine(present.Count == 0
             ? "- Cells compared: 0."
-            : string.Format(CultureInfo.InvariantCulture, "- Cells compared: {0} of {1}; mean |ours − report| = {2:F2}; mean ours − report = {3:+0.00;−0.00;0.00}.",
-                present.Count, published.Rows * published.Columns, present.Average(Math.Abs), present.Average()));
+            : string.Format(CultureInfo.InvariantCulture, "- Cells compared: {0} of {1}; mean |ours − report| = {2:F2}; mean ours − report = {3}.",
+                present.Count, published.Rows * published.Columns, present.Average(Math.Abs), Signed(present.Average())));
         text.AppendLine();
     }
 
@@ -203,6 +203,10 @@ public static class Comparison
     private static string Symbol(string axis) => axis switch { "eta" => "η", "lambda" => "λ", _ => axis };
 
     private static string Decimal(double value) => value.ToString("F2", CultureInfo.InvariantCulture);
+
+    /// <summary>Two decimals with a sign (+0.05, −0.54, 0.00); rounded first so −0.001 prints as 0.00.</summary>
+    private static string Signed(double value) =>
+        (Math.Round(value, 2) + 0.0).ToString("+0.00;−0.00;0.00", CultureInfo.InvariantCulture);
 
     private static string Cell(double? value, bool diverged) => diverged ? "div" : value is { } v ? Decimal(v) : "–";
 

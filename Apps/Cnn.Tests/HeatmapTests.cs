@@ -44,6 +44,13 @@ public sealed class HeatmapTests
         Assert.That(Heatmap.TitleFontSize("short\n" + new string('W', 120)), Is.EqualTo(longer), "the widest line decides");
     }
 
+    [TestCase("0.0001", "1e-4")]
+    [TestCase("1E-05", "1e-5")]
+    [TestCase("20", "20")]
+    [TestCase("lrelu", "lrelu")]
+    public void SweepValuesGetTheSameTicks(string value, string expected) =>
+        Assert.That(Heatmap.TickLabel(value), Is.EqualTo(expected));
+
     [Test]
     public void CellTextHasTwoDecimalsOrMarksDivergence()
     {

@@ -25,7 +25,8 @@ public sealed class PublishedHeatmapsTests
         Assert.That(new[] { grid.RowAxis, grid.ColumnAxis }, Is.SubsetOf(new[] { "eta", "lambda", "filters", "hidden" }));
     }
 
-    // The best cells the report's TEXT states (EXPERIMENTS.md), checked against the cells read off its figures.
+    // The best values the report's TEXT states (EXPERIMENTS.md; coordinates where it gives them, else read off the
+    // figure), checked against the cells read off its figures (HEATMAPS.md).
     [TestCase("fig10a-val", 0.85, 1, 5)]
     [TestCase("fig11a-val", 0.77, 0.1, 0.1)]
     [TestCase("fig11b-val", 0.86, 1, 0.01)]
@@ -156,6 +157,17 @@ public sealed class PresetsTests
             .And.Contain("LReLU").And.Contain("dense 20").And.Contain("200 batches × 100 epochs").And.Contain("validation accuracy"));
         Assert.That(Presets.Fig10a.Title("x"), Does.Contain("η 1e-2").And.Contain("λ 1e-3").And.Contain("conv filters×3×3"));
         Assert.That(Presets.Fig14.Title("x"), Does.Contain("CIFAR-10 500 train / 100 val").And.Contain("conv 6×4×4"));
+    }
+
+    [Test]
+    public void OurHeatmapUsesThePresetsAxesInTheReportsStyle()
+    {
+        var data = Presets.Fig14.OurHeatmap(new double?[4, 4], "validation accuracy");
+        Assert.That(data.RowLabels, Is.EqualTo(new[] { "1e-5", "1e-4", "1e-3", "1e-2" }));
+        Assert.That(data.ColumnLabels, Is.EqualTo(PublishedHeatmaps.Fig14Validation.ColumnLabels));
+        Assert.That((data.RowAxis, data.ColumnAxis), Is.EqualTo((Heatmap.AxisTitle("eta"), Heatmap.AxisTitle("lambda"))));
+        Assert.That(data.Title, Does.StartWith("Fig. 14 · CIFAR-10"));
+        Assert.That(Presets.Fig10b.OurHeatmap(new double?[5, 5], "x").RowLabels, Is.EqualTo(new[] { "50", "40", "30", "20", "10" }));
     }
 
     private static double Parse(string value) => double.Parse(value, CultureInfo.InvariantCulture);

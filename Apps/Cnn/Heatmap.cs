@@ -146,6 +146,31 @@ public static class Heatmap
         return $"{m}e{exponent}";
     }
 
+    /// <summary>
+    /// A sweep value (canonical string such as <c>0.0001</c>, <c>1E-05</c> or <c>20</c>) in the report's tick style;
+    /// values that are not numbers (activation, pool names) are returned unchanged.
+    /// </summary>
+    public static string TickLabel(string value) =>
+        double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out double number) ? TickLabel(number) : value;
+
+    /// <summary>
+    /// The heatmap of a two-axis sweep: axis names (eta, lambda, filters, hidden, activation, pool) become axis titles
+    /// and values become tick labels in the report's style. Rows are drawn in the order of <paramref name="rowValues"/>.
+    /// </summary>
+    /// <param name="title">The figure title (dataset, model, activation, sizes).</param>
+    /// <param name="rowAxis">The sweep axis drawn as rows.</param>
+    /// <param name="rowValues">Its values, top to bottom.</param>
+    /// <param name="columnAxis">The sweep axis drawn as columns.</param>
+    /// <param name="columnValues">Its values, left to right.</param>
+    /// <param name="values">The values [rows, cols]; null = missing.</param>
+    /// <param name="diverged">Diverged cells [rows, cols], or null.</param>
+    public static HeatmapData ForSweep(string title, string rowAxis, IReadOnlyList<string> rowValues, string columnAxis,
+        IReadOnlyList<string> columnValues, double?[,] values, bool[,]? diverged = null) =>
+        new(title, AxisTitle(rowAxis), [.. rowValues.Select(TickLabel)], AxisTitle(columnAxis), [.. columnValues.Select(TickLabel)], values)
+        {
+            Diverged = diverged,
+        };
+
     /// <summary>The name an axis of the sweep is drawn with: η, λ, "filters", "hidden neurons"; others unchanged.</summary>
     public static string AxisTitle(string axis) => axis switch
     {

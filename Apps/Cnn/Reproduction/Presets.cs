@@ -94,6 +94,16 @@ public sealed record Preset(
     }
 
     /// <summary>
+    /// Our heatmap of this figure (for heatmap-val.png / heatmap-train.png): the preset's title and axes,
+    /// <paramref name="values"/> indexed like <see cref="Grid"/> (rows <see cref="PresetGrid.Values1"/>, columns <see cref="PresetGrid.Values2"/>).
+    /// </summary>
+    /// <param name="values">Our accuracies; null = not run.</param>
+    /// <param name="what">What they are, e.g. "validation accuracy".</param>
+    /// <param name="diverged">Cells whose training diverged, or null.</param>
+    public HeatmapData OurHeatmap(double?[,] values, string what, bool[,]? diverged = null) =>
+        Heatmap.ForSweep(Title(what), Grid.Axis1, Grid.Values1, Grid.Axis2, Grid.Values2, values, diverged);
+
+    /// <summary>
     /// A heatmap title naming the figure, dataset and sizes, model, activation and training, e.g.
     /// "Fig. 11c · MNIST 600 train / 100 val · conv 20×3×3, LReLU, max pool · 100 batches × 100 epochs · validation".
     /// </summary>

@@ -24,25 +24,7 @@ public static class SweepCommand
     /// <param name="cancellationToken">Stops the sweep like Ctrl+C does.</param>
     internal static Command Create(Func<string, string?, TrainTestSplit> loadData, CancellationToken cancellationToken)
     {
-        var dataset = new Option<string>("--dataset") { Description = "mnist, fashion-mnist or cifar10", DefaultValueFactory = _ => "mnist" };
-        dataset.AcceptOnlyFromAmong("mnist", "fashion-mnist", "cifar10");
-        var dataDir = new Option<string?>("--data-dir") { Description = "Folder holding the dataset folders (default: $ENGINE_DATASETS, then ./datasets); a missing dataset is downloaded there" };
-        var trainSize = new Option<int>("--train-size") { Description = "Use the first N training images", DefaultValueFactory = _ => 6000 };
-        var valSize = new Option<int>("--val-size") { Description = "Use the first N test images for validation", DefaultValueFactory = _ => 1000 };
-        var model = new Option<string>("--model") { Description = "paper-mnist, paper-cifar, lenet5 or cifar-convnet (default: the report's model for the dataset)" };
-        model.AcceptOnlyFromAmong([.. ModelZoo.Names]);
-        var filters = new Option<int>("--filters") { Description = "paper-mnist: convolution filters", DefaultValueFactory = _ => 20 };
-        var hidden = new Option<int>("--hidden") { Description = "paper-mnist: hidden dense neurons (0 = none)", DefaultValueFactory = _ => 20 };
-        var activation = new Option<string>("--activation") { Description = "sigmoid, relu or lrelu", DefaultValueFactory = _ => "lrelu" };
-        activation.AcceptOnlyFromAmong("sigmoid", "relu", "lrelu");
-        var pool = new Option<string>("--pool") { Description = "max or avg", DefaultValueFactory = _ => "max" };
-        pool.AcceptOnlyFromAmong("max", "avg");
-        var eta = new Option<float>("--eta") { Description = "Adam learning rate", DefaultValueFactory = _ => 0.01f };
-        var lambda = new Option<float>("--lambda") { Description = "L2 λ", DefaultValueFactory = _ => 0.001f };
-        var epochs = new Option<int>("--epochs") { Description = "Epochs per cell", DefaultValueFactory = _ => 10 };
-        var batchSize = new Option<int?>("--batch-size") { Description = "Images per batch" };
-        var batches = new Option<int?>("--batches") { Description = "Batches per epoch (default 200 when --batch-size is not given)" };
-        var seed = new Option<long>("--seed") { Description = "Seed of weights and shuffling, the same for every cell", DefaultValueFactory = _ => 100 };
+        var set = new TrainingOptionsSet(perCell: true);
         var grid = new Option<string[]>("--grid")
         {
             Description = "An axis: eta=1e-4:1:5 (log grid from:to:count, ends included) or a list, e.g. lambda=0,0.01 filters=1,2,3 hidden=10,20 activation=relu,lrelu pool=max,avg. Repeat for more axes.",
@@ -55,13 +37,7 @@ public static class SweepCommand
         var shard = new Option<string?>("--shard") { Description = "i/n: run only cells whose index % n == i, into --out/shard-i-of-n (merge with 'cnn sweep gather')" };
         var verbose = new Option<bool>("--verbose") { Description = "Print stack traces with errors" };
 
-        foreach (var option in new[] { trainSize, valSize, filters, epochs, parallel })
-            OptionRules.AtLeast(option, 1);
-        OptionRules.AtLeast(hidden, 0);
-        OptionRules.AtLeast(batchSize, 1);
-        OptionRules.AtLeast(batches, 1);
-        OptionRules.Positive(eta);
-        OptionRules.AtLeast(lambda, 0f);
+        OptionRules.AtLeast(parallel, 1);
         grid.Validators.Add(r =>
         {
             foreach (var token in r.Tokens)
@@ -79,61 +55,29 @@ public static class SweepCommand
             }
         });
 
-        var command = new Command("sweep", "Train one model per cell of a grid of options, writing each finished cell to results.csv and results.json as it finishes.")
-        {
-            dataset, dataDir, trainSize, valSize, model, filters, hidden, activation, pool, eta, lambda, epochs, batchSize, batches, seed,
-            grid, output, resume, parallel, shard, verbose,
-        };
+        var command = new Command("sweep", "Train one model per cell of a grid of options, writing each finished cell to results.csv and results.json as it finishes.");
+        set.AddTo(command);
+        foreach (var option in new Option[] { grid, output, resume, parallel, shard, verbose })
+            command.Options.Add(option);
         command.Subcommands.Add(GatherCommand());
         command.SetAction(parse => ExitCodes.Run(() =>
         {
-            string name = parse.GetValue(dataset)!;
             var axes = parse.GetValue(grid)!.Select(GridAxis.Parse).ToList();
             var theGrid = new Grid(axes);
-            string modelName = parse.GetValue(model) ?? (name == "cifar10" ? "paper-cifar" : "paper-mnist");
-            CheckAxesFitModel(theGrid, modelName);
-            var configuration = new SweepConfiguration(name, parse.GetValue(trainSize), parse.GetValue(valSize), modelName,
-                parse.GetValue(filters), parse.GetValue(hidden), parse.GetValue(activation)!, parse.GetValue(pool)!,
-                parse.GetValue(eta), parse.GetValue(lambda), parse.GetValue(epochs), parse.GetValue(batchSize), parse.GetValue(batches), parse.GetValue(seed));
+            var configuration = set.Configuration(parse);
+            CheckAxesFitModel(theGrid, configuration.Model);
             var shardSpec = parse.GetValue(shard) is { } s ? ParseShard(s) : ((int Index, int Count)?)null;
             string outDir = parse.GetValue(output)!;
             string dir = Path.GetFullPath(shardSpec is { } sh ? SweepRunner.ShardFolder(outDir, sh.Index, sh.Count) : outDir);
 
-            var data = loadData(name, parse.GetValue(dataDir));
+            var data = loadData(configuration.Dataset, parse.GetValue(set.DataDir));
             var train = data.Train.Take(Math.Min(configuration.TrainSize, data.Train.Count));
             var val = data.Test.Take(Math.Min(configuration.ValidationSize, data.Test.Count));
             var runner = new SweepRunner(configuration, theGrid, train, val);
 
-            using var cancel = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            ConsoleCancelEventHandler onCancel = (_, e) =>
-            {
-                if (cancel.IsCancellationRequested) return; // a second Ctrl+C ends the process at once
-                e.Cancel = true;
-                cancel.Cancel();
-            };
-            Console.CancelKeyPress += onCancel;
-            SweepOutcome outcome;
-            try
-            {
-                int workers = parse.GetValue(parallel);
-                bool resuming = parse.GetValue(resume);
-                Console.WriteLine($"sweep: {theGrid.Count} cells ({string.Join(" × ", theGrid.Axes.Select(a => $"{a.Name} {a.Values.Count}"))}), {workers} at once, into {dir}");
-                if (SpectreSweepProgress.Supported)
-                {
-                    outcome = null!;
-                    AnsiConsole.Progress().AutoClear(false)
-                        .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(), new SpinnerColumn())
-                        .Start(context => outcome = runner.Run(dir, resuming, workers, shardSpec, new SpectreSweepProgress(context), cancel.Token));
-                }
-                else
-                {
-                    outcome = runner.Run(dir, resuming, workers, shardSpec, new PlainSweepProgress(Console.Out), cancel.Token);
-                }
-            }
-            finally
-            {
-                Console.CancelKeyPress -= onCancel;
-            }
+            int workers = parse.GetValue(parallel);
+            Console.WriteLine($"sweep: {theGrid.Count} cells ({string.Join(" × ", theGrid.Axes.Select(a => $"{a.Name} {a.Values.Count}"))}), {workers} at once, into {dir}");
+            var outcome = RunWithProgress(runner, dir, parse.GetValue(resume), workers, shardSpec, cancellationToken);
 
             var best = SweepResults.Best(outcome.Results);
             int diverged = outcome.Results.Count(r => r.Status == "diverged");
@@ -148,6 +92,37 @@ public static class SweepCommand
             return ExitCodes.Ok;
         }, parse.GetValue(verbose)));
         return command;
+    }
+
+    /// <summary>
+    /// Runs <paramref name="runner"/> into <paramref name="dir"/> with a progress display (a live bar on an interactive
+    /// terminal, plain lines otherwise); Ctrl+C (or <paramref name="cancellationToken"/>) stops it, keeping finished cells.
+    /// </summary>
+    internal static SweepOutcome RunWithProgress(SweepRunner runner, string dir, bool resume, int workers,
+        (int Index, int Count)? shard, CancellationToken cancellationToken)
+    {
+        using var cancel = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        ConsoleCancelEventHandler onCancel = (_, e) =>
+        {
+            if (cancel.IsCancellationRequested) return; // a second Ctrl+C ends the process at once
+            e.Cancel = true;
+            cancel.Cancel();
+        };
+        Console.CancelKeyPress += onCancel;
+        try
+        {
+            if (!SpectreSweepProgress.Supported)
+                return runner.Run(dir, resume, workers, shard, new PlainSweepProgress(Console.Out), cancel.Token);
+            SweepOutcome outcome = null!;
+            AnsiConsole.Progress().AutoClear(false)
+                .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(), new SpinnerColumn())
+                .Start(context => outcome = runner.Run(dir, resume, workers, shard, new SpectreSweepProgress(context), cancel.Token));
+            return outcome;
+        }
+        finally
+        {
+            Console.CancelKeyPress -= onCancel;
+        }
     }
 
     /// <summary>Parses <c>i/n</c> with 0 ≤ i &lt; n.</summary>

@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Globalization;
 using Engine;
 using Engine.Data;
-using Engine.Optimizers;
 using Engine.Training;
 
 namespace Cnn;
@@ -205,14 +204,7 @@ public sealed class SweepRunner
         }
         var watch = Stopwatch.StartNew();
         var net = ModelZoo.Build(c.Model, _train.SampleShape, c.Seed, new ModelZoo.Variant(filters, hidden, activation, pool));
-        var options = new TrainingOptions
-        {
-            Epochs = c.Epochs,
-            BatchSize = c.BatchSize,
-            Batches = c.BatchSize is null ? c.Batches ?? 200 : c.Batches,
-            Optimizer = new Adam(eta),
-            L2 = lambda,
-        };
+        var options = TrainingOptionsSet.ToTrainingOptions(c, eta, lambda);
         var history = net.Fit(_train, _validation, options, progress: null, cancellationToken);
         if (history.Status == TrainingStatus.Cancelled) return null;
         var last = history.Epochs.Count > 0 ? history.Last : null;

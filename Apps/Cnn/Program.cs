@@ -16,6 +16,7 @@ public static class Program
         root.Subcommands.Add(TrainCommand.Create());
         root.Subcommands.Add(DownloadCommand.Create());
         root.Subcommands.Add(SweepCommand.Create());
+        root.Subcommands.Add(ReproduceCommand.Create());
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
         {

@@ -1,0 +1,177 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using Cnn.Reproduction;
+using Engine.Data;
+
+namespace Cnn;
+
+/// <summary>What one reproduced figure gave: the preset run, its wall time, and our best validation cell.</summary>
+/// <param name="Preset">The preset as run (quick or full).</param>
+/// <param name="Folder">The sweep folder, <c>DIR/&lt;preset&gt;</c>.</param>
+/// <param name="Seconds">Wall time of the preset: data, sweep, heatmaps and comparison.</param>
+/// <param name="OurBest">Our best validation cell, or null when none finished.</param>
+/// <param name="Cancelled">True when Ctrl+C stopped the sweep (finished cells are kept).</param>
+public sealed record ReproduceOutcome(Preset Preset, string Folder, double Seconds, BestCell? OurBest, bool Cancelled);
+
+/// <summary>
+/// <c>cnn reproduce fig10a|…|fig14 | --list | all [--out DIR] [--quick] [--data-dir D] [--parallel N] [--resume]</c>:
+/// runs the report's figures as sweeps (<see cref="Presets"/>) into <c>DIR/&lt;preset&gt;/</c>, then draws our heatmaps
+/// and writes <c>compare.md</c> with the report's grid beside ours.
+/// </summary>
+public static class ReproduceCommand
+{
+    /// <summary>The seed of every cell (the report seeds numpy with 100).</summary>
+    public const long Seed = 100;
+
+    /// <summary>Builds the command; data is found (and downloaded if missing) by name.</summary>
+    public static Command Create() => Create(LoadByName, preset => preset, CancellationToken.None);
+
+    /// <summary>Builds the command with seams for tests.</summary>
+    /// <param name="loadData">Given the dataset name and <c>--data-dir</c>, returns its train and test sets.</param>
+    /// <param name="adjust">Applied to each preset before it runs (tests shrink sizes and epochs; the real command passes it through).</param>
+    /// <param name="cancellationToken">Stops the sweep like Ctrl+C does.</param>
+    internal static Command Create(Func<string, string?, TrainTestSplit> loadData, Func<Preset, Preset> adjust, CancellationToken cancellationToken)
+    {
+        var figure = new Argument<string?>("figure")
+        {
+            Description = $"{string.Join(", ", Presets.Names)}, or all",
+            Arity = ArgumentArity.ZeroOrOne,
+        };
+        var list = new Option<bool>("--list") { Description = "List the presets with their configuration and the report's best cell" };
+        var output = new Option<string>("--out") { Description = "Folder for the figures' folders DIR/<preset>/", DefaultValueFactory = _ => "runs" };
+        var quick = new Option<bool>("--quick") { Description = "A tenth of the epochs, for a quick look (folders DIR/<preset>-quick/)" };
+        var dataDir = new Option<string?>("--data-dir") { Description = "Folder holding the dataset folders (default: $ENGINE_DATASETS, then ./datasets); a missing dataset is downloaded there" };
+        var parallel = new Option<int>("--parallel") { Description = "Cells trained at once, each single-threaded (default: one per logical processor)", DefaultValueFactory = _ => Environment.ProcessorCount };
+        var resume = new Option<bool>("--resume") { Description = "Continue the figures already in DIR, skipping finished cells" };
+        var verbose = new Option<bool>("--verbose") { Description = "Print stack traces with errors" };
+        OptionRules.AtLeast(parallel, 1);
+
+        var command = new Command("reproduce", "Run the report's figures as sweeps and compare our heatmaps with the report's.")
+        {
+            figure, list, output, quick, dataDir, parallel, resume, verbose,
+        };
+        command.SetAction(parse => ExitCodes.Run(() =>
+        {
+            if (parse.GetValue(list))
+            {
+                List(Console.Out);
+                return ExitCodes.Ok;
+            }
+            string name = parse.GetValue(figure)
+                ?? throw new ArgumentException($"Name a figure ({string.Join(", ", Presets.Names)}), 'all', or --list.");
+            var chosen = name.Trim().Equals("all", StringComparison.OrdinalIgnoreCase) ? Presets.All : [Lookup(name)];
+            bool quickly = parse.GetValue(quick);
+            string outDir = Path.GetFullPath(parse.GetValue(output)!);
+            var outcomes = new List<ReproduceOutcome>();
+            foreach (var preset in chosen)
+            {
+                var run = adjust(quickly ? preset.Quick() : preset);
+                var outcome = Run(run, Path.Combine(outDir, run.Name), loadData, parse.GetValue(dataDir),
+                    parse.GetValue(parallel), parse.GetValue(resume), cancellationToken);
+                outcomes.Add(outcome);
+                if (outcome.Cancelled)
+                {
+                    Console.Error.WriteLine($"reproduce cancelled: the finished cells are kept in {outcome.Folder}; rerun with --resume to continue.");
+                    return SweepCommand.Cancelled;
+                }
+            }
+            if (chosen.Count > 1) Summary(Console.Out, outcomes);
+            return ExitCodes.Ok;
+        }, parse.GetValue(verbose)));
+        return command;
+    }
+
+    /// <summary>
+    /// Runs <paramref name="preset"/> as a sweep into <paramref name="folder"/> on the first images of its dataset, then
+    /// writes our heatmaps (heatmap-val/-train .png/.svg), compare.md and the difference heatmap, and prints a summary line.
+    /// </summary>
+    /// <exception cref="ArgumentException">The folder holds a different sweep, or holds one and <paramref name="resume"/> is false.</exception>
+    internal static ReproduceOutcome Run(Preset preset, string folder, Func<string, string?, TrainTestSplit> loadData, string? dataDir,
+        int parallel, bool resume, CancellationToken cancellationToken)
+    {
+        var watch = Stopwatch.StartNew();
+        var grid = GridOf(preset);
+        var data = loadData(preset.Dataset, dataDir);
+        if (data.Train.Count < preset.TrainSize || data.Test.Count < preset.ValidationSize)
+            Console.WriteLine($"note: {preset.Name} asks for {preset.TrainSize} training and {preset.ValidationSize} validation images; " +
+                $"{preset.Dataset} has {data.Train.Count} and {data.Test.Count}, so fewer are used.");
+        var train = data.Train.Take(Math.Min(preset.TrainSize, data.Train.Count));
+        var validation = data.Test.Take(Math.Min(preset.ValidationSize, data.Test.Count));
+        var runner = new SweepRunner(ConfigurationOf(preset), grid, train, validation);
+
+        Console.WriteLine($"{preset.Name} ({preset.Figure}): {grid.Count} cells, {preset.Epochs} epochs each, {Math.Min(parallel, grid.Count)} at once, into {folder}");
+        var outcome = SweepCommand.RunWithProgress(runner, folder, resume, parallel, shard: null, cancellationToken);
+        if (outcome.Cancelled)
+            return new ReproduceOutcome(preset, folder, watch.Elapsed.TotalSeconds, null, Cancelled: true);
+
+        var grids = SweepGrids.Arrange(grid, outcome.Results, keepOrder: true);
+        SweepReport.WriteHeatmaps(folder,
+            preset.OurHeatmap(grids.Validation, "validation accuracy", grids.Diverged),
+            preset.OurHeatmap(grids.Training, "training accuracy", grids.Diverged));
+        Comparison.Write(folder, preset, grids.Validation, grids.Training, grids.Diverged);
+        Console.WriteLine($"wrote {Path.Combine(folder, Comparison.MarkdownFile)}");
+
+        var best = Comparison.Best(grids.Validation, grids.Diverged);
+        double seconds = watch.Elapsed.TotalSeconds;
+        Console.WriteLine(string.Format(CultureInfo.InvariantCulture, "{0}: {1:F1} s wall, {2} cells ({3} run now); our best val {4}; report's best {5}",
+            preset.Name, seconds, outcome.Results.Count, outcome.Ran, Describe(preset, best), Describe(preset, ReportsBest(preset))));
+        return new ReproduceOutcome(preset, folder, seconds, best, Cancelled: false);
+    }
+
+    /// <summary>The sweep grid of <paramref name="preset"/>: its two axes in drawing order (rows, then columns).</summary>
+    internal static Grid GridOf(Preset preset) => new([.. preset.Grid.GridOptions.Select(GridAxis.Parse)]);
+
+    /// <summary>The preset's fixed training options as a sweep configuration (Adam β 0.9/0.999, seed 100).</summary>
+    internal static SweepConfiguration ConfigurationOf(Preset preset) => new(
+        preset.Dataset, preset.TrainSize, preset.ValidationSize, preset.Model,
+        preset.Variant.Filters, preset.Variant.Hidden, preset.Variant.Activation, preset.Variant.Pool,
+        (float)preset.Eta, (float)preset.Lambda, preset.Epochs, BatchSize: null, Batches: preset.Batches, Seed);
+
+    /// <summary>Prints every preset: data, model, grid, training and the report's best validation cell.</summary>
+    internal static void List(TextWriter writer)
+    {
+        foreach (var p in Presets.All)
+        {
+            var g = p.Grid;
+            bool axis(string name) => g.Axis1 == name || g.Axis2 == name;
+            string rates = (axis("eta") ? "" : $"eta {Heatmap.TickLabel(p.Eta)}, ") + (axis("lambda") ? "" : $"lambda {Heatmap.TickLabel(p.Lambda)}, ");
+            writer.WriteLine($"{p.Name,-14} {p.Figure}: {p.Dataset} {p.TrainSize} train / {p.ValidationSize} val; {p.Model} " +
+                $"(filters {(axis("filters") ? "axis" : p.Variant.Filters)}, hidden {(axis("hidden") ? "axis" : p.Variant.Hidden)}, {p.Variant.Activation}, {p.Variant.Pool} pool)");
+            writer.WriteLine($"{"",-14} grid {g.Axis1} {string.Join(',', g.Values1.Select(Heatmap.TickLabel))} × {g.Axis2} {string.Join(',', g.Values2.Select(Heatmap.TickLabel))} ({g.Count} cells); " +
+                $"Adam {rates}β 0.9/0.999, {p.Batches} batches (batch size {p.BatchSize}) × {p.Epochs} epochs; report's best {Describe(p, ReportsBest(p))}");
+        }
+    }
+
+    /// <summary>The table printed after <c>all</c>: preset, wall seconds, our best validation cell, the report's best.</summary>
+    internal static void Summary(TextWriter writer, IReadOnlyList<ReproduceOutcome> outcomes)
+    {
+        writer.WriteLine();
+        writer.WriteLine("| preset | wall s | our best val | report's best val |");
+        writer.WriteLine("|---|---:|---|---|");
+        foreach (var o in outcomes)
+            writer.WriteLine(string.Format(CultureInfo.InvariantCulture, "| {0} | {1:F1} | {2} | {3} |",
+                o.Preset.Name, o.Seconds, Describe(o.Preset, o.OurBest), Describe(o.Preset, ReportsBest(o.Preset))));
+    }
+
+    private static BestCell ReportsBest(Preset preset) => Comparison.Best(preset.PublishedValidation.ToNullable())!;
+
+    /// <summary>E.g. <c>0.87 at eta=1e-1 lambda=1e-1</c>, or "–" when no cell finished.</summary>
+    private static string Describe(Preset preset, BestCell? cell) => cell is null
+        ? "–"
+        : string.Format(CultureInfo.InvariantCulture, "{0:F2} at {1}={2} {3}={4}", cell.Value,
+            preset.Grid.Axis1, Heatmap.TickLabel(preset.Grid.Values1[cell.Row]), preset.Grid.Axis2, Heatmap.TickLabel(preset.Grid.Values2[cell.Column]));
+
+    /// <summary>The preset called <paramref name="name"/>; an unknown name is a usage error listing the known ones.</summary>
+    private static Preset Lookup(string name)
+    {
+        try { return Presets.Get(name); }
+        catch (ArgumentException e) { throw new ArgumentException($"{e.Message} Or 'all', or --list.", e); }
+    }
+
+    private static TrainTestSplit LoadByName(string name, string? dataDir)
+    {
+        DownloadCommand.EnsureAsync(name, dataDir, Console.Out).GetAwaiter().GetResult();
+        return DatasetLocator.Load(name, dataDir);
+    }
+}

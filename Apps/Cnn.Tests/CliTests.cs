@@ -4,16 +4,7 @@ namespace Cnn.Tests;
 [NonParallelizable]
 public class CliTests
 {
-    private static (int Code, string Out, string Error) Run(params string[] args)
-    {
-        var (stdout, stderr) = (Console.Out, Console.Error);
-        using var o = new StringWriter();
-        using var e = new StringWriter();
-        Console.SetOut(o);
-        Console.SetError(e);
-        try { return (Program.Main(args), o.ToString(), e.ToString()); }
-        finally { Console.SetOut(stdout); Console.SetError(stderr); }
-    }
+    private static (int Code, string Out, string Error) Run(params string[] args) => TestSupport.RunMain(args);
 
     [Test]
     public void UnknownCommandIsOneLineAndExitCode2()

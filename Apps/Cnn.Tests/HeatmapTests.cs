@@ -4,20 +4,8 @@ using SkiaSharp;
 
 namespace Cnn.Tests;
 
-public sealed class HeatmapTests
+public sealed class HeatmapTests : TempFolderTest
 {
-    private string folder = "";
-
-    [SetUp]
-    public void CreateFolder()
-    {
-        folder = Path.Combine(Path.GetTempPath(), "cnn-heatmap-tests-" + Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(folder);
-    }
-
-    [TearDown]
-    public void DeleteFolder() => Directory.Delete(folder, recursive: true);
-
     [TestCase(1e-4, "1e-4")]
     [TestCase(1e-3, "1e-3")]
     [TestCase(0.01, "1e-2")]
@@ -89,7 +77,7 @@ public sealed class HeatmapTests
     [Test]
     public void RenderWritesPngAndPixelatedSvg()
     {
-        string png = Path.Combine(folder, "sub", "h.png"), svg = Path.Combine(folder, "sub", "h.svg");
+        string png = Path.Combine(Folder, "sub", "h.png"), svg = Path.Combine(Folder, "sub", "h.svg");
         Heatmap.Render(Grid(0.5, labels: true), png, svg);
 
         using (var bitmap = SKBitmap.Decode(png))
@@ -109,7 +97,7 @@ public sealed class HeatmapTests
     {
         // Same grid and colours, with and without the per-cell labels: the labels must change many pixels,
         // and those pixels must be the label colours (white on the dark cells of value 0.1).
-        string withLabels = Path.Combine(folder, "with.png"), without = Path.Combine(folder, "without.png");
+        string withLabels = Path.Combine(Folder, "with.png"), without = Path.Combine(Folder, "without.png");
         Heatmap.Render(Grid(0.1, labels: true), withLabels, Path.ChangeExtension(withLabels, "svg"));
         Heatmap.Render(Grid(0.1, labels: false), without, Path.ChangeExtension(without, "svg"));
 
@@ -135,7 +123,7 @@ public sealed class HeatmapTests
     public void MismatchedLabelsAreRejectedWithTheirCounts()
     {
         var bad = Grid(0.5, labels: true) with { RowLabels = ["1", "2"] };
-        var error = Assert.Throws<ArgumentException>(() => Heatmap.Render(bad, Path.Combine(folder, "x.png"), Path.Combine(folder, "x.svg")));
+        var error = Assert.Throws<ArgumentException>(() => Heatmap.Render(bad, Path.Combine(Folder, "x.png"), Path.Combine(Folder, "x.svg")));
         Assert.That(error!.Message, Does.Contain("2 row labels for 3 rows"));
     }
 
@@ -148,8 +136,8 @@ public sealed class HeatmapTests
         var diverged = new bool[3, 4];
         diverged[2, 3] = true;
         var data = Grid(0.5, labels: true) with { Values = values, Diverged = diverged };
-        string png = Path.Combine(folder, "m.png");
-        Heatmap.Render(data, png, Path.Combine(folder, "m.svg"));
+        string png = Path.Combine(Folder, "m.png");
+        Heatmap.Render(data, png, Path.Combine(Folder, "m.svg"));
         Assert.That(new FileInfo(png).Length, Is.GreaterThan(1000));
     }
 

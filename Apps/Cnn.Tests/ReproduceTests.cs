@@ -10,49 +10,8 @@ namespace Cnn.Tests;
 /// through the commands' data seams.
 /// </summary>
 [NonParallelizable]
-public class ReproduceTests
+public class ReproduceTests : TempFolderTest
 {
-    private string _root = "";
-
-    [SetUp]
-    public void CreateFolder()
-    {
-        _root = Path.Combine(Path.GetTempPath(), "cnn-reproduce-tests-" + Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(_root);
-    }
-
-    [TearDown]
-    public void DeleteFolder()
-    {
-        if (Directory.Exists(_root)) Directory.Delete(_root, recursive: true);
-    }
-
-    /// <summary>Images whose bright row is the label (rows 0..7) or column (labels 8, 9), plus deterministic noise.</summary>
-    private static TrainTestSplit Synthetic()
-    {
-        static Dataset Make(string name, int count, int seed)
-        {
-            var images = new float[count * 64];
-            var labels = new int[count];
-            uint state = (uint)seed * 2654435761u + 1;
-            for (int i = 0; i < count; i++)
-            {
-                int label = i % 10;
-                labels[i] = label;
-                for (int p = 0; p < 64; p++)
-                {
-                    state = state * 1664525u + 1013904223u;
-                    float noise = (state >> 8) / (float)(1 << 24) * 0.3f;
-                    int row = p / 8, column = p % 8;
-                    bool on = label < 8 ? row == label : column == (label == 8 ? 1 : 6);
-                    images[i * 64 + p] = (on ? 0.7f : 0f) + noise;
-                }
-            }
-            return new Dataset(name, images, labels, new Shape(1, 8, 8), 10);
-        }
-        return new TrainTestSplit(Make("synthetic/train", 60, 1), Make("synthetic/test", 30, 2));
-    }
-
     /// <summary>A preset shrunk to the synthetic data: 60/30 images, 2 filters, 4 batches, 1 epoch.</summary>
     private static Preset Tiny(Preset preset) => preset with
     {
@@ -63,30 +22,8 @@ public class ReproduceTests
         Epochs = 1,
     };
 
-    private static (int Code, string Out, string Error) Run(Func<RootCommand> root, params string[] args)
-    {
-        var (stdout, stderr) = (Console.Out, Console.Error);
-        using var o = new StringWriter();
-        using var e = new StringWriter();
-        Console.SetOut(o);
-        Console.SetError(e);
-        try { return (root().Parse(args).Invoke(), o.ToString(), e.ToString()); }
-        finally { Console.SetOut(stdout); Console.SetError(stderr); }
-    }
-
     private static (int Code, string Out, string Error) Reproduce(params string[] args) =>
-        Run(() => new RootCommand("test") { ReproduceCommand.Create((_, _) => Synthetic(), Tiny, CancellationToken.None) }, args);
-
-    private static (int Code, string Out, string Error) RunMain(params string[] args)
-    {
-        var (stdout, stderr) = (Console.Out, Console.Error);
-        using var o = new StringWriter();
-        using var e = new StringWriter();
-        Console.SetOut(o);
-        Console.SetError(e);
-        try { return (Program.Main(args), o.ToString(), e.ToString()); }
-        finally { Console.SetOut(stdout); Console.SetError(stderr); }
-    }
+        TestSupport.Run(ReproduceCommand.Create((_, _) => TestSupport.Synthetic(), Tiny, CancellationToken.None), args);
 
     private static void AssertPng(string path)
     {
@@ -104,8 +41,8 @@ public class ReproduceTests
     [Test]
     public void TwoByTwoSweepWritesCsvJsonAndHeatmaps()
     {
-        string dir = Path.Combine(_root, "sweep");
-        var (code, output, error) = Run(() => new RootCommand("test") { SweepCommand.Create((_, _) => Synthetic(), CancellationToken.None) },
+        string dir = Path.Combine(Folder, "sweep");
+        var (code, output, error) = TestSupport.Run(SweepCommand.Create((_, _) => TestSupport.Synthetic(), CancellationToken.None),
             "sweep", "--train-size", "60", "--val-size", "30", "--filters", "2", "--hidden", "3", "--epochs", "1", "--batches", "4",
             "--grid", "eta=1e-3:1e-1:2", "--grid", "lambda=0,0.01", "--out", dir, "--parallel", "2");
         Assert.That(code, Is.EqualTo(ExitCodes.Ok), error);
@@ -155,8 +92,8 @@ public class ReproduceTests
     [Test]
     public void ThreeAxisSweepSkipsHeatmapsWithANote()
     {
-        string dir = Path.Combine(_root, "three");
-        var (code, output, error) = Run(() => new RootCommand("test") { SweepCommand.Create((_, _) => Synthetic(), CancellationToken.None) },
+        string dir = Path.Combine(Folder, "three");
+        var (code, output, error) = TestSupport.Run(SweepCommand.Create((_, _) => TestSupport.Synthetic(), CancellationToken.None),
             "sweep", "--train-size", "20", "--val-size", "10", "--filters", "2", "--epochs", "1", "--batches", "2",
             "--grid", "eta=0.01", "--grid", "lambda=0", "--grid", "hidden=3", "--out", dir);
         Assert.That(code, Is.EqualTo(ExitCodes.Ok), error);
@@ -176,7 +113,7 @@ public class ReproduceTests
     [Test]
     public void ListNamesEveryPresetAndTheReportsBest()
     {
-        var (code, output, _) = RunMain("reproduce", "--list");
+        var (code, output, _) = TestSupport.RunMain("reproduce", "--list");
         Assert.That(code, Is.EqualTo(ExitCodes.Ok));
         foreach (string name in Presets.Names)
             Assert.That(output, Does.Contain(name));
@@ -186,9 +123,9 @@ public class ReproduceTests
     [Test]
     public void ReproduceOnePresetWritesHeatmapsAndComparison()
     {
-        var (code, output, error) = Reproduce("reproduce", "fig11-lrelu", "--out", _root, "--parallel", "2");
+        var (code, output, error) = Reproduce("reproduce", "fig11-lrelu", "--out", Folder, "--parallel", "2");
         Assert.That(code, Is.EqualTo(ExitCodes.Ok), error);
-        string dir = Path.Combine(_root, "fig11-lrelu");
+        string dir = Path.Combine(Folder, "fig11-lrelu");
         Assert.That(File.ReadAllLines(Path.Combine(dir, "results.csv")), Has.Length.EqualTo(26));
         foreach (string name in new[] { "heatmap-val", "heatmap-train", "compare-diff" })
         {
@@ -201,11 +138,11 @@ public class ReproduceTests
         Assert.That(output, Does.Match(@"fig11-lrelu: \d+\.\d s wall, 25 cells .*our best val \d\.\d\d at eta=.*report's best 0\.87 at eta=1e-1 lambda=1e-1"));
 
         // Resume: everything is done, so nothing runs and the files are rewritten.
-        (code, output, error) = Reproduce("reproduce", "fig11-lrelu", "--out", _root, "--resume");
+        (code, output, error) = Reproduce("reproduce", "fig11-lrelu", "--out", Folder, "--resume");
         Assert.That(code, Is.EqualTo(ExitCodes.Ok), error);
         Assert.That(output, Does.Contain("25 cells (0 run now)"));
         // Without --resume the finished folder is not overwritten.
-        (code, _, error) = Reproduce("reproduce", "fig11-lrelu", "--out", _root);
+        (code, _, error) = Reproduce("reproduce", "fig11-lrelu", "--out", Folder);
         Assert.That(code, Is.EqualTo(ExitCodes.Usage));
         Assert.That(error, Does.Contain("add --resume"));
     }
@@ -214,12 +151,11 @@ public class ReproduceTests
     public void QuickPresetRunsATenthOfTheEpochsIntoItsOwnFolder()
     {
         // Shrink the data but keep the epochs Quick() chose (fig11-lrelu: 100 → 10).
-        var (code, output, error) = Run(() => new RootCommand("test")
-        {
-            ReproduceCommand.Create((_, _) => Synthetic(), p => Tiny(p) with { Epochs = p.Epochs }, CancellationToken.None),
-        }, "reproduce", "fig11-lrelu", "--quick", "--out", _root);
+        var (code, output, error) = TestSupport.Run(
+            ReproduceCommand.Create((_, _) => TestSupport.Synthetic(), p => Tiny(p) with { Epochs = p.Epochs }, CancellationToken.None),
+            "reproduce", "fig11-lrelu", "--quick", "--out", Folder);
         Assert.That(code, Is.EqualTo(ExitCodes.Ok), error);
-        string dir = Path.Combine(_root, "fig11-lrelu-quick");
+        string dir = Path.Combine(Folder, "fig11-lrelu-quick");
         Assert.That(SweepManifest.Read(dir).Fields.Single(f => f.Key == "epochs").Value, Is.EqualTo("10"));
         Assert.That(File.Exists(Path.Combine(dir, "compare.md")), Is.True);
         Assert.That(output, Does.Contain("fig11-lrelu-quick: "));
@@ -228,20 +164,20 @@ public class ReproduceTests
     [Test]
     public void AllRunsEveryPresetInOrderAndPrintsTheSummaryTable()
     {
-        var (code, output, error) = Reproduce("reproduce", "all", "--out", _root, "--parallel", "2");
+        var (code, output, error) = Reproduce("reproduce", "all", "--out", Folder, "--parallel", "2");
         Assert.That(code, Is.EqualTo(ExitCodes.Ok), error);
         string table = output[output.IndexOf("| preset | wall s |", StringComparison.Ordinal)..];
         var rows = table.Split('\n', StringSplitOptions.RemoveEmptyEntries).Skip(2).Select(line => line.Split('|')[1].Trim());
         Assert.That(rows, Is.EqualTo(Presets.Names));
         foreach (string name in Presets.Names)
-            Assert.That(File.Exists(Path.Combine(_root, name, "compare.md")), Is.True, name);
-        Assert.That(File.ReadAllText(Path.Combine(_root, "fig14", "compare.md")), Does.Contain("## Training accuracy").And.Contain("TensorFlow"));
+            Assert.That(File.Exists(Path.Combine(Folder, name, "compare.md")), Is.True, name);
+        Assert.That(File.ReadAllText(Path.Combine(Folder, "fig14", "compare.md")), Does.Contain("## Training accuracy").And.Contain("TensorFlow"));
     }
 
     [Test]
     public void UnknownPresetIsExitCode2NamingTheKnownOnes()
     {
-        var (code, _, error) = RunMain("reproduce", "fig99");
+        var (code, _, error) = TestSupport.RunMain("reproduce", "fig99");
         Assert.That(code, Is.EqualTo(ExitCodes.Usage));
         Assert.That(error, Does.Contain("fig99"));
         foreach (string name in Presets.Names)
@@ -252,7 +188,7 @@ public class ReproduceTests
     [Test]
     public void NoFigureIsExitCode2()
     {
-        var (code, _, error) = RunMain("reproduce");
+        var (code, _, error) = TestSupport.RunMain("reproduce");
         Assert.That(code, Is.EqualTo(ExitCodes.Usage));
         Assert.That(error, Does.Contain("--list"));
     }

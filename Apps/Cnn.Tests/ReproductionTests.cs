@@ -173,20 +173,8 @@ public sealed class PresetsTests
     private static double Parse(string value) => double.Parse(value, CultureInfo.InvariantCulture);
 }
 
-public sealed class ComparisonTests
+public sealed class ComparisonTests : TempFolderTest
 {
-    private string folder = "";
-
-    [SetUp]
-    public void CreateFolder()
-    {
-        folder = Path.Combine(Path.GetTempPath(), "cnn-compare-tests-" + Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(folder);
-    }
-
-    [TearDown]
-    public void DeleteFolder() => Directory.Delete(folder, recursive: true);
-
     [Test]
     public void DifferenceIsOursMinusTheReportAndSkipsMissingAndDivergedCells()
     {
@@ -258,10 +246,10 @@ public sealed class ComparisonTests
     public void WriteProducesMarkdownAndDifferenceImages()
     {
         var preset = Presets.Fig13;
-        Comparison.Write(folder, preset, preset.PublishedValidation.ToNullable());
-        Assert.That(File.ReadAllText(Path.Combine(folder, Comparison.MarkdownFile)), Does.StartWith("# Fig. 13 (fig13)"));
-        Assert.That(new FileInfo(Path.Combine(folder, Comparison.DifferencePng)).Length, Is.GreaterThan(1000));
-        Assert.That(File.ReadAllText(Path.Combine(folder, Comparison.DifferenceSvg)), Does.Contain("image-rendering:pixelated"));
+        Comparison.Write(Folder, preset, preset.PublishedValidation.ToNullable());
+        Assert.That(File.ReadAllText(Path.Combine(Folder, Comparison.MarkdownFile)), Does.StartWith("# Fig. 13 (fig13)"));
+        Assert.That(new FileInfo(Path.Combine(Folder, Comparison.DifferencePng)).Length, Is.GreaterThan(1000));
+        Assert.That(File.ReadAllText(Path.Combine(Folder, Comparison.DifferenceSvg)), Does.Contain("image-rendering:pixelated"));
         var diff = Comparison.DifferenceHeatmap(preset, preset.PublishedValidation.ToNullable());
         Assert.That((diff.Minimum, diff.Maximum, diff.Diverging), Is.EqualTo((-1.0, 1.0, true)));
     }

@@ -10,49 +10,8 @@ namespace Cnn.Tests;
 /// shards and gather, divergence, and the errors of mismatched folders.
 /// </summary>
 [NonParallelizable]
-public class SweepTests
+public class SweepTests : TempFolderTest
 {
-    private string _root = "";
-
-    [SetUp]
-    public void CreateFolder()
-    {
-        _root = Path.Combine(Path.GetTempPath(), "cnn-sweep-tests-" + Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(_root);
-    }
-
-    [TearDown]
-    public void DeleteFolder()
-    {
-        if (Directory.Exists(_root)) Directory.Delete(_root, recursive: true);
-    }
-
-    /// <summary>Images whose bright row is the label (rows 0..7) or column (labels 8, 9), plus deterministic noise.</summary>
-    private static TrainTestSplit Synthetic()
-    {
-        static Dataset Make(string name, int count, int seed)
-        {
-            var images = new float[count * 64];
-            var labels = new int[count];
-            uint state = (uint)seed * 2654435761u + 1;
-            for (int i = 0; i < count; i++)
-            {
-                int label = i % 10;
-                labels[i] = label;
-                for (int p = 0; p < 64; p++)
-                {
-                    state = state * 1664525u + 1013904223u;
-                    float noise = (state >> 8) / (float)(1 << 24) * 0.3f;
-                    int row = p / 8, column = p % 8;
-                    bool on = label < 8 ? row == label : column == (label == 8 ? 1 : 6);
-                    images[i * 64 + p] = (on ? 0.7f : 0f) + noise;
-                }
-            }
-            return new Dataset(name, images, labels, new Shape(1, 8, 8), 10);
-        }
-        return new TrainTestSplit(Make("synthetic/train", 60, 1), Make("synthetic/test", 30, 2));
-    }
-
     private static readonly SweepConfiguration Configuration = new(
         "mnist", TrainSize: 60, ValidationSize: 30, Model: "paper-mnist", Filters: 2, Hidden: 4, Activation: "lrelu", Pool: "max",
         Eta: 0.01f, Lambda: 0.001f, Epochs: 2, BatchSize: null, Batches: 4, Seed: 7);
@@ -61,7 +20,7 @@ public class SweepTests
 
     private static SweepRunner Runner(Grid grid, SweepConfiguration? configuration = null)
     {
-        var data = Synthetic();
+        var data = TestSupport.Synthetic();
         return new SweepRunner(configuration ?? Configuration, grid, data.Train, data.Test);
     }
 
@@ -76,26 +35,8 @@ public class SweepTests
         }
     }
 
-    private static (int Code, string Out, string Error) RunCli(Func<string, string?, TrainTestSplit>? load, params string[] args)
-    {
-        var (stdout, stderr) = (Console.Out, Console.Error);
-        using var o = new StringWriter();
-        using var e = new StringWriter();
-        Console.SetOut(o);
-        Console.SetError(e);
-        try
-        {
-            int code;
-            if (load is null) code = Program.Main(args);
-            else
-            {
-                var root = new RootCommand("test") { SweepCommand.Create(load, CancellationToken.None) };
-                code = root.Parse(args).Invoke();
-            }
-            return (code, o.ToString(), e.ToString());
-        }
-        finally { Console.SetOut(stdout); Console.SetError(stderr); }
-    }
+    private static (int Code, string Out, string Error) RunCli(Func<string, string?, TrainTestSplit>? load, params string[] args) =>
+        load is null ? TestSupport.RunMain(args) : TestSupport.Run(SweepCommand.Create(load, CancellationToken.None), args);
 
     private static void AssertSameOutcomes(IReadOnlyList<CellResult> actual, IReadOnlyList<CellResult> expected)
     {
@@ -107,8 +48,8 @@ public class SweepTests
     [Test]
     public void TwoByTwoSweepFromTheCommandLineWritesFourRowsOfCsvAndJson()
     {
-        string dir = Path.Combine(_root, "out");
-        var (code, output, error) = RunCli((_, _) => Synthetic(),
+        string dir = Path.Combine(Folder, "out");
+        var (code, output, error) = RunCli((_, _) => TestSupport.Synthetic(),
             "sweep", "--train-size", "60", "--val-size", "30", "--filters", "2", "--epochs", "1", "--batches", "4",
             "--grid", "eta=1e-3:1e-1:2", "--grid", "lambda=0,0.01", "--out", dir, "--parallel", "2");
         Assert.That(code, Is.EqualTo(ExitCodes.Ok), error);
@@ -137,7 +78,7 @@ public class SweepTests
     {
         if (string.IsNullOrEmpty(Environment.GetEnvironmentVariable(DatasetLocator.EnvironmentVariable)))
             Assert.Ignore($"{DatasetLocator.EnvironmentVariable} is not set.");
-        string dir = Path.Combine(_root, "mnist");
+        string dir = Path.Combine(Folder, "mnist");
         var (code, output, error) = RunCli(null, "sweep", "--dataset", "mnist", "--train-size", "100", "--val-size", "50",
             "--filters", "2", "--epochs", "1", "--batches", "5", "--grid", "hidden=3,5", "--out", dir, "--parallel", "2");
         Assert.That(code, Is.EqualTo(ExitCodes.Ok), error);
@@ -157,7 +98,7 @@ public class SweepTests
     [Test]
     public void GridAxisTheModelLacksIsExitCode2()
     {
-        var (code, _, error) = RunCli((_, _) => Synthetic(), "sweep", "--model", "lenet5", "--grid", "filters=1,2", "--out", Path.Combine(_root, "x"));
+        var (code, _, error) = RunCli((_, _) => TestSupport.Synthetic(), "sweep", "--model", "lenet5", "--grid", "filters=1,2", "--out", Path.Combine(Folder, "x"));
         Assert.That(code, Is.EqualTo(ExitCodes.Usage));
         Assert.That(error, Does.Contain("--grid filters: model lenet5 has no filters option"));
     }
@@ -166,11 +107,11 @@ public class SweepTests
     public void ResumeAfterCancellationRunsOnlyTheRestAndEqualsACleanRun()
     {
         var grid = TwoByTwo();
-        var clean = Runner(grid).Run(Path.Combine(_root, "clean"), resume: false, parallel: 1, shard: null, progress: null, CancellationToken.None);
+        var clean = Runner(grid).Run(Path.Combine(Folder, "clean"), resume: false, parallel: 1, shard: null, progress: null, CancellationToken.None);
         Assert.That(clean.Cancelled, Is.False);
         Assert.That(clean.Results, Has.Count.EqualTo(4));
 
-        string dir = Path.Combine(_root, "interrupted");
+        string dir = Path.Combine(Folder, "interrupted");
         using var source = new CancellationTokenSource();
         var first = Runner(grid).Run(dir, resume: false, parallel: 1, shard: null, new CancelAfter(1, source), source.Token);
         Assert.That(first.Cancelled, Is.True);
@@ -181,15 +122,15 @@ public class SweepTests
         Assert.That(second.Cancelled, Is.False);
         Assert.That((second.Ran, second.Skipped), Is.EqualTo((3, 1)));
         AssertSameOutcomes(SweepResults.Read(dir, grid), clean.Results);
-        AssertSameOutcomes(SweepResults.Read(dir, grid), SweepResults.Read(Path.Combine(_root, "clean"), grid));
+        AssertSameOutcomes(SweepResults.Read(dir, grid), SweepResults.Read(Path.Combine(Folder, "clean"), grid));
     }
 
     [Test]
     public void ShardsGatheredEqualAWholeRun()
     {
         var grid = new Grid([GridAxis.Parse("eta=1e-3:1e-1:3"), GridAxis.Parse("hidden=3,5")]);
-        var whole = Runner(grid).Run(Path.Combine(_root, "whole"), false, 2, null, null, CancellationToken.None);
-        string sweep = Path.Combine(_root, "sharded");
+        var whole = Runner(grid).Run(Path.Combine(Folder, "whole"), false, 2, null, null, CancellationToken.None);
+        string sweep = Path.Combine(Folder, "sharded");
         var s0 = Runner(grid).Run(SweepRunner.ShardFolder(sweep, 0, 2), false, 1, (0, 2), null, CancellationToken.None);
         var s1 = Runner(grid).Run(SweepRunner.ShardFolder(sweep, 1, 2), false, 1, (1, 2), null, CancellationToken.None);
         Assert.That(s0.Results.Select(r => r.Index), Is.EqualTo(new[] { 0, 2, 4 }));
@@ -200,14 +141,14 @@ public class SweepTests
         Assert.That(output, Does.Contain($"gathered 6 cells into {sweep}"));
         AssertSameOutcomes(SweepResults.Read(sweep, grid), whole.Results);
         Assert.That(SweepManifest.Read(sweep).Shard, Is.Null);
-        Assert.That(SweepManifest.Read(sweep).Differences(SweepManifest.Read(Path.Combine(_root, "whole"))), Is.Empty);
+        Assert.That(SweepManifest.Read(sweep).Differences(SweepManifest.Read(Path.Combine(Folder, "whole"))), Is.Empty);
     }
 
     [Test]
     public void GatherReportsMissingAndDuplicateCells()
     {
         var grid = new Grid([GridAxis.Parse("hidden=3,5,7")]);
-        string sweep = Path.Combine(_root, "s");
+        string sweep = Path.Combine(Folder, "s");
         string shard0 = SweepRunner.ShardFolder(sweep, 0, 2), shard1 = SweepRunner.ShardFolder(sweep, 1, 2);
         Runner(grid).Run(shard0, false, 1, (0, 2), null, CancellationToken.None);
 
@@ -228,10 +169,10 @@ public class SweepTests
     public void GatherRefusesShardsOfDifferentSweeps()
     {
         var grid = new Grid([GridAxis.Parse("hidden=3,5")]);
-        string a = Path.Combine(_root, "a"), b = Path.Combine(_root, "b");
+        string a = Path.Combine(Folder, "a"), b = Path.Combine(Folder, "b");
         Runner(grid).Run(a, false, 1, (0, 2), null, CancellationToken.None);
         Runner(grid, Configuration with { Epochs = 1 }).Run(b, false, 1, (1, 2), null, CancellationToken.None);
-        Assert.That(() => SweepGather.Gather([a, b], Path.Combine(_root, "merged")),
+        Assert.That(() => SweepGather.Gather([a, b], Path.Combine(Folder, "merged")),
             Throws.InstanceOf<SweepGatherException>().With.Message.Contains("not a shard of the same sweep").And.Message.Contains("epochs: 2 vs 1"));
     }
 
@@ -239,7 +180,7 @@ public class SweepTests
     public void DivergedCellIsRecordedAndTheSweepGoesOn()
     {
         var grid = new Grid([GridAxis.Parse("eta=0.01,1e30")]);
-        string dir = Path.Combine(_root, "diverge");
+        string dir = Path.Combine(Folder, "diverge");
         var outcome = Runner(grid).Run(dir, false, 2, null, null, CancellationToken.None);
         Assert.That(outcome.Cancelled, Is.False);
         Assert.That(outcome.Results.Select(r => r.Status), Is.EqualTo(new[] { "completed", "diverged" }));
@@ -260,7 +201,7 @@ public class SweepTests
     public void ResumingADifferentConfigurationIsAClearError()
     {
         var grid = TwoByTwo();
-        string dir = Path.Combine(_root, "r");
+        string dir = Path.Combine(Folder, "r");
         Runner(grid).Run(dir, false, 1, null, null, CancellationToken.None);
         Assert.That(() => Runner(grid, Configuration with { Epochs = 3 }).Run(dir, true, 1, null, null, CancellationToken.None),
             Throws.ArgumentException.With.Message.Contains("cannot resume").And.Message.Contains("epochs: 2 vs 3"));
@@ -272,10 +213,10 @@ public class SweepTests
     [Test]
     public void ResumeMismatchFromTheCommandLineIsExitCode2()
     {
-        string dir = Path.Combine(_root, "cli");
+        string dir = Path.Combine(Folder, "cli");
         string[] common = ["sweep", "--train-size", "60", "--val-size", "30", "--filters", "2", "--batches", "4", "--grid", "hidden=3", "--out", dir];
-        Assert.That(RunCli((_, _) => Synthetic(), [.. common, "--epochs", "1"]).Code, Is.EqualTo(ExitCodes.Ok));
-        var (code, _, error) = RunCli((_, _) => Synthetic(), [.. common, "--epochs", "2", "--resume"]);
+        Assert.That(RunCli((_, _) => TestSupport.Synthetic(), [.. common, "--epochs", "1"]).Code, Is.EqualTo(ExitCodes.Ok));
+        var (code, _, error) = RunCli((_, _) => TestSupport.Synthetic(), [.. common, "--epochs", "2", "--resume"]);
         Assert.That(code, Is.EqualTo(ExitCodes.Usage));
         Assert.That(error, Does.Contain("cannot resume").And.Contain("epochs: 1 vs 2"));
         Assert.That(error.Trim().Split('\n'), Has.Length.EqualTo(1));
@@ -285,7 +226,7 @@ public class SweepTests
     public void AFolderHoldingASweepNeedsResume()
     {
         var grid = new Grid([GridAxis.Parse("hidden=3")]);
-        string dir = Path.Combine(_root, "again");
+        string dir = Path.Combine(Folder, "again");
         Runner(grid).Run(dir, false, 1, null, null, CancellationToken.None);
         Assert.That(() => Runner(grid).Run(dir, false, 1, null, null, CancellationToken.None),
             Throws.ArgumentException.With.Message.Contains("already holds a sweep; add --resume"));
@@ -296,7 +237,7 @@ public class SweepTests
     [Test]
     public void CancelledSweepFromTheCommandLineExits130AndKeepsFinishedCells()
     {
-        string dir = Path.Combine(_root, "cancelled");
+        string dir = Path.Combine(Folder, "cancelled");
         using var source = new CancellationTokenSource();
         source.Cancel();
         var (stdout, stderr) = (Console.Out, Console.Error);
@@ -307,7 +248,7 @@ public class SweepTests
         int code;
         try
         {
-            var root = new RootCommand("test") { SweepCommand.Create((_, _) => Synthetic(), source.Token) };
+            var root = new RootCommand("test") { SweepCommand.Create((_, _) => TestSupport.Synthetic(), source.Token) };
             code = root.Parse(["sweep", "--train-size", "60", "--batches", "4", "--filters", "2", "--grid", "hidden=3,5", "--out", dir]).Invoke();
         }
         finally { Console.SetOut(stdout); Console.SetError(stderr); }

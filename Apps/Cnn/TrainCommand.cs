@@ -3,6 +3,7 @@ using System.Globalization;
 using Engine;
 using Engine.Data;
 using Engine.Training;
+using Spectre.Console;
 
 namespace Cnn;
 
@@ -33,9 +34,22 @@ public static class TrainCommand
             var train = data.Train.Take(Math.Min(configuration.TrainSize, data.Train.Count));
             var val = data.Test.Take(Math.Min(configuration.ValidationSize, data.Test.Count));
             var net = ModelZoo.Build(configuration.Model, train.SampleShape, configuration.Seed, set.Variant(parse));
-            var options = TrainingOptionsSet.ToTrainingOptions(configuration, configuration.Eta, configuration.Lambda);
-            var history = net.Fit(train, val, options, new Progress(r => Console.WriteLine(r)));
+            using var cancel = new CancellationTokenSource();
+            ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cancel.Cancel(); };
+            Console.CancelKeyPress += onCancel;
+            History history;
+            try
+            {
+                history = SpectreSweepProgress.Supported
+                    ? TrainWithLiveProgress(net, train, val, configuration, cancel.Token)
+                    : net.Fit(train, val, TrainingOptionsSet.ToTrainingOptions(configuration, configuration.Eta, configuration.Lambda),
+                        new Progress<EpochReport>(r => Console.WriteLine(r)), cancel.Token);
+            }
+            finally { Console.CancelKeyPress -= onCancel; }
+            // A cancelled run still saves the weights of the last finished step: nothing trained is lost.
             if (parse.GetValue(save) is { } path) net.Save(path);
+            if (history.Status == TrainingStatus.Cancelled)
+                Console.Error.WriteLine($"training interrupted after {history.Epochs.Count} finished epochs{(parse.GetValue(save) is { } p ? $"; the model was saved to {p}" : "")}.");
             if (history.Epochs.Count == 0)
             {
                 Console.Error.WriteLine($"error: training {history.Status.ToString().ToLowerInvariant()} in the first epoch.");
@@ -46,14 +60,42 @@ public static class TrainCommand
                 "final: train_acc={0:F4} val_acc={1:F4} train_loss={2:F4} val_loss={3:F4} epochs={4} seconds={5:F1} images_per_sec={6:F0}",
                 last.TrainAccuracy, last.ValidationAccuracy, last.TrainLoss, last.ValidationLoss, history.Epochs.Count,
                 history.Elapsed.TotalSeconds, history.TrainingImagesPerSecond));
-            return history.Status == TrainingStatus.Completed ? ExitCodes.Ok : ExitCodes.TrainingStopped;
+            return history.Status switch
+            {
+                TrainingStatus.Completed => ExitCodes.Ok,
+                TrainingStatus.Cancelled => SweepCommand.Cancelled,
+                _ => ExitCodes.TrainingStopped,
+            };
         }, parse.GetValue(verbose)));
         return command;
     }
 
-    /// <summary>Reports on the training thread, synchronously (Progress&lt;T&gt; would post to the thread pool).</summary>
-    private sealed class Progress(Action<EpochReport> report) : IProgress<EpochReport>
+    /// <summary>Training with a live Spectre.Console bar (epoch, batch, loss, images/s, time left); the epoch lines print above it.</summary>
+    private static History TrainWithLiveProgress(Network net, Dataset train, Dataset val, SweepConfiguration configuration, CancellationToken cancellationToken)
     {
-        public void Report(EpochReport value) => report(value);
+        History history = null!;
+        AnsiConsole.Progress()
+            .AutoClear(true)
+            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
+            .Start(context =>
+            {
+                var task = context.AddTask("starting", maxValue: 1);
+                var batches = new Progress<BatchReport>(r =>
+                {
+                    task.MaxValue = (double)r.Epochs * r.Batches;
+                    task.Value = (double)(r.Epoch - 1) * r.Batches + r.Batch;
+                    task.Description = Markup.Escape(string.Format(CultureInfo.InvariantCulture,
+                        "epoch {0}/{1} batch {2}/{3} loss {4:F4} {5:F0} img/s", r.Epoch, r.Epochs, r.Batch, r.Batches, r.Loss, r.ImagesPerSecond));
+                });
+                var options = TrainingOptionsSet.ToTrainingOptions(configuration, configuration.Eta, configuration.Lambda, batches);
+                history = net.Fit(train, val, options, new Progress<EpochReport>(r => AnsiConsole.WriteLine(r.ToString())), cancellationToken);
+            });
+        return history;
+    }
+
+    /// <summary>Reports on the training thread, synchronously (<see cref="System.Progress{T}"/> would post to the thread pool).</summary>
+    private sealed class Progress<T>(Action<T> report) : IProgress<T>
+    {
+        public void Report(T value) => report(value);
     }
 }

@@ -117,7 +117,7 @@ public sealed class TrainingOptionsSet
     /// The engine's training options for <paramref name="configuration"/> with η <paramref name="eta"/> and λ
     /// <paramref name="lambda"/>: Adam (β 0.9/0.999), and 200 batches per epoch when neither a batch size nor a batch count is set.
     /// </summary>
-    public static TrainingOptions ToTrainingOptions(SweepConfiguration configuration, float eta, float lambda)
+    public static TrainingOptions ToTrainingOptions(SweepConfiguration configuration, float eta, float lambda, IProgress<BatchReport>? batchProgress = null)
     {
         ArgumentNullException.ThrowIfNull(configuration);
         return new TrainingOptions
@@ -127,6 +127,7 @@ public sealed class TrainingOptionsSet
             Batches = configuration.BatchSize is null ? configuration.Batches ?? 200 : configuration.Batches,
             Optimizer = new Adam(eta, beta1: 0.9f, beta2: 0.999f),
             L2 = lambda,
+            BatchProgress = batchProgress,
         };
     }
 }

@@ -91,6 +91,20 @@ public class NetworkTests
     }
 
     [Test]
+    public void BatchProgressReportsEveryBatchInOrder()
+    {
+        var reports = new List<BatchReport>();
+        var history = SmallNet().Fit(Bands(50, 13), null, new TrainingOptions
+        {
+            Epochs = 2, Batches = 4, BatchProgress = new SyncBatchProgress(reports.Add),
+        });
+        Assert.That(reports.Select(r => (r.Epoch, r.Batch)), Is.EqualTo(new[] { (1, 1), (1, 2), (1, 3), (1, 4), (2, 1), (2, 2), (2, 3), (2, 4) }));
+        Assert.That(reports.Where(r => r.Batch == 4).Select(r => r.ImagesDone), Is.All.EqualTo(50));
+        Assert.That(reports.Select(r => r.Loss), Has.All.Matches<double>(double.IsFinite));
+        Assert.That(history.Status, Is.EqualTo(TrainingStatus.Completed));
+    }
+
+    [Test]
     public void SameSeedGivesBitIdenticalWeightsAndMetrics()
     {
         var train = Bands(90, 3);
@@ -190,6 +204,12 @@ public class NetworkTests
             Assert.That(history.Last.ValidationAccuracy, Is.GreaterThan(0.8), loss.Name);
         }
     }
+}
+
+/// <summary>Batch reports, synchronously on the calling thread.</summary>
+internal sealed class SyncBatchProgress(Action<BatchReport> report) : IProgress<BatchReport>
+{
+    public void Report(BatchReport value) => report(value);
 }
 
 /// <summary>An <see cref="IProgress{T}"/> that reports synchronously on the calling thread.</summary>

@@ -25,6 +25,20 @@ public sealed record EpochReport(
     }
 }
 
+/// <summary>Progress within an epoch of <see cref="Network.Fit"/>, reported after every training batch (a struct: reporting allocates nothing).</summary>
+/// <param name="Epoch">The epoch number, from 1.</param>
+/// <param name="Epochs">The number of epochs asked for.</param>
+/// <param name="Batch">The batch just finished, from 1.</param>
+/// <param name="Batches">Batches per epoch.</param>
+/// <param name="Loss">Mean loss of that batch.</param>
+/// <param name="EpochElapsed">Wall time since the epoch started.</param>
+/// <param name="ImagesDone">Training images processed so far in this epoch.</param>
+public readonly record struct BatchReport(int Epoch, int Epochs, int Batch, int Batches, double Loss, TimeSpan EpochElapsed, int ImagesDone)
+{
+    /// <summary>Training images per second so far in this epoch.</summary>
+    public double ImagesPerSecond => ImagesDone / Math.Max(EpochElapsed.TotalSeconds, 1e-9);
+}
+
 /// <summary>How a <see cref="Network.Fit"/> call ended.</summary>
 public enum TrainingStatus
 {

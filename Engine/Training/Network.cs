@@ -123,6 +123,7 @@ public sealed class Network
                     return Finish(history, TrainingStatus.Diverged, total, stepSeconds, stepImages);
                 lossSum += loss * n;
                 correct += hits;
+                options.BatchProgress?.Report(new BatchReport(epoch, options.Epochs, b + 1, plan.Count, loss, epochWatch.Elapsed, b * plan.Size + n));
             }
             double epochStepSeconds = epochStepTicks / (double)Stopwatch.Frequency;
             stepSeconds += epochStepSeconds;

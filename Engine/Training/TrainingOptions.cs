@@ -39,6 +39,9 @@ public sealed class TrainingOptions
     /// </summary>
     public bool EvaluateTrainingSet { get; init; }
 
+    /// <summary>Receives a <see cref="BatchReport"/> after every training batch (e.g. for a live progress bar); null for none.</summary>
+    public IProgress<BatchReport>? BatchProgress { get; init; }
+
     /// <summary>Batch size used for evaluation passes (default 256).</summary>
     public int EvaluationBatchSize { get; init; } = 256;
 

@@ -207,13 +207,13 @@ public class Conv2DKernelTests
     public void GradientsAcrossGroupBoundariesAreBitIdenticalOnEveryTierAndThreadCount(ConvCase shape)
     {
         var g = shape.Geometry;
-        int n = shape.Batch, f = shape.Filters, budget = Budget(g);
+        int n = shape.Batch, f = shape.Filters;
         float[] x = GradientCheck.Random(n * g.InputSize, 41);
         float[] w = GradientCheck.Random(f * g.ColumnRows, 42);
         float[] dy = GradientCheck.Random(n * f * g.ColumnCols, 43);
         float[] dw0 = GradientCheck.Random(f * g.ColumnRows, 44);
 
-        (float[] Dw, float[] Db, float[] Dx) Run(ComputeTier tier, int threads, int extraScratch)
+        (float[] Dw, float[] Db, float[] Dx) Run(ComputeTier tier, int threads, int extraScratch, int budget)
         {
             using var forced = Tiers.Force(tier);
             using var threadScope = Tiers.Threads(threads);
@@ -227,14 +227,18 @@ public class Conv2DKernelTests
             return (dw, db, dx);
         }
 
-        var expected = Run(ComputeTier.Scalar, 1, 0);
+        var expected = Run(ComputeTier.Scalar, 1, 0, Budget(g));
         foreach (ComputeTier tier in Tiers.Available())
             foreach (int threads in new[] { 1, 2, 4 })
             {
-                var actual = Run(tier, threads, threads * g.ColumnSize);
-                Assert.That(actual.Dw, Is.EqualTo(expected.Dw), $"dW, {tier}, {threads} threads");
-                Assert.That(actual.Db, Is.EqualTo(expected.Db), $"db, {tier}, {threads} threads");
-                Assert.That(actual.Dx, Is.EqualTo(expected.Dx), $"dx, {tier}, {threads} threads");
+                // Groups of 3, and single samples (budget 1) on up to `threads` threads: the same bits.
+                foreach (int budget in new[] { Budget(g), 1 })
+                {
+                    var actual = Run(tier, threads, threads * g.ColumnSize, budget);
+                    Assert.That(actual.Dw, Is.EqualTo(expected.Dw), $"dW, {tier}, {threads} threads, budget {budget}");
+                    Assert.That(actual.Db, Is.EqualTo(expected.Db), $"db, {tier}, {threads} threads, budget {budget}");
+                    Assert.That(actual.Dx, Is.EqualTo(expected.Dx), $"dx, {tier}, {threads} threads, budget {budget}");
+                }
             }
     }
 }

@@ -13,10 +13,11 @@ namespace Engine.Kernels;
 /// <remarks>
 /// The <c>columns</c> scratch of the forward pass and the weight gradient holds one or more samples' <c>[C·KH·KW, OH·OW]</c>
 /// matrices (<see cref="ConvGeometry.ColumnSize"/> elements each); backward-data needs <see cref="ScratchSize"/>; contents
-/// on entry do not matter. Forward runs samples on up to min(<see cref="Cpu.ThreadCount"/>, scratch matrices) threads; each
-/// sample's result is computed by the same operations whichever thread runs it. The weight gradient sums the samples in
-/// order on the calling thread, and backward-data runs groups of samples in order (only their GEMMs are threaded, never
-/// over the depth), so every result is the same for every thread count.
+/// on entry do not matter. Forward (and backward-data of layers too large to group) run samples on up to
+/// min(<see cref="Cpu.ThreadCount"/>, scratch matrices) threads; each sample's result is computed by the same operations
+/// whichever thread runs it. The weight gradient sums the samples in order on the calling thread, and grouped backward-data
+/// runs its groups in order (only their GEMMs are threaded, never over the depth), so every result is the same for every
+/// thread count.
 /// </remarks>
 internal static class Conv2DKernels
 {
@@ -33,11 +34,11 @@ internal static class Conv2DKernels
         CheckLength(bias.Length, filters, "bias", "[F]");
         CheckLength(y.Length, (long)batch * outSize, "y", "[N, F, OH, OW]");
         CheckLength(columns.Length, g.ColumnSize, "columns", "[C*KH*KW, OH*OW]");
-        RunSamples(g, batch, filters, x, weights, bias, y, columns);
+        RunSamples(g, batch, filters, x, weights, bias, y, columns, backwardData: false);
     }
 
     /// <summary>Floats of column matrices per group of <see cref="BackwardData"/>: a group holds max(1, ⌊budget / ColumnSize⌋) samples.</summary>
-    public const int DefaultColumnBudget = 1 << 20;
+    public const int DefaultColumnBudget = 1 << 17;
 
     /// <summary>
     /// Samples per group of <see cref="BackwardData"/>: max(1, ⌊<paramref name="columnBudget"/> / ColumnSize⌋), a function
@@ -92,7 +93,8 @@ internal static class Conv2DKernels
     /// Samples go in groups of G = <see cref="GroupSize"/> side by side: dcols_g [C·KH·KW, G·OH·OW] = Wᵀ·dY_g (dY_g the
     /// group's gradient laid out [F, G·OH·OW], sample s in columns s·OH·OW…), one GEMM threaded over its columns, then
     /// col2im per sample. The wide GEMM beats one small GEMM per sample (LeNet's second layer: 16×150×100) on one thread
-    /// and the sample-threaded loop on two.
+    /// and the sample-threaded loop on two. Layers too large to group (G = 1) run samples on up to
+    /// min(<see cref="Cpu.ThreadCount"/>, scratch / ColumnSize) threads instead, which measured faster on two threads.
     /// </remarks>
     /// <exception cref="ArgumentException">A span is shorter than the shapes need.</exception>
     public static void BackwardData(in ConvGeometry g, int batch, int filters, ReadOnlySpan<float> weights, ReadOnlySpan<float> dy,
@@ -106,6 +108,12 @@ internal static class Conv2DKernels
         CheckLength(dx.Length, (long)batch * g.InputSize, "dx", "[N, C, H, W]");
         CheckLength(columns.Length, ScratchSize(g, filters, batch, columnBudget), "columns", "[C*KH*KW + F, G*OH*OW]");
         int group = GroupSize(g, columnBudget);
+        if (group == 1)
+        {
+            // One sample per group: threads take whole samples, as many as the scratch holds column matrices.
+            RunSamples(g, batch, filters, dy, weights, default, dx, columns, backwardData: true);
+            return;
+        }
         for (int n0 = 0; n0 < batch; n0 += group)
         {
             int samples = Math.Min(group, batch - n0), width = samples * spatial;
@@ -242,38 +250,45 @@ internal static class Conv2DKernels
     }
 
     /// <summary>
-    /// The forward pass of every sample. Samples are independent,
+    /// Forward (input x, output y) or backward-data (input dy, output dx) for every sample. Samples are independent,
     /// so with several threads and column scratch for several of them, threads take contiguous ranges of samples,
     /// each with its own slice of <paramref name="columns"/>; every sample is computed by the same operations as on one thread.
     /// </summary>
     private static unsafe void RunSamples(in ConvGeometry g, int batch, int filters, ReadOnlySpan<float> input, ReadOnlySpan<float> weights,
-        ReadOnlySpan<float> bias, Span<float> output, Span<float> columns)
+        ReadOnlySpan<float> bias, Span<float> output, Span<float> columns, bool backwardData)
     {
         if (batch == 0) return;
         int parts = Math.Min(Math.Min(Cpu.ThreadCount, columns.Length / g.ColumnSize), batch);
         if (parts <= 1)
         {
-            for (int n = 0; n < batch; n++) RunSample(g, n, filters, input, weights, bias, output);
+            for (int n = 0; n < batch; n++) RunSample(g, n, filters, input, weights, bias, output, columns, backwardData);
             return;
         }
         var job = _samples ??= new SampleJob();
         fixed (float* inputPointer = input, weightPointer = weights, biasPointer = bias, outputPointer = output, columnPointer = columns)
         {
             job.Set(g, batch, filters, parts, inputPointer, input.Length, weightPointer, weights.Length, biasPointer, bias.Length,
-                outputPointer, output.Length, columnPointer);
+                outputPointer, output.Length, columnPointer, backwardData);
             try { WorkerPool.Shared.Run(job, parts, parts); }
             finally { job.Clear(); }
         }
     }
 
-    /// <summary>One sample: y[n] = W·im2col(x[n]) + b.</summary>
+    /// <summary>One sample: y[n] = W·im2col(x[n]) + b, or dx[n] = col2im(Wᵀ·dy[n]).</summary>
     private static void RunSample(in ConvGeometry g, int n, int filters, ReadOnlySpan<float> input, ReadOnlySpan<float> weights,
-        ReadOnlySpan<float> bias, Span<float> output)
+        ReadOnlySpan<float> bias, Span<float> output, Span<float> columns, bool backwardData)
     {
-        int spatial = g.ColumnCols, outSize = filters * spatial;
+        int ckk = g.ColumnRows, spatial = g.ColumnCols, outSize = filters * spatial;
+        if (backwardData)
+        {
+            // columns [CKK, OH*OW] = Wᵀ [CKK, F] · dy[n] [F, OH*OW]
+            Gemm.Multiply(true, false, ckk, spatial, filters, weights, ckk, input.Slice(n * outSize, outSize), spatial, 0f, columns, spatial);
+            Fold(g, columns, spatial, output.Slice(n * g.InputSize, g.InputSize));
+            return;
+        }
         Span<float> yn = output.Slice(n * outSize, outSize);
         // y[n] [F, OH*OW] = W [F, CKK] · im2col(x[n]) [CKK, OH*OW], the column matrix packed straight from x[n]
-        Gemm.MultiplyIm2Col(filters, weights, g.ColumnRows, g, input.Slice(n * g.InputSize, g.InputSize), yn, spatial);
+        Gemm.MultiplyIm2Col(filters, weights, ckk, g, input.Slice(n * g.InputSize, g.InputSize), yn, spatial);
         for (int f = 0; f < filters; f++) AddScalar(yn.Slice(f * spatial, spatial), bias[f]);
     }
 
@@ -303,11 +318,12 @@ internal static class Conv2DKernels
         private ConvGeometry _geometry;
         private int _batch, _filters, _parts, _inputLength, _weightLength, _biasLength, _outputLength;
         private float* _input, _weights, _bias, _output, _columns;
+        private bool _backwardData;
 
         public void Set(in ConvGeometry g, int batch, int filters, int parts, float* input, int inputLength, float* weights, int weightLength,
-            float* bias, int biasLength, float* output, int outputLength, float* columns)
+            float* bias, int biasLength, float* output, int outputLength, float* columns, bool backwardData)
         {
-            (_geometry, _batch, _filters, _parts) = (g, batch, filters, parts);
+            (_geometry, _batch, _filters, _parts, _backwardData) = (g, batch, filters, parts, backwardData);
             (_inputLength, _weightLength, _biasLength, _outputLength) = (inputLength, weightLength, biasLength, outputLength);
             _input = input;
             _weights = weights;
@@ -326,7 +342,7 @@ internal static class Conv2DKernels
             var weights = new ReadOnlySpan<float>(_weights, _weightLength);
             var bias = new ReadOnlySpan<float>(_bias, _biasLength);
             var output = new Span<float>(_output, _outputLength);
-            for (int n = first; n < last; n++) RunSample(_geometry, n, _filters, input, weights, bias, output);
+            for (int n = first; n < last; n++) RunSample(_geometry, n, _filters, input, weights, bias, output, columns, _backwardData);
         }
     }
 

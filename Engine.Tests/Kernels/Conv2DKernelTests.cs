@@ -7,9 +7,9 @@ public class Conv2DKernelTests
 {
     private static IEnumerable<ConvCase> Cases() => ConvCase.All();
 
-    private static float[] Scratch(ConvGeometry g)
+    private static float[] Scratch(ConvGeometry g, int filters, int batch, int budget = Conv2DKernels.DefaultColumnBudget)
     {
-        var columns = new float[g.ColumnSize];
+        var columns = new float[Math.Max(g.ColumnSize, Conv2DKernels.ScratchSize(g, filters, batch, budget))];
         Array.Fill(columns, float.NaN); // stale scratch must not matter
         return columns;
     }
@@ -24,7 +24,7 @@ public class Conv2DKernelTests
         float[] b = GradientCheck.Random(f, 3);
         var y = new float[n * f * g.ColumnCols];
         Array.Fill(y, float.NaN);
-        Conv2DKernels.Forward(g, n, f, x, w, b, y, Scratch(g));
+        Conv2DKernels.Forward(g, n, f, x, w, b, y, Scratch(g, f, n));
         var (expected, scale) = DirectConvolution.Forward(g, n, f, x, w, b);
         DirectConvolution.AssertClose(y, expected, scale, "y");
     }
@@ -40,7 +40,7 @@ public class Conv2DKernelTests
         float[] db0 = GradientCheck.Random(f, 7);
         var dw = (float[])dw0.Clone();
         var db = (float[])db0.Clone();
-        Conv2DKernels.BackwardWeights(g, n, f, x, dy, dw, db, Scratch(g), new float[f * 16]);
+        Conv2DKernels.BackwardWeights(g, n, f, x, dy, dw, db, Scratch(g, f, n), new float[f * 16]);
 
         var (ew, sw, eb, sb) = DirectConvolution.BackwardWeights(g, n, f, x, dy);
         for (int i = 0; i < ew.Length; i++) { ew[i] += dw0[i]; sw[i] += Math.Abs(dw0[i]); }
@@ -58,7 +58,7 @@ public class Conv2DKernelTests
         float[] dy = GradientCheck.Random(n * f * g.ColumnCols, 9);
         var dx = new float[n * g.InputSize];
         Array.Fill(dx, float.NaN); // overwritten, never read
-        Conv2DKernels.BackwardData(g, n, f, w, dy, dx, Scratch(g));
+        Conv2DKernels.BackwardData(g, n, f, w, dy, dx, Scratch(g, f, n));
         var (expected, scale) = DirectConvolution.BackwardData(g, n, f, w, dy);
         DirectConvolution.AssertClose(dx, expected, scale, "dx");
     }
@@ -83,6 +83,7 @@ public class Conv2DKernelTests
         var b = new float[4];
         var y = new float[2 * 4 * g.ColumnCols];
         var columns = new float[g.ColumnSize];
+        var grouped = new float[Conv2DKernels.ScratchSize(g, 4, 2)];
         Assert.Multiple(() =>
         {
             Assert.That(Assert.Throws<ArgumentException>(() => Conv2DKernels.Forward(g, 2, 4, x.AsSpan(1), w, b, y, columns))!.ParamName, Is.EqualTo("x"));
@@ -91,7 +92,9 @@ public class Conv2DKernelTests
             Assert.That(Assert.Throws<ArgumentException>(() => Conv2DKernels.Forward(g, 2, 4, x, w, b, y.AsSpan(1), columns))!.ParamName, Is.EqualTo("y"));
             Assert.That(Assert.Throws<ArgumentException>(() => Conv2DKernels.Forward(g, 2, 4, x, w, b, y, columns.AsSpan(1)))!.ParamName, Is.EqualTo("columns"));
             Assert.That(Assert.Throws<ArgumentException>(() => Conv2DKernels.BackwardWeights(g, 2, 4, x, y.AsSpan(1), w, b, columns, new float[64]))!.ParamName, Is.EqualTo("dy"));
-            Assert.That(Assert.Throws<ArgumentException>(() => Conv2DKernels.BackwardData(g, 2, 4, w, y, x.AsSpan(1), columns))!.ParamName, Is.EqualTo("dx"));
+            Assert.That(Assert.Throws<ArgumentException>(() => Conv2DKernels.BackwardWeights(g, 2, 4, x, y, w, b, columns.AsSpan(1), new float[64]))!.ParamName, Is.EqualTo("columns"));
+            Assert.That(Assert.Throws<ArgumentException>(() => Conv2DKernels.BackwardData(g, 2, 4, w, y, x.AsSpan(1), grouped))!.ParamName, Is.EqualTo("dx"));
+            Assert.That(Assert.Throws<ArgumentException>(() => Conv2DKernels.BackwardData(g, 2, 4, w, y, x, grouped.AsSpan(1)))!.ParamName, Is.EqualTo("columns"));
         });
     }
 
@@ -118,7 +121,7 @@ public class Conv2DKernelTests
         {
             using var forced = Tiers.Force(tier);
             using var threadScope = Tiers.Threads(threads);
-            var columns = new float[g.ColumnSize * threads];
+            var columns = new float[Math.Max(g.ColumnSize * threads, Conv2DKernels.ScratchSize(g, f, n))];
             Array.Fill(columns, float.NaN);
             var y = new float[n * f * g.ColumnCols];
             var dx = new float[n * g.InputSize];
@@ -140,6 +143,102 @@ public class Conv2DKernelTests
                 Assert.That(actual.Dw, Is.EqualTo(expected.Dw), $"dW, {tier}, {threads} threads");
                 Assert.That(actual.Db, Is.EqualTo(expected.Db), $"db, {tier}, {threads} threads");
                 Assert.That(actual.Dx, Is.EqualTo(expected.Dx), $"dx, {tier}, {threads} threads");
+            }
+    }
+
+    // Groups of G = 3 samples (the budget holds three column matrices): batches 1, G − 1, G, G + 1 and 2G + 1.
+    private const int SmallGroup = 3;
+
+    private static IEnumerable<TestCaseData> GroupCases()
+    {
+        var shapes = new[]
+        {
+            new ConvCase(1, 3, 7, 6, 5, 3, 3, 1, 1, Engine.Layers.Padding.Same),
+            new ConvCase(1, 2, 9, 8, 13, 3, 2, 2, 1, Engine.Layers.Padding.Explicit(1, 0, 2, 1)),
+            new ConvCase(1, 6, 14, 14, 16, 5, 5, 1, 1, Engine.Layers.Padding.Valid),
+        };
+        foreach (var shape in shapes)
+            foreach (int batch in new[] { 1, SmallGroup - 1, SmallGroup, SmallGroup + 1, 2 * SmallGroup + 1 })
+                yield return new TestCaseData(shape with { Batch = batch }).SetArgDisplayNames($"{shape.Channels}x{shape.Height}x{shape.Width} F{shape.Filters} N{batch}");
+    }
+
+    private static int Budget(ConvGeometry g) => SmallGroup * g.ColumnSize + g.ColumnSize / 2;
+
+    [Test]
+    public void GroupSizeDependsOnTheShapeOnly()
+    {
+        var g = new ConvCase(1, 6, 14, 14, 16, 5, 5, 1, 1, Engine.Layers.Padding.Valid).Geometry; // 150×100 columns
+        Assert.Multiple(() =>
+        {
+            Assert.That(Conv2DKernels.GroupSize(g, Budget(g)), Is.EqualTo(SmallGroup));
+            Assert.That(Conv2DKernels.GroupSize(g, 1), Is.EqualTo(1), "at least one sample");
+            Assert.That(Conv2DKernels.GroupSize(g), Is.EqualTo(Conv2DKernels.DefaultColumnBudget / 15_000));
+            Assert.That(Conv2DKernels.ScratchSize(g, 16, 2, Budget(g)), Is.EqualTo(2 * 100 * (150 + 16)), "a batch smaller than a group");
+            Assert.That(Conv2DKernels.ScratchSize(g, 16, 50, Budget(g)), Is.EqualTo(SmallGroup * 100 * (150 + 16)));
+        });
+    }
+
+    [TestCaseSource(nameof(GroupCases))]
+    public void GradientsAcrossGroupBoundariesMatchDirectLoops(ConvCase shape)
+    {
+        var g = shape.Geometry;
+        int n = shape.Batch, f = shape.Filters, budget = Budget(g);
+        float[] x = GradientCheck.Random(n * g.InputSize, 31);
+        float[] w = GradientCheck.Random(f * g.ColumnRows, 32);
+        float[] dy = GradientCheck.Random(n * f * g.ColumnCols, 33);
+        float[] dw0 = GradientCheck.Random(f * g.ColumnRows, 34);
+        float[] db0 = GradientCheck.Random(f, 35);
+        float[] dw = (float[])dw0.Clone(), db = (float[])db0.Clone();
+        var dx = new float[n * g.InputSize];
+        Array.Fill(dx, float.NaN);
+        Conv2DKernels.BackwardWeights(g, n, f, x, dy, dw, db, Scratch(g, f, n, budget), new float[f * 16]);
+        Conv2DKernels.BackwardData(g, n, f, w, dy, dx, Scratch(g, f, n, budget), budget);
+
+        var (ew, sw, eb, sb) = DirectConvolution.BackwardWeights(g, n, f, x, dy);
+        for (int i = 0; i < ew.Length; i++) { ew[i] += dw0[i]; sw[i] += Math.Abs(dw0[i]); }
+        for (int i = 0; i < eb.Length; i++) { eb[i] += db0[i]; sb[i] += Math.Abs(db0[i]); }
+        var (ex, sx) = DirectConvolution.BackwardData(g, n, f, w, dy);
+        DirectConvolution.AssertClose(dw, ew, sw, "dW");
+        DirectConvolution.AssertClose(db, eb, sb, "db");
+        DirectConvolution.AssertClose(dx, ex, sx, "dx");
+    }
+
+    [TestCaseSource(nameof(GroupCases))]
+    public void GradientsAcrossGroupBoundariesAreBitIdenticalOnEveryTierAndThreadCount(ConvCase shape)
+    {
+        var g = shape.Geometry;
+        int n = shape.Batch, f = shape.Filters;
+        float[] x = GradientCheck.Random(n * g.InputSize, 41);
+        float[] w = GradientCheck.Random(f * g.ColumnRows, 42);
+        float[] dy = GradientCheck.Random(n * f * g.ColumnCols, 43);
+        float[] dw0 = GradientCheck.Random(f * g.ColumnRows, 44);
+
+        (float[] Dw, float[] Db, float[] Dx) Run(ComputeTier tier, int threads, int extraScratch, int budget)
+        {
+            using var forced = Tiers.Force(tier);
+            using var threadScope = Tiers.Threads(threads);
+            // More scratch than needed must not change the grouping.
+            var columns = new float[Math.Max(g.ColumnSize, Conv2DKernels.ScratchSize(g, f, n, budget)) + extraScratch];
+            Array.Fill(columns, float.NaN);
+            float[] dw = (float[])dw0.Clone(), db = new float[f];
+            var dx = new float[n * g.InputSize];
+            Conv2DKernels.BackwardWeights(g, n, f, x, dy, dw, db, columns, new float[f * 16]);
+            Conv2DKernels.BackwardData(g, n, f, w, dy, dx, columns, budget);
+            return (dw, db, dx);
+        }
+
+        var expected = Run(ComputeTier.Scalar, 1, 0, Budget(g));
+        foreach (ComputeTier tier in Tiers.Available())
+            foreach (int threads in new[] { 1, 2, 4 })
+            {
+                // Groups of 3, and single samples (budget 1) on up to `threads` threads: the same bits.
+                foreach (int budget in new[] { Budget(g), 1 })
+                {
+                    var actual = Run(tier, threads, threads * g.ColumnSize, budget);
+                    Assert.That(actual.Dw, Is.EqualTo(expected.Dw), $"dW, {tier}, {threads} threads, budget {budget}");
+                    Assert.That(actual.Db, Is.EqualTo(expected.Db), $"db, {tier}, {threads} threads, budget {budget}");
+                    Assert.That(actual.Dx, Is.EqualTo(expected.Dx), $"dx, {tier}, {threads} threads, budget {budget}");
+                }
             }
     }
 }

@@ -11,11 +11,13 @@ namespace Engine.Kernels;
 /// (i.e. stored <c>[F, C, KH, KW]</c>).
 /// </summary>
 /// <remarks>
-/// The <c>columns</c> scratch holds one or more samples' <c>[C·KH·KW, OH·OW]</c> matrices (<see cref="ConvGeometry.ColumnSize"/>
-/// elements each); its contents on entry do not matter. Forward and backward-data run samples on up to
+/// The <c>columns</c> scratch of the forward pass and the weight gradient holds one or more samples' <c>[C·KH·KW, OH·OW]</c>
+/// matrices (<see cref="ConvGeometry.ColumnSize"/> elements each); backward-data needs <see cref="ScratchSize"/>; contents
+/// on entry do not matter. Forward (and backward-data of layers too large to group) run samples on up to
 /// min(<see cref="Cpu.ThreadCount"/>, scratch matrices) threads; each sample's result is computed by the same operations
-/// whichever thread runs it. The weight gradient sums the samples in order on the calling thread (only its GEMM is threaded,
-/// never over the depth), so every result is the same for every thread count.
+/// whichever thread runs it. The weight gradient sums the samples in order on the calling thread, and grouped backward-data
+/// runs its groups in order (only their GEMMs are threaded, never over the depth), so every result is the same for every
+/// thread count.
 /// </remarks>
 internal static class Conv2DKernels
 {
@@ -35,12 +37,35 @@ internal static class Conv2DKernels
         RunSamples(g, batch, filters, x, weights, bias, y, columns, backwardData: false);
     }
 
+    /// <summary>Floats of column matrices per group of <see cref="BackwardData"/>: a group holds max(1, ⌊budget / ColumnSize⌋) samples.</summary>
+    public const int DefaultColumnBudget = 1 << 17;
+
+    /// <summary>
+    /// Samples per group of <see cref="BackwardData"/>: max(1, ⌊<paramref name="columnBudget"/> / ColumnSize⌋), a function
+    /// of the layer shape only (never of the thread count or scratch size). Each element of dx is computed by the same
+    /// operations whatever the grouping, so this affects speed only.
+    /// </summary>
+    public static int GroupSize(in ConvGeometry g, int columnBudget = DefaultColumnBudget) =>
+        Math.Max(1, columnBudget / Math.Max(1, g.ColumnSize));
+
+    /// <summary>
+    /// Floats of <c>columns</c> scratch <see cref="BackwardData"/> needs for batches of
+    /// up to <paramref name="maxBatch"/>: one group's <c>[C·KH·KW, G·OH·OW]</c> column matrix and its <c>[F, G·OH·OW]</c>
+    /// output gradient, G = min(<see cref="GroupSize"/>, maxBatch).
+    /// </summary>
+    public static long ScratchSize(in ConvGeometry g, int filters, int maxBatch, int columnBudget = DefaultColumnBudget) =>
+        (long)Math.Min(GroupSize(g, columnBudget), Math.Max(1, maxBatch)) * g.ColumnCols * (g.ColumnRows + filters);
+
     /// <summary>dW += Σₙ dy[n]·im2col(x[n])ᵀ and db += Σₙ Σ dy[n, f, ·, ·] (both accumulated).</summary>
+    /// <remarks>
+    /// One GEMM per sample, samples in order. Grouping samples side by side (one GEMM of depth G·OH·OW) measured no faster
+    /// here: for small layers the time goes to im2col, not to the GEMM calls.
+    /// </remarks>
     /// <exception cref="ArgumentException">A span is shorter than the shapes need.</exception>
     public static void BackwardWeights(in ConvGeometry g, int batch, int filters, ReadOnlySpan<float> x, ReadOnlySpan<float> dy,
         Span<float> weightGradients, Span<float> biasGradients, Span<float> columns, Span<float> biasPartial)
     {
-        // x: [N, C, H, W]   dy: [N, F, OH, OW]   weightGradients: [F, C*KH*KW] (+=)   biasGradients: [F] (+=)
+        // x: [N, C, H, W]   dy: [N, F, OH, OW]   weightGradients: [F, C*KH*KW] (+=)   biasGradients: [F] (+=)   columns: [C*KH*KW, OH*OW]
         int ckk = g.ColumnRows, spatial = g.ColumnCols, outSize = filters * spatial;
         CheckBatch(batch, filters);
         CheckLength(x.Length, (long)batch * g.InputSize, "x", "[N, C, H, W]");
@@ -54,7 +79,7 @@ internal static class Conv2DKernels
         biasPartial.Clear();
         for (int n = 0; n < batch; n++)
         {
-            Im2Col.Forward(g, x.Slice(n * g.InputSize, g.InputSize), columns);
+            Unroll(g, x.Slice(n * g.InputSize, g.InputSize), columns, spatial);
             ReadOnlySpan<float> dyn = dy.Slice(n * outSize, outSize);
             // dW [F, CKK] += dy[n] [F, OH*OW] · columnsᵀ [OH*OW, CKK]
             Gemm.Multiply(false, true, filters, ckk, spatial, dyn, spatial, columns, spatial, 1f, weightGradients, ckk);
@@ -64,18 +89,164 @@ internal static class Conv2DKernels
     }
 
     /// <summary>dx[n] = col2im(Wᵀ·dy[n]) for every sample (dx overwritten).</summary>
+    /// <remarks>
+    /// Samples go in groups of G = <see cref="GroupSize"/> side by side: dcols_g [C·KH·KW, G·OH·OW] = Wᵀ·dY_g (dY_g the
+    /// group's gradient laid out [F, G·OH·OW], sample s in columns s·OH·OW…), one GEMM threaded over its columns, then
+    /// col2im per sample. The wide GEMM beats one small GEMM per sample (LeNet's second layer: 16×150×100) on one thread
+    /// and the sample-threaded loop on two. Layers too large to group (G = 1) run samples on up to
+    /// min(<see cref="Cpu.ThreadCount"/>, scratch / ColumnSize) threads instead, which measured faster on two threads.
+    /// </remarks>
     /// <exception cref="ArgumentException">A span is shorter than the shapes need.</exception>
     public static void BackwardData(in ConvGeometry g, int batch, int filters, ReadOnlySpan<float> weights, ReadOnlySpan<float> dy,
-        Span<float> dx, Span<float> columns)
+        Span<float> dx, Span<float> columns, int columnBudget = DefaultColumnBudget)
     {
-        // weights: [F, C*KH*KW]   dy: [N, F, OH, OW]   dx: [N, C, H, W] (overwritten)   columns: [C*KH*KW, OH*OW]
+        // weights: [F, C*KH*KW]   dy: [N, F, OH, OW]   dx: [N, C, H, W] (overwritten)   columns: [C*KH*KW + F, G*OH*OW]
         int ckk = g.ColumnRows, spatial = g.ColumnCols, outSize = filters * spatial;
         CheckBatch(batch, filters);
         CheckLength(weights.Length, (long)filters * ckk, "weights", "[F, C, KH, KW]");
         CheckLength(dy.Length, (long)batch * outSize, "dy", "[N, F, OH, OW]");
         CheckLength(dx.Length, (long)batch * g.InputSize, "dx", "[N, C, H, W]");
-        CheckLength(columns.Length, g.ColumnSize, "columns", "[C*KH*KW, OH*OW]");
-        RunSamples(g, batch, filters, dy, weights, default, dx, columns, backwardData: true);
+        CheckLength(columns.Length, ScratchSize(g, filters, batch, columnBudget), "columns", "[C*KH*KW + F, G*OH*OW]");
+        int group = GroupSize(g, columnBudget);
+        if (group == 1)
+        {
+            // One sample per group: threads take whole samples, as many as the scratch holds column matrices.
+            RunSamples(g, batch, filters, dy, weights, default, dx, columns, backwardData: true);
+            return;
+        }
+        for (int n0 = 0; n0 < batch; n0 += group)
+        {
+            int samples = Math.Min(group, batch - n0), width = samples * spatial;
+            Span<float> cols = columns[..(ckk * width)];
+            ReadOnlySpan<float> dyGroup = GroupGradient(dy, n0, samples, filters, spatial, columns.Slice(ckk * width, filters * width));
+            // cols_g [CKK, G*OH*OW] = Wᵀ [CKK, F] · dY_g [F, G*OH*OW]
+            Gemm.Multiply(true, false, ckk, width, filters, weights, ckk, dyGroup, width, 0f, cols, width);
+            for (int s = 0; s < samples; s++)
+                Fold(g, cols[(s * spatial)..], width, dx.Slice((n0 + s) * g.InputSize, g.InputSize));
+        }
+    }
+
+    /// <summary>
+    /// dY_g [F, samples·OH·OW] of samples n0… of dy [N, F, OH·OW] (sample s in columns s·OH·OW…): a copy in
+    /// <paramref name="scratch"/>, or dy itself for a single sample.
+    /// </summary>
+    private static ReadOnlySpan<float> GroupGradient(ReadOnlySpan<float> dy, int n0, int samples, int filters, int spatial, Span<float> scratch)
+    {
+        int outSize = filters * spatial, width = samples * spatial;
+        if (samples == 1) return dy.Slice(n0 * outSize, outSize);
+        for (int s = 0; s < samples; s++)
+        {
+            ReadOnlySpan<float> dyn = dy.Slice((n0 + s) * outSize, outSize);
+            for (int f = 0; f < filters; f++) dyn.Slice(f * spatial, spatial).CopyTo(scratch.Slice(f * width + s * spatial, spatial));
+        }
+        return scratch;
+    }
+
+    /// <summary>
+    /// im2col of one sample into a column matrix with row stride <paramref name="ld"/> (<see cref="Im2Col.Forward"/>'s layout
+    /// otherwise): columns[row·ld + oh·OW + ow] = image[c, oh·SH − PadTop + i, ow·SW − PadLeft + j], 0 in the padding.
+    /// Pointer loops, as the rows of small layers are short (10 floats for LeNet's second layer).
+    /// </summary>
+    private static unsafe void Unroll(in ConvGeometry g, ReadOnlySpan<float> image, Span<float> columns, int ld)
+    {
+        int oh = g.OutputHeight, ow = g.OutputWidth, stride = g.StrideWidth, rows = g.ColumnRows;
+        if (image.Length < g.InputSize || columns.Length < (long)(rows - 1) * ld + oh * ow)
+            throw new ArgumentException("Conv2D: im2col spans are too short.");
+        fixed (float* imageStart = image, columnStart = columns)
+            for (int c = 0; c < g.Channels; c++)
+            for (int i = 0; i < g.KernelHeight; i++)
+            for (int j = 0; j < g.KernelWidth; j++)
+            {
+                int row = (c * g.KernelHeight + i) * g.KernelWidth + j;
+                float* target = columnStart + (long)row * ld;
+                float* channel = imageStart + (long)c * g.Height * g.Width;
+                // Columns x0..x1 read the image (iw = x·SW − PadLeft + j in [0, W)); the rest is padding.
+                int x0 = Math.Clamp(CeilDiv(g.PadLeft - j, stride), 0, ow);
+                int x1 = Math.Clamp(CeilDiv(g.Width + g.PadLeft - j, stride), x0, ow);
+                for (int y = 0; y < oh; y++, target += ow)
+                {
+                    int ih = y * g.StrideHeight - g.PadTop + i;
+                    if ((uint)ih >= (uint)g.Height || x0 == x1)
+                    {
+                        for (int x = 0; x < ow; x++) target[x] = 0f;
+                        continue;
+                    }
+                    for (int x = 0; x < x0; x++) target[x] = 0f;
+                    for (int x = x1; x < ow; x++) target[x] = 0f;
+                    float* source = channel + (long)ih * g.Width + x0 * stride - g.PadLeft + j;
+                    if (stride == 1)
+                        CopyShort(source, target + x0, x1 - x0);
+                    else
+                        for (int x = x0; x < x1; x++) target[x] = source[(x - x0) * stride];
+                }
+            }
+    }
+
+    /// <summary>
+    /// col2im of one sample from a column matrix with row stride <paramref name="ld"/>: image zeroed, then every element
+    /// added to the pixel it was read from in <see cref="Im2Col.Backward"/>'s order (c, i, j, y), so the bits are the same.
+    /// </summary>
+    private static unsafe void Fold(in ConvGeometry g, ReadOnlySpan<float> columns, int ld, Span<float> image)
+    {
+        int oh = g.OutputHeight, ow = g.OutputWidth, stride = g.StrideWidth, rows = g.ColumnRows;
+        if (image.Length < g.InputSize || columns.Length < (long)(rows - 1) * ld + oh * ow)
+            throw new ArgumentException("Conv2D: col2im spans are too short.");
+        image[..g.InputSize].Clear();
+        fixed (float* imageStart = image, columnStart = columns)
+            for (int c = 0; c < g.Channels; c++)
+            for (int i = 0; i < g.KernelHeight; i++)
+            for (int j = 0; j < g.KernelWidth; j++)
+            {
+                int row = (c * g.KernelHeight + i) * g.KernelWidth + j;
+                float* source = columnStart + (long)row * ld;
+                float* channel = imageStart + (long)c * g.Height * g.Width;
+                // Columns x0..x1 land inside the image (iw = x·SW − PadLeft + j in [0, W)); the rest came from the padding.
+                int x0 = Math.Clamp(CeilDiv(g.PadLeft - j, stride), 0, ow);
+                int x1 = Math.Clamp(CeilDiv(g.Width + g.PadLeft - j, stride), x0, ow);
+                if (x0 == x1) continue;
+                for (int y = 0; y < oh; y++)
+                {
+                    int ih = y * g.StrideHeight - g.PadTop + i;
+                    if ((uint)ih >= (uint)g.Height) continue;
+                    float* line = source + y * ow + x0;
+                    float* target = channel + (long)ih * g.Width + x0 * stride - g.PadLeft + j;
+                    if (stride == 1)
+                        AddShort(target, line, x1 - x0);
+                    else
+                        for (int x = 0; x < x1 - x0; x++) target[x * stride] += line[x];
+                }
+            }
+    }
+
+    /// <summary>⌈a / b⌉ for b ≥ 1 and any sign of a.</summary>
+    private static int CeilDiv(int a, int b) => a >= 0 ? (a + b - 1) / b : -(-a / b);
+
+    /// <summary>target = source for a short run: whole vectors, the last one overlapping.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void CopyShort(float* source, float* target, int length)
+    {
+        if (Vector256.IsHardwareAccelerated && length >= 8)
+        {
+            int k = 0;
+            for (; k + 8 < length; k += 8) Vector256.Store(Vector256.Load(source + k), target + k);
+            Vector256.Store(Vector256.Load(source + length - 8), target + length - 8);
+            return;
+        }
+        for (int k = 0; k < length; k++) target[k] = source[k];
+    }
+
+    /// <summary>target[k] += source[k] (element-wise, so any vector width gives the same bits).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void AddShort(float* target, float* source, int length)
+    {
+        int k = 0;
+        if (Vector512.IsHardwareAccelerated)
+            for (; k + 16 <= length; k += 16) Vector512.Store(Vector512.Load(target + k) + Vector512.Load(source + k), target + k);
+        if (Vector256.IsHardwareAccelerated)
+            for (; k + 8 <= length; k += 8) Vector256.Store(Vector256.Load(target + k) + Vector256.Load(source + k), target + k);
+        if (Vector128.IsHardwareAccelerated)
+            for (; k + 4 <= length; k += 4) Vector128.Store(Vector128.Load(target + k) + Vector128.Load(source + k), target + k);
+        for (; k < length; k++) target[k] += source[k];
     }
 
     /// <summary>
@@ -108,12 +279,11 @@ internal static class Conv2DKernels
         ReadOnlySpan<float> bias, Span<float> output, Span<float> columns, bool backwardData)
     {
         int ckk = g.ColumnRows, spatial = g.ColumnCols, outSize = filters * spatial;
-        columns = columns[..g.ColumnSize];
         if (backwardData)
         {
             // columns [CKK, OH*OW] = Wᵀ [CKK, F] · dy[n] [F, OH*OW]
             Gemm.Multiply(true, false, ckk, spatial, filters, weights, ckk, input.Slice(n * outSize, outSize), spatial, 0f, columns, spatial);
-            Im2Col.Backward(g, columns, output.Slice(n * g.InputSize, g.InputSize));
+            Fold(g, columns, spatial, output.Slice(n * g.InputSize, g.InputSize));
             return;
         }
         Span<float> yn = output.Slice(n * outSize, outSize);

@@ -119,18 +119,23 @@ public sealed class Conv2D : Layer
     }
 
     /// <remarks>
-    /// Scratch is one sample's column matrix (for x) and one for dy per thread (<see cref="Cpu.ThreadCount"/> when Prepare
-    /// runs, at most <paramref name="maxBatch"/>); the forward pass of a few-channel stride-1 layer uses the direct kernel and
-    /// a padded copy of one sample per thread instead, and small weight gradients the fixed-order dot kernel and its scratch.
+    /// Scratch is one sample's column matrix per thread (<see cref="Cpu.ThreadCount"/> when Prepare runs, at most
+    /// <paramref name="maxBatch"/>) for x, and one group of samples' column matrices and output gradients
+    /// (<see cref="Conv2DKernels.ScratchSize"/>, or one column matrix per thread if more) for backward-data; the forward
+    /// pass of a few-channel stride-1 layer uses the direct kernel and a padded copy of one sample per thread instead, and
+    /// small weight gradients the fixed-order dot kernel and its scratch.
     /// </remarks>
     internal override void Prepare(int maxBatch)
     {
         RequireBuilt();
         ArgumentOutOfRangeException.ThrowIfLessThan(maxBatch, 1);
-        // Forward and backward-data run samples on up to one thread per column matrix (the weight gradient uses the first only).
+        // Forward (and ungrouped backward-data) run samples on up to one thread per column matrix; the weight gradient uses one.
         int size = _geometry.ColumnSize, slots = (int)Math.Clamp(Math.Min(Cpu.ThreadCount, maxBatch), 1, int.MaxValue / Math.Max(size, 1));
         if (_columns?.Length != (long)size * slots) _columns = new float[size * slots];
-        if (_columnGradients?.Length != (long)size * slots) _columnGradients = new float[size * slots];
+        // Backward-data runs groups of samples side by side (Conv2DKernels.GroupSize, fixed by the shape).
+        long grouped = Math.Max(Conv2DKernels.ScratchSize(_geometry, Filters, maxBatch), (long)size * slots);
+        if (grouped > Array.MaxLength) throw new InvalidOperationException($"{Name}: the backward scratch of {grouped} floats is too large.");
+        if (_columnGradients?.Length != grouped) _columnGradients = new float[grouped];
         int padded = Conv2DDirect.ScratchSize(_geometry) * slots;
         if (Conv2DDirect.Supports(_geometry) && _padded.Length < padded)
             _padded = new float[padded];

@@ -214,9 +214,6 @@ public class ActivationTierTests
             Activations.Forward(new ReluOperator(), x, y);
             Activations.Forward(new ExpOperator(), x, y);
         }
-        Once();
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        Once();
-        Assert.That(GC.GetAllocatedBytesForCurrentThread() - before, Is.EqualTo(0));
+        Assert.That(Allocations.SteadyState(Once, warmUp: 2, runs: 1), Is.EqualTo(0));
     }
 }

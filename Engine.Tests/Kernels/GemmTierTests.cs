@@ -235,10 +235,7 @@ public class GemmTierTests
         using (Tiers.Threads(2))
         {
             Assert.That(2L * m * n * k, Is.GreaterThanOrEqualTo(GemmPacked.ParallelThreshold));
-            for (int i = 0; i < 2; i++) Gemm.Multiply(false, false, m, n, k, a, k, b, n, 1f, c, n); // warm-up
-            long before = GC.GetAllocatedBytesForCurrentThread();
-            for (int i = 0; i < 3; i++) Gemm.Multiply(false, false, m, n, k, a, k, b, n, 1f, c, n);
-            long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+            long allocated = Allocations.SteadyState(() => Gemm.Multiply(false, false, m, n, k, a, k, b, n, 1f, c, n), warmUp: 5, runs: 3);
             Assert.That(allocated, Is.Zero);
         }
     }

@@ -1,3 +1,4 @@
+using Engine.Tests.Helpers;
 using Engine.Kernels;
 
 namespace Engine.Tests.Kernels;
@@ -76,9 +77,6 @@ public class WorkerPoolTests
     {
         var output = new int[32];
         var job = new Squares(output);
-        WorkerPool.Shared.Run(job, output.Length, 2);
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < 100; i++) WorkerPool.Shared.Run(job, output.Length, 2);
-        Assert.That(GC.GetAllocatedBytesForCurrentThread() - before, Is.Zero);
+        Assert.That(Allocations.SteadyState(() => WorkerPool.Shared.Run(job, output.Length, 2), runs: 100), Is.Zero);
     }
 }

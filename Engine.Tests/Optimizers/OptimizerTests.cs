@@ -1,3 +1,4 @@
+using Engine.Tests.Helpers;
 using Engine.Kernels;
 using Engine.Optimizers;
 
@@ -334,11 +335,7 @@ public class OptimizerTests
             gradients[i] = MathF.Cos(i) * 0.1f;
         }
         optimizer.Initialize(count);
-        for (int i = 0; i < 3; i++) optimizer.Step(parameters, gradients, 900, L2);   // warm-up (JIT)
-
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < 10; i++) optimizer.Step(parameters, gradients, 900, L2);
-        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        long allocated = Allocations.SteadyState(() => optimizer.Step(parameters, gradients, 900, L2));
 
         Assert.That(allocated, Is.EqualTo(0), $"{optimizer.Name}: bytes allocated by 10 steps");
     }

@@ -1,4 +1,5 @@
 using Engine.Layers;
+using Engine.Tests.Helpers;
 using Engine.Optimizers;
 using Engine.Training;
 
@@ -23,7 +24,7 @@ public class AllocationTests
     [TestCase(1), TestCase(2)]
     public void TrainingStepAllocatesNothing(int threads)
     {
-        using var scope = Helpers.Tiers.Threads(threads);
+        using var scope = Tiers.Threads(threads);
         var net = PaperMnist();
         var data = Random(60);
         var options = new TrainingOptions { BatchSize = 30, Optimizer = new Adam(0.001f), L2 = 0.001f };
@@ -31,22 +32,16 @@ public class AllocationTests
         options.Optimizer.Initialize(net.ParameterCount);
         var ws = net.TrainingWorkspace(30);
         int[] indices = Enumerable.Range(0, 30).ToArray();
-        for (int i = 0; i < 3; i++) net.TrainStep(ws, data, indices, options, out _);
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < 10; i++) net.TrainStep(ws, data, indices, options, out _);
-        Assert.That(GC.GetAllocatedBytesForCurrentThread() - before, Is.Zero);
+        Assert.That(Allocations.SteadyState(() => net.TrainStep(ws, data, indices, options, out _)), Is.Zero);
     }
 
     [TestCase(1), TestCase(2)]
     public void InferenceBatchAllocatesNothing(int threads)
     {
-        using var scope = Helpers.Tiers.Threads(threads);
+        using var scope = Tiers.Threads(threads);
         var net = PaperMnist();
         var data = Random(64);
         var output = new float[64 * 10];
-        for (int i = 0; i < 3; i++) net.Predict(data.Images, output, 64);
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < 10; i++) net.Predict(data.Images, output, 64);
-        Assert.That(GC.GetAllocatedBytesForCurrentThread() - before, Is.Zero);
+        Assert.That(Allocations.SteadyState(() => net.Predict(data.Images, output, 64)), Is.Zero);
     }
 }

@@ -9,7 +9,11 @@ namespace Engine.Layers;
 /// output channel plus its own bias. Input (C, H, W), output (F, OH, OW) with
 /// OH = (H + padTop + padBottom − KH) / SH + 1 (likewise OW).
 /// </summary>
-/// <remarks>Weights are stored [F, C, KH, KW] and decayed by L2; biases [F]. Computed as im2col + GEMM per sample.</remarks>
+/// <remarks>
+/// Weights are stored [F, C, KH, KW] and decayed by L2; biases [F]. Few-channel stride-1 layers run a direct kernel
+/// forward and fixed-order dot products for the weight gradient; others run im2col (fused into the GEMM's packing in
+/// the forward pass) and packed GEMMs. Every path gives the same bits on every tier and thread count.
+/// </remarks>
 public sealed class Conv2D : Layer
 {
     private ConvGeometry _geometry;

@@ -79,7 +79,7 @@ internal static class Conv2DKernels
         biasPartial.Clear();
         for (int n = 0; n < batch; n++)
         {
-            Unroll(g, x.Slice(n * g.InputSize, g.InputSize), columns, spatial);
+            Im2Col.Forward(g, x.Slice(n * g.InputSize, g.InputSize), columns, spatial);
             ReadOnlySpan<float> dyn = dy.Slice(n * outSize, outSize);
             // dW [F, CKK] += dy[n] [F, OH*OW] · columnsᵀ [OH*OW, CKK]
             Gemm.Multiply(false, true, filters, ckk, spatial, dyn, spatial, columns, spatial, 1f, weightGradients, ckk);
@@ -122,7 +122,7 @@ internal static class Conv2DKernels
             // cols_g [CKK, G*OH*OW] = Wᵀ [CKK, F] · dY_g [F, G*OH*OW]
             Gemm.Multiply(true, false, ckk, width, filters, weights, ckk, dyGroup, width, 0f, cols, width);
             for (int s = 0; s < samples; s++)
-                Fold(g, cols[(s * spatial)..], width, dx.Slice((n0 + s) * g.InputSize, g.InputSize));
+                Im2Col.Backward(g, cols[(s * spatial)..], width, dx.Slice((n0 + s) * g.InputSize, g.InputSize));
         }
     }
 
@@ -140,113 +140,6 @@ internal static class Conv2DKernels
             for (int f = 0; f < filters; f++) dyn.Slice(f * spatial, spatial).CopyTo(scratch.Slice(f * width + s * spatial, spatial));
         }
         return scratch;
-    }
-
-    /// <summary>
-    /// im2col of one sample into a column matrix with row stride <paramref name="ld"/> (<see cref="Im2Col.Forward"/>'s layout
-    /// otherwise): columns[row·ld + oh·OW + ow] = image[c, oh·SH − PadTop + i, ow·SW − PadLeft + j], 0 in the padding.
-    /// Pointer loops, as the rows of small layers are short (10 floats for LeNet's second layer).
-    /// </summary>
-    private static unsafe void Unroll(in ConvGeometry g, ReadOnlySpan<float> image, Span<float> columns, int ld)
-    {
-        int oh = g.OutputHeight, ow = g.OutputWidth, stride = g.StrideWidth, rows = g.ColumnRows;
-        if (image.Length < g.InputSize || columns.Length < (long)(rows - 1) * ld + oh * ow)
-            throw new ArgumentException("Conv2D: im2col spans are too short.");
-        fixed (float* imageStart = image, columnStart = columns)
-            for (int c = 0; c < g.Channels; c++)
-            for (int i = 0; i < g.KernelHeight; i++)
-            for (int j = 0; j < g.KernelWidth; j++)
-            {
-                int row = (c * g.KernelHeight + i) * g.KernelWidth + j;
-                float* target = columnStart + (long)row * ld;
-                float* channel = imageStart + (long)c * g.Height * g.Width;
-                // Columns x0..x1 read the image (iw = x·SW − PadLeft + j in [0, W)); the rest is padding.
-                int x0 = Math.Clamp(CeilDiv(g.PadLeft - j, stride), 0, ow);
-                int x1 = Math.Clamp(CeilDiv(g.Width + g.PadLeft - j, stride), x0, ow);
-                for (int y = 0; y < oh; y++, target += ow)
-                {
-                    int ih = y * g.StrideHeight - g.PadTop + i;
-                    if ((uint)ih >= (uint)g.Height || x0 == x1)
-                    {
-                        for (int x = 0; x < ow; x++) target[x] = 0f;
-                        continue;
-                    }
-                    for (int x = 0; x < x0; x++) target[x] = 0f;
-                    for (int x = x1; x < ow; x++) target[x] = 0f;
-                    float* source = channel + (long)ih * g.Width + x0 * stride - g.PadLeft + j;
-                    if (stride == 1)
-                        CopyShort(source, target + x0, x1 - x0);
-                    else
-                        for (int x = x0; x < x1; x++) target[x] = source[(x - x0) * stride];
-                }
-            }
-    }
-
-    /// <summary>
-    /// col2im of one sample from a column matrix with row stride <paramref name="ld"/>: image zeroed, then every element
-    /// added to the pixel it was read from in <see cref="Im2Col.Backward"/>'s order (c, i, j, y), so the bits are the same.
-    /// </summary>
-    private static unsafe void Fold(in ConvGeometry g, ReadOnlySpan<float> columns, int ld, Span<float> image)
-    {
-        int oh = g.OutputHeight, ow = g.OutputWidth, stride = g.StrideWidth, rows = g.ColumnRows;
-        if (image.Length < g.InputSize || columns.Length < (long)(rows - 1) * ld + oh * ow)
-            throw new ArgumentException("Conv2D: col2im spans are too short.");
-        image[..g.InputSize].Clear();
-        fixed (float* imageStart = image, columnStart = columns)
-            for (int c = 0; c < g.Channels; c++)
-            for (int i = 0; i < g.KernelHeight; i++)
-            for (int j = 0; j < g.KernelWidth; j++)
-            {
-                int row = (c * g.KernelHeight + i) * g.KernelWidth + j;
-                float* source = columnStart + (long)row * ld;
-                float* channel = imageStart + (long)c * g.Height * g.Width;
-                // Columns x0..x1 land inside the image (iw = x·SW − PadLeft + j in [0, W)); the rest came from the padding.
-                int x0 = Math.Clamp(CeilDiv(g.PadLeft - j, stride), 0, ow);
-                int x1 = Math.Clamp(CeilDiv(g.Width + g.PadLeft - j, stride), x0, ow);
-                if (x0 == x1) continue;
-                for (int y = 0; y < oh; y++)
-                {
-                    int ih = y * g.StrideHeight - g.PadTop + i;
-                    if ((uint)ih >= (uint)g.Height) continue;
-                    float* line = source + y * ow + x0;
-                    float* target = channel + (long)ih * g.Width + x0 * stride - g.PadLeft + j;
-                    if (stride == 1)
-                        AddShort(target, line, x1 - x0);
-                    else
-                        for (int x = 0; x < x1 - x0; x++) target[x * stride] += line[x];
-                }
-            }
-    }
-
-    /// <summary>⌈a / b⌉ for b ≥ 1 and any sign of a.</summary>
-    private static int CeilDiv(int a, int b) => a >= 0 ? (a + b - 1) / b : -(-a / b);
-
-    /// <summary>target = source for a short run: whole vectors, the last one overlapping.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static unsafe void CopyShort(float* source, float* target, int length)
-    {
-        if (Vector256.IsHardwareAccelerated && length >= 8)
-        {
-            int k = 0;
-            for (; k + 8 < length; k += 8) Vector256.Store(Vector256.Load(source + k), target + k);
-            Vector256.Store(Vector256.Load(source + length - 8), target + length - 8);
-            return;
-        }
-        for (int k = 0; k < length; k++) target[k] = source[k];
-    }
-
-    /// <summary>target[k] += source[k] (element-wise, so any vector width gives the same bits).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static unsafe void AddShort(float* target, float* source, int length)
-    {
-        int k = 0;
-        if (Vector512.IsHardwareAccelerated)
-            for (; k + 16 <= length; k += 16) Vector512.Store(Vector512.Load(target + k) + Vector512.Load(source + k), target + k);
-        if (Vector256.IsHardwareAccelerated)
-            for (; k + 8 <= length; k += 8) Vector256.Store(Vector256.Load(target + k) + Vector256.Load(source + k), target + k);
-        if (Vector128.IsHardwareAccelerated)
-            for (; k + 4 <= length; k += 4) Vector128.Store(Vector128.Load(target + k) + Vector128.Load(source + k), target + k);
-        for (; k < length; k++) target[k] += source[k];
     }
 
     /// <summary>
@@ -283,7 +176,7 @@ internal static class Conv2DKernels
         {
             // columns [CKK, OH*OW] = Wᵀ [CKK, F] · dy[n] [F, OH*OW]
             Gemm.Multiply(true, false, ckk, spatial, filters, weights, ckk, input.Slice(n * outSize, outSize), spatial, 0f, columns, spatial);
-            Fold(g, columns, spatial, output.Slice(n * g.InputSize, g.InputSize));
+            Im2Col.Backward(g, columns, spatial, output.Slice(n * g.InputSize, g.InputSize));
             return;
         }
         Span<float> yn = output.Slice(n * outSize, outSize);

@@ -62,7 +62,7 @@ internal static class Gemm
     }
 
     /// <summary>
-    /// C = A·im2col(image) (C overwritten): the convolution product with B = <see cref="Im2Col.Forward"/>'s
+    /// C = A·im2col(image) (C overwritten): the convolution product with B = <see cref="Im2Col.Forward(in ConvGeometry, ReadOnlySpan{float}, Span{float})"/>'s
     /// <c>[C·KH·KW, OH·OW]</c> matrix of <paramref name="image"/>, packed straight from the image (implicit im2col) so the
     /// column matrix is never written. Same operations, hence the same bits, as <see cref="Multiply"/> on the explicit matrix.
     /// </summary>

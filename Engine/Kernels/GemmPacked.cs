@@ -48,7 +48,7 @@ internal static unsafe class GemmPacked
     }
 
     /// <summary>
-    /// C = op(A)·im2col(image) (C overwritten), with B = <see cref="Im2Col.Forward"/>'s <c>[C·KH·KW, OH·OW]</c> matrix of
+    /// C = op(A)·im2col(image) (C overwritten), with B = <see cref="Im2Col.Forward(in ConvGeometry, ReadOnlySpan{float}, Span{float})"/>'s <c>[C·KH·KW, OH·OW]</c> matrix of
     /// <paramref name="image"/> packed straight from the image (<see cref="GemmPacking.PackBIm2Col"/>): the same packed
     /// panels, hence the same bits, as <see cref="Multiply"/> on the explicit column matrix. Arguments are trusted.
     /// </summary>

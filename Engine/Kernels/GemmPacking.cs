@@ -100,7 +100,7 @@ internal static unsafe class GemmPacking
     /// <summary>
     /// Implicit im2col (STYLE anchor 2: im2col as "packing B"): packs depth [<paramref name="depth0"/>, +<paramref name="depth"/>)
     /// and columns [<paramref name="column0"/>, +<paramref name="columns"/>) of B = im2col(<paramref name="image"/>)
-    /// (<see cref="Im2Col.Forward"/>'s <c>[C·KH·KW, OH·OW]</c> matrix) straight from the <c>[C, H, W]</c> image into
+    /// (<see cref="Im2Col.Forward(in ConvGeometry, ReadOnlySpan{float}, Span{float})"/>'s <c>[C·KH·KW, OH·OW]</c> matrix) straight from the <c>[C, H, W]</c> image into
     /// NR-column micropanels, exactly as <see cref="PackB"/> would pack the explicit column matrix; it is never written.
     /// </summary>
     public static void PackBIm2Col(in ConvGeometry g, float* image, int depth0, int depth, int column0, int columns, int nr, float* destination)

@@ -24,7 +24,7 @@ internal static class Quick
     {
         try
         {
-            if (args.Length == 0) throw new ArgumentException("quick needs a mode: gemm, train, infer or latency.");
+            if (args.Length == 0) throw new ArgumentException("quick needs a mode: gemm, train, infer, latency or layers.");
             var options = Options(args[1..]);
             Cpu.ThreadCount = Int(options, "threads", args[0] == "latency" ? 1 : Environment.ProcessorCount);
             int reps = Int(options, "reps", 7);
@@ -35,7 +35,7 @@ internal static class Quick
                 "infer" => ModelLine(options, reps, train: false),
                 "latency" => LatencyLine(options, reps),
                 "layers" => LayerLines(options, reps),
-                _ => throw new ArgumentException($"unknown quick mode '{args[0]}'; choose gemm, train, infer or latency."),
+                _ => throw new ArgumentException($"unknown quick mode '{args[0]}'; choose gemm, train, infer, latency or layers."),
             };
             Console.WriteLine(line);
             return 0;

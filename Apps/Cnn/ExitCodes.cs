@@ -18,8 +18,32 @@ public static class ExitCodes
     /// <summary>A dataset or model file is missing, truncated, corrupt or does not match.</summary>
     public const int Data = 3;
 
-    /// <summary>Training diverged (NaN or infinite loss) or was cancelled before finishing.</summary>
+    /// <summary>Training diverged (NaN or infinite loss).</summary>
     public const int TrainingStopped = 4;
+
+    /// <summary>Interrupted with Ctrl+C; finished work (epochs, sweep cells, a saved model) is kept.</summary>
+    public const int Cancelled = 130;
+
+    /// <summary>
+    /// Until disposed, the first Ctrl+C cancels <paramref name="cancel"/> (the command stops at its next safe point and
+    /// keeps finished work); a second one ends the process at once.
+    /// </summary>
+    public static IDisposable CancelOnCtrlC(CancellationTokenSource cancel)
+    {
+        ConsoleCancelEventHandler handler = (_, e) =>
+        {
+            if (cancel.IsCancellationRequested) return;
+            e.Cancel = true;
+            cancel.Cancel();
+        };
+        Console.CancelKeyPress += handler;
+        return new Unsubscribe(handler);
+    }
+
+    private sealed class Unsubscribe(ConsoleCancelEventHandler handler) : IDisposable
+    {
+        public void Dispose() => Console.CancelKeyPress -= handler;
+    }
 
     /// <summary>Runs <paramref name="action"/>, printing one line on stderr and returning a code for a failure (a stack trace only with <paramref name="verbose"/>).</summary>
     public static int Run(Func<int> action, bool verbose)

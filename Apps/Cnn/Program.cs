@@ -32,7 +32,7 @@ public static class Program
     private static Command InfoCommand()
     {
         var command = new Command("info", "Show the CPU tier that runs, the thread count, the version and where datasets are looked up.");
-        command.SetAction(_ =>
+        command.SetAction(_ => ExitCodes.Run(() =>
         {
             string version = typeof(Cpu).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown";
             Console.WriteLine($"SimdCnn.Engine {version} on .NET {Environment.Version}");
@@ -48,8 +48,8 @@ public static class Program
                 catch (DatasetNotFoundException) { where = "not found"; }
                 Console.WriteLine($"{name}: {where}");
             }
-            return 0;
-        });
+            return ExitCodes.Ok;
+        }, verbose: false));
         return command;
     }
 }

@@ -14,7 +14,7 @@ namespace Cnn;
 public static class SweepCommand
 {
     /// <summary>Exit code when Ctrl+C stopped the sweep (128 + SIGINT, as shells report it); finished cells are kept.</summary>
-    public const int Cancelled = 130;
+    public const int Cancelled = ExitCodes.Cancelled;
 
     /// <summary>Builds the command, its options and its <c>gather</c> subcommand; data is found and loaded by name.</summary>
     public static Command Create() => Create(LoadByName, CancellationToken.None);
@@ -102,14 +102,7 @@ public static class SweepCommand
         (int Index, int Count)? shard, CancellationToken cancellationToken)
     {
         using var cancel = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        ConsoleCancelEventHandler onCancel = (_, e) =>
-        {
-            if (cancel.IsCancellationRequested) return; // a second Ctrl+C ends the process at once
-            e.Cancel = true;
-            cancel.Cancel();
-        };
-        Console.CancelKeyPress += onCancel;
-        try
+        using (ExitCodes.CancelOnCtrlC(cancel))
         {
             if (!SpectreSweepProgress.Supported)
                 return runner.Run(dir, resume, workers, shard, new PlainSweepProgress(Console.Out), cancel.Token);
@@ -118,10 +111,6 @@ public static class SweepCommand
                 .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(), new SpinnerColumn())
                 .Start(context => outcome = runner.Run(dir, resume, workers, shard, new SpectreSweepProgress(context), cancel.Token));
             return outcome;
-        }
-        finally
-        {
-            Console.CancelKeyPress -= onCancel;
         }
     }
 

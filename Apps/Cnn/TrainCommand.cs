@@ -35,26 +35,24 @@ public static class TrainCommand
             var val = data.Test.Take(Math.Min(configuration.ValidationSize, data.Test.Count));
             var net = ModelZoo.Build(configuration.Model, train.SampleShape, configuration.Seed, set.Variant(parse));
             using var cancel = new CancellationTokenSource();
-            ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cancel.Cancel(); };
-            Console.CancelKeyPress += onCancel;
             History history;
-            try
+            using (ExitCodes.CancelOnCtrlC(cancel))
             {
                 history = SpectreSweepProgress.Supported
                     ? TrainWithLiveProgress(net, train, val, configuration, cancel.Token)
                     : net.Fit(train, val, TrainingOptionsSet.ToTrainingOptions(configuration, configuration.Eta, configuration.Lambda),
                         new Progress<EpochReport>(r => Console.WriteLine(r)), cancel.Token);
             }
-            finally { Console.CancelKeyPress -= onCancel; }
-            // A cancelled run still saves the weights of the last finished step: nothing trained is lost.
-            if (parse.GetValue(save) is { } path) net.Save(path);
+            string? path = parse.GetValue(save);
+            // An interrupted run still saves the weights of the last finished step: nothing trained is lost.
+            // A diverged run is not saved, so a good model file is never replaced by a broken one.
+            if (path is not null && history.Status != TrainingStatus.Diverged) net.Save(path);
             if (history.Status == TrainingStatus.Cancelled)
-                Console.Error.WriteLine($"training interrupted after {history.Epochs.Count} finished epochs{(parse.GetValue(save) is { } p ? $"; the model was saved to {p}" : "")}.");
+                Console.Error.WriteLine($"training interrupted after {history.Epochs.Count} finished epochs{(path is null ? "" : $"; the model was saved to {path}")}.");
+            if (history.Status == TrainingStatus.Diverged)
+                Console.Error.WriteLine($"training diverged (the loss became NaN or infinite) after {history.Epochs.Count} finished epochs{(path is null ? "" : "; no model was saved")}; try a smaller --eta.");
             if (history.Epochs.Count == 0)
-            {
-                Console.Error.WriteLine($"error: training {history.Status.ToString().ToLowerInvariant()} in the first epoch.");
-                return ExitCodes.TrainingStopped;
-            }
+                return history.Status == TrainingStatus.Cancelled ? ExitCodes.Cancelled : ExitCodes.TrainingStopped;
             var last = history.Last;
             Console.WriteLine(string.Format(CultureInfo.InvariantCulture,
                 "final: train_acc={0:F4} val_acc={1:F4} train_loss={2:F4} val_loss={3:F4} epochs={4} seconds={5:F1} images_per_sec={6:F0}",
@@ -63,7 +61,7 @@ public static class TrainCommand
             return history.Status switch
             {
                 TrainingStatus.Completed => ExitCodes.Ok,
-                TrainingStatus.Cancelled => SweepCommand.Cancelled,
+                TrainingStatus.Cancelled => ExitCodes.Cancelled,
                 _ => ExitCodes.TrainingStopped,
             };
         }, parse.GetValue(verbose)));

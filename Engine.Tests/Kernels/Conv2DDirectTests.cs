@@ -48,6 +48,7 @@ public class Conv2DDirectTests
         foreach (var c in ConvCase.All().Where(c => Conv2DDirect.SupportsWeightGradient(c.Geometry, c.Filters))) yield return c;
         yield return new(2, 3, 32, 32, 6, 4, 4, 1, 1, Padding.Valid);       // paper-cifar
         yield return new(2, 1, 28, 28, 6, 5, 5, 1, 1, Padding.Explicit(2)); // lenet5 conv1
+        yield return new(2, 1, 3, 40, 2, 1, 20, 1, 1, Padding.Valid);       // a window row wider than 16
         yield return new(3, 1, 28, 28, 20, 3, 3, 1, 1, Padding.Valid);      // paper-mnist
         for (int width = 3; width <= 20; width++)
             yield return new(2, 1, 5, width, 1 + width % 6, 3, 3, 1, 1, Padding.Valid);

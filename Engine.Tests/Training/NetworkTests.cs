@@ -65,6 +65,8 @@ public class NetworkTests
         var wrong = new Dataset("flat", new float[4 * 81], new int[4], new Shape(1, 9, 9), 3);
         var e = Assert.Throws<ArgumentException>(() => net.Fit(wrong, null, new TrainingOptions()));
         Assert.That(e!.Message, Does.Contain("flat").And.Contain("1×9×9").And.Contain("3×9×9"));
+        var empty = new Dataset("empty", [], [], new Shape(3, 9, 9), 3);
+        Assert.That(() => net.Fit(empty, null, new TrainingOptions()), Throws.ArgumentException.With.Message.Contain("empty holds no images"));
         var tenClasses = new Dataset("ten", new float[4 * 243], new int[4], new Shape(3, 9, 9), 10);
         Assert.That(() => net.Evaluate(tenClasses), Throws.ArgumentException.With.Message.Contain("10 classes"));
     }
@@ -155,6 +157,7 @@ public class NetworkTests
         var history = net.Fit(train, null, new TrainingOptions { Epochs = 50, BatchSize = 10, Optimizer = new Sgd(1e30f), Loss = new MeanSquaredError() });
         Assert.That(history.Status, Is.EqualTo(TrainingStatus.Diverged));
         Assert.That(history.Epochs.Count, Is.LessThan(50));
+        Assert.That(net.GetParameters(), Has.All.Matches<float>(float.IsFinite), "the diverging step is not applied");
     }
 
     [Test]

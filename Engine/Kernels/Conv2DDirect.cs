@@ -26,9 +26,14 @@ internal static class Conv2DDirect
     public static bool Supports(in ConvGeometry g) =>
         g.StrideHeight == 1 && g.StrideWidth == 1 && g.ColumnRows <= MaxReduction;
 
-    /// <summary>Floats of scratch <see cref="Forward"/> needs: one zero-padded sample plus a vector of slack.</summary>
+    /// <summary>
+    /// Floats of scratch <see cref="Forward"/> needs: one zero-padded sample plus slack for the over-reads of a
+    /// vector's tail (16) and, in the weight gradient, of a window row (KW).
+    /// </summary>
     public static int ScratchSize(in ConvGeometry g) =>
-        g.Channels * (g.Height + g.PadTop + g.PadBottom) * (g.Width + g.PadLeft + g.PadRight) + 16;
+        g.Channels * (g.Height + g.PadTop + g.PadBottom) * (g.Width + g.PadLeft + g.PadRight) + Slack(g);
+
+    private static int Slack(in ConvGeometry g) => 16 + g.KernelWidth;
 
     /// <summary>y = conv(x, w) + bias for <paramref name="batch"/> samples.</summary>
     /// <param name="g">The geometry; must satisfy <see cref="Supports"/>.</param>
@@ -250,7 +255,7 @@ internal static class Conv2DDirect
     {
         bool anyPadding = g.PadTop + g.PadBottom + g.PadLeft + g.PadRight > 0;
         if (anyPadding) padded[..(g.Channels * ph * pw)].Clear();
-        padded.Slice(g.Channels * ph * pw, 16).Clear();
+        padded.Slice(g.Channels * ph * pw, Slack(g)).Clear();
         for (int c = 0; c < g.Channels; c++)
             for (int r = 0; r < g.Height; r++)
                 sample.Slice((c * g.Height + r) * g.Width, g.Width)

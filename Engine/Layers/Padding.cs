@@ -10,7 +10,8 @@ public readonly struct Padding : IEquatable<Padding>
     private Padding(PaddingMode mode, int top, int bottom, int left, int right)
     {
         if (top < 0 || bottom < 0 || left < 0 || right < 0)
-            throw new ArgumentOutOfRangeException(nameof(top), "Padding cannot be negative.");
+            throw new ArgumentOutOfRangeException(top < 0 ? nameof(top) : bottom < 0 ? nameof(bottom) : left < 0 ? nameof(left) : nameof(right),
+                $"Padding cannot be negative (top {top}, bottom {bottom}, left {left}, right {right}).");
         Mode = mode; Top = top; Bottom = bottom; Left = left; Right = right;
     }
 

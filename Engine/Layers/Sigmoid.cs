@@ -16,6 +16,11 @@ public sealed class Sigmoid : ActivationLayer
     internal override void Derive(ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx) =>
         Activations.Backward(new SigmoidOperator(), x, y, dy, dx);
 
+    /// <remarks>
+    /// Sigmoid never decreases, but in float it saturates: many inputs above ~17 all give exactly 1, so pooling first
+    /// would route the gradient to a different (saturated) element than the report's order does. It is therefore
+    /// not reordered with max pooling.
+    /// </remarks>
     internal override bool IsMonotone => false;
 
     internal override void WriteConfiguration(BinaryWriter writer) { }

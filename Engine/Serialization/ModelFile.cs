@@ -47,8 +47,19 @@ internal static class ModelFile
         var bytes = Serialize(network);
         string full = Path.GetFullPath(path);
         string temp = full + ".tmp-" + Environment.ProcessId;
-        File.WriteAllBytes(temp, bytes);
-        File.Move(temp, full, overwrite: true);
+        try
+        {
+            using (var stream = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None))
+            {
+                stream.Write(bytes);
+                stream.Flush(flushToDisk: true);
+            }
+            File.Move(temp, full, overwrite: true);
+        }
+        finally
+        {
+            if (File.Exists(temp)) File.Delete(temp);
+        }
     }
 
     public static byte[] Serialize(Network network)

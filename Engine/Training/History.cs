@@ -44,7 +44,7 @@ public enum TrainingStatus
 {
     /// <summary>All epochs ran.</summary>
     Completed,
-    /// <summary>The loss became NaN or infinite; training stopped after that step.</summary>
+    /// <summary>The loss became NaN or infinite; training stopped before applying that step (the weights are those of the last finite step).</summary>
     Diverged,
     /// <summary>The cancellation token fired; training stopped at a batch boundary.</summary>
     Cancelled,

@@ -280,6 +280,7 @@ public sealed class Network
         var output = Forward(ws, n);
         double loss = options.Loss.Compute(output, labels, n, classes);
         correct = CountCorrect(output, labels, n, classes);
+        if (!double.IsFinite(loss)) return loss; // diverged: leave the weights as they were before this step
 
         Array.Clear(_gradients!);
         Span<float> dy = ws.GradientA.AsSpan(0, n * classes);
@@ -398,6 +399,7 @@ public sealed class Network
     private void CheckData(Dataset data, string argument)
     {
         if (_layers.Count == 0) throw new InvalidOperationException("The network has no layers.");
+        if (data.Count == 0) throw new ArgumentException($"{data.Name} holds no images.", argument);
         if (data.SampleShape != InputShape)
             throw new ArgumentException($"{data.Name} has images of shape {data.SampleShape} but the network takes {InputShape}.", argument);
         if (OutputShape.Rank != 1 || OutputShape.Size != data.Classes)

@@ -93,11 +93,7 @@ public static class ReproduceCommand
         var watch = Stopwatch.StartNew();
         var grid = GridOf(preset);
         var data = loadData(preset.Dataset, dataDir);
-        if (data.Train.Count < preset.TrainSize || data.Test.Count < preset.ValidationSize)
-            Console.WriteLine($"note: {preset.Name} asks for {preset.TrainSize} training and {preset.ValidationSize} validation images; " +
-                $"{preset.Dataset} has {data.Train.Count} and {data.Test.Count}, so fewer are used.");
-        var train = data.Train.Take(Math.Min(preset.TrainSize, data.Train.Count));
-        var validation = data.Test.Take(Math.Min(preset.ValidationSize, data.Test.Count));
+        var (train, validation) = TrainingOptionsSet.Subsets(data, preset.TrainSize, preset.ValidationSize, Console.Out);
         var runner = new SweepRunner(ConfigurationOf(preset), grid, train, validation);
 
         Console.WriteLine($"{preset.Name} ({preset.Figure}): {grid.Count} cells, {preset.Epochs} epochs each, {Math.Min(parallel, grid.Count)} at once, into {folder}");

@@ -71,8 +71,7 @@ public static class SweepCommand
             string dir = Path.GetFullPath(shardSpec is { } sh ? SweepRunner.ShardFolder(outDir, sh.Index, sh.Count) : outDir);
 
             var data = loadData(configuration.Dataset, parse.GetValue(set.DataDir));
-            var train = data.Train.Take(Math.Min(configuration.TrainSize, data.Train.Count));
-            var val = data.Test.Take(Math.Min(configuration.ValidationSize, data.Test.Count));
+            var (train, val) = TrainingOptionsSet.Subsets(data, configuration.TrainSize, configuration.ValidationSize, Console.Out);
             var runner = new SweepRunner(configuration, theGrid, train, val);
 
             int workers = parse.GetValue(parallel);

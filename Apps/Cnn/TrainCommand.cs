@@ -31,8 +31,7 @@ public static class TrainCommand
             string? dataDir = parse.GetValue(set.DataDir);
             DownloadCommand.EnsureAsync(configuration.Dataset, dataDir, Console.Out).GetAwaiter().GetResult();
             var data = DatasetLocator.Load(configuration.Dataset, dataDir);
-            var train = data.Train.Take(Math.Min(configuration.TrainSize, data.Train.Count));
-            var val = data.Test.Take(Math.Min(configuration.ValidationSize, data.Test.Count));
+            var (train, val) = TrainingOptionsSet.Subsets(data, configuration.TrainSize, configuration.ValidationSize, Console.Out);
             var net = ModelZoo.Build(configuration.Model, train.SampleShape, configuration.Seed, set.Variant(parse));
             using var cancel = new CancellationTokenSource();
             History history;

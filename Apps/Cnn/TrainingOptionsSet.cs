@@ -1,3 +1,4 @@
+using Engine.Data;
 using System.CommandLine;
 using Engine.Optimizers;
 using Engine.Training;
@@ -129,5 +130,20 @@ public sealed class TrainingOptionsSet
             L2 = lambda,
             BatchProgress = batchProgress,
         };
+    }
+
+    /// <summary>
+    /// The first <paramref name="trainSize"/> training and <paramref name="validationSize"/> test images of
+    /// <paramref name="data"/> (the report's subsets); when the dataset holds fewer, all of them, with a note on
+    /// <paramref name="log"/> saying so.
+    /// </summary>
+    public static (Dataset Train, Dataset Validation) Subsets(TrainTestSplit data, int trainSize, int validationSize, TextWriter log)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        ArgumentNullException.ThrowIfNull(log);
+        if (data.Train.Count < trainSize || data.Test.Count < validationSize)
+            log.WriteLine($"note: {trainSize} training and {validationSize} validation images were asked for; " +
+                $"{data.Train.Name} has {data.Train.Count} and {data.Test.Name} {data.Test.Count}, so fewer are used.");
+        return (data.Train.Take(Math.Min(trainSize, data.Train.Count)), data.Test.Take(Math.Min(validationSize, data.Test.Count)));
     }
 }

@@ -103,6 +103,53 @@ public class Conv2DDirectTests
         Assert.That(Run(threads), Is.EqualTo(Run(1)).AsCollection);
     }
 
+    /// <summary>Shapes large enough for the multi-threaded weight gradient: split by filter blocks (many filters, with a
+    /// partial last block) and by weights (few filters), with padding, several channels and vector tails. Each is above the
+    /// kernel's 1 Mflop threshold (2·N·F·K·OH·PW).</summary>
+    public static IEnumerable<ConvCase> ThreadedWeightGradientCases()
+    {
+        yield return new(30, 1, 28, 28, 20, 3, 3, 1, 1, Padding.Valid);          // paper-mnist
+        yield return new(5, 3, 32, 32, 6, 4, 4, 1, 1, Padding.Valid);            // paper-cifar
+        yield return new(7, 1, 28, 28, 6, 5, 5, 1, 1, Padding.Explicit(2));      // lenet5 conv1
+        yield return new(9, 1, 23, 21, 30, 3, 3, 1, 1, Padding.Same);            // 8 blocks, the last of 2 filters
+        yield return new(10, 2, 19, 17, 13, 3, 2, 1, 1, Padding.Explicit(1, 0, 2, 1));
+        yield return new(11, 3, 17, 29, 7, 2, 3, 1, 1, Padding.Valid);
+    }
+
+    [TestCaseSource(nameof(ThreadedWeightGradientCases))]
+    public void WeightGradientSplitOverThreadsGivesTheSameBitsOnEveryTier(ConvCase t)
+    {
+        var g = t.Geometry;
+        Assert.That(Conv2DDirect.SupportsWeightGradient(g, t.Filters), Is.True);
+        var x = GradientCheck.Random(t.Batch * g.InputSize, 8);
+        var dy = GradientCheck.Random(t.Batch * t.Filters * g.ColumnCols, 9);
+        var dw0 = GradientCheck.Random(t.Filters * g.ColumnRows, 10);
+        var db0 = GradientCheck.Random(t.Filters, 11);
+        (float[] W, float[] B) Run(ComputeTier tier, int threads)
+        {
+            var dw = (float[])dw0.Clone();
+            var db = (float[])db0.Clone();
+            var scratch = Enumerable.Repeat(float.NaN, Conv2DDirect.WeightGradientScratchSize(g, t.Filters, threads)).ToArray();
+            using (Tiers.Force(tier))
+            using (Tiers.Threads(threads))
+                Conv2DDirect.BackwardWeights(g, t.Batch, t.Filters, x, dy, dw, db, [], scratch);
+            return (dw, db);
+        }
+        var (ew, sw, eb, sb) = DirectConvolution.BackwardWeights(g, t.Batch, t.Filters, x, dy);
+        for (int i = 0; i < ew.Length; i++) { ew[i] += dw0[i]; sw[i] += Math.Abs(dw0[i]); }
+        for (int i = 0; i < eb.Length; i++) { eb[i] += db0[i]; sb[i] += Math.Abs(db0[i]); }
+        var (w1, b1) = Run(ComputeTier.Scalar, 1);
+        DirectConvolution.AssertClose(w1, ew, sw, "dW");
+        DirectConvolution.AssertClose(b1, eb, sb, "db");
+        foreach (var tier in Tiers.Available())
+            foreach (int threads in new[] { 1, 2, 4 })
+            {
+                var (w, b) = Run(tier, threads);
+                Assert.That(w, Is.EqualTo(w1).AsCollection, $"{tier}, {threads} threads: dW differs from Scalar on 1 thread");
+                Assert.That(b, Is.EqualTo(b1).AsCollection, $"{tier}, {threads} threads: db differs from Scalar on 1 thread");
+            }
+    }
+
     [Test]
     public void StridedOrLargeReductionsAreNotSupported()
     {

@@ -1,3 +1,4 @@
+using Engine.Kernels;
 using Engine.Layers;
 using Engine.Tests.Helpers;
 using Engine.Training;
@@ -15,6 +16,42 @@ public class DenseLayerTests
     {
         var bound = GradientCheck.Bind(new Dense(units), new Shape(inputs), batch);
         GradientCheck.CheckLayer(bound, GradientCheck.Random(batch * inputs, inputs * 31 + units));
+    }
+
+    /// <summary>Narrow layers on long inputs (the fixed-order dot path), large enough to be split over threads; odd unit
+    /// counts leave every remainder of the 4-unit block and odd input lengths a vector tail.</summary>
+    [TestCase(3380, 20, 30)]
+    [TestCase(1176, 10, 50)]
+    [TestCase(1001, 13, 31)]
+    [TestCase(777, 31, 23)]
+    [TestCase(2049, 1, 150)]
+    public void DotForwardSplitOverThreadsGivesTheSameBitsOnEveryTier(int inputs, int units, int batch)
+    {
+        var bound = GradientCheck.Bind(new Dense(units), new Shape(inputs), batch);
+        var x = GradientCheck.Random(batch * inputs, 12);
+        float[] Run(ComputeTier tier, int threads)
+        {
+            var y = Enumerable.Repeat(float.NaN, batch * units).ToArray();
+            using (Tiers.Force(tier))
+            using (Tiers.Threads(threads))
+                bound.Layer.Forward(x, y, batch);
+            return y;
+        }
+        var reference = Run(ComputeTier.Scalar, 1);
+        for (int n = 0; n < batch; n++)
+            for (int u = 0; u < units; u++)
+            {
+                double sum = bound.Biases[u], scale = Math.Abs(bound.Biases[u]);
+                for (int i = 0; i < inputs; i++)
+                {
+                    sum += (double)bound.Weights[u * inputs + i] * x[n * inputs + i];
+                    scale += Math.Abs((double)bound.Weights[u * inputs + i] * x[n * inputs + i]);
+                }
+                Assert.That(reference[n * units + u], Is.EqualTo(sum).Within(1e-5 * scale + 1e-6), $"y[{n}, {u}]");
+            }
+        foreach (var tier in Tiers.Available())
+            foreach (int threads in new[] { 1, 2, 4 })
+                Assert.That(Run(tier, threads), Is.EqualTo(reference).AsCollection, $"{tier}, {threads} threads");
     }
 
     private static GradientCheck.BoundLayer HandLayer()

@@ -177,9 +177,21 @@ internal static class Conv2DDirect
     public static bool SupportsWeightGradient(in ConvGeometry g, int filters) =>
         g.ColumnRows <= 16 || (filters <= 8 && g.ColumnRows <= 64);
 
-    /// <summary>Floats of scratch <see cref="BackwardWeights"/> needs.</summary>
-    public static int WeightGradientScratchSize(in ConvGeometry g, int filters) =>
-        filters * (g.ColumnRows + 1) * Lanes16.Count + GradientRowsSize(g, filters) + ScratchSize(g);
+    /// <summary>
+    /// Floats of scratch <see cref="BackwardWeights"/> needs: the partial sums plus, per thread, a padded copy of a sample and
+    /// its dy with padded rows. Room for one thread suffices; room for more lets stride-1 layers split the weights over threads.
+    /// </summary>
+    /// <param name="g">The geometry.</param>
+    /// <param name="filters">Output channels F.</param>
+    /// <param name="threads">Threads to make room for (1 for the one-thread path).</param>
+    public static int WeightGradientScratchSize(in ConvGeometry g, int filters, int threads = 1)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(threads, 1);
+        int slots = g.StrideHeight == 1 && g.StrideWidth == 1 ? threads : 1;
+        long size = filters * (g.ColumnRows + 1L) * Lanes16.Count + (long)slots * (GradientRowsSize(g, filters) + ScratchSize(g));
+        if (size > Array.MaxLength) throw new ArgumentOutOfRangeException(nameof(threads), $"The weight-gradient scratch of {size} floats is too large.");
+        return (int)size;
+    }
 
     /// <summary>
     /// dW[f, k] += Σ over samples and output positions of dy[n, f, p]·x[n at window k of p] and db[f] += Σ dy[n, f, p],
@@ -196,7 +208,8 @@ internal static class Conv2DDirect
     /// <param name="weightGradients">[F, C·KH·KW], accumulated.</param>
     /// <param name="biasGradients">[F], accumulated.</param>
     /// <param name="columns">Scratch for one sample's im2col matrix (strides other than 1), [C·KH·KW, OH·OW].</param>
-    /// <param name="scratch">Scratch of <see cref="WeightGradientScratchSize"/> floats.</param>
+    /// <param name="scratch">Scratch of <see cref="WeightGradientScratchSize"/> floats; room for k threads lets a stride-1
+    /// layer split the weights (never a sum) over up to k threads.</param>
     public static void BackwardWeights(in ConvGeometry g, int batch, int filters, ReadOnlySpan<float> x, ReadOnlySpan<float> dy,
         Span<float> weightGradients, Span<float> biasGradients, Span<float> columns, Span<float> scratch)
     {
@@ -210,6 +223,13 @@ internal static class Conv2DDirect
         if (!direct && columns.Length < g.ColumnSize) throw new ArgumentException($"columns needs {g.ColumnSize} values.", nameof(columns));
 
         var tier = Cpu.Tier;
+        int slot = GradientRowsSize(g, filters) + ScratchSize(g), partialSize = filters * (rows + 1) * Lanes16.Count;
+        int threads = direct ? Math.Min(Cpu.ThreadCount, (scratch.Length - partialSize) / slot) : 1;
+        if (threads > 1 && 2L * batch * filters * rows * GradientRowsSize(g, 1) >= ParallelThreshold)
+        {
+            BackwardWeightsInParallel(tier, g, batch, filters, x, dy, weightGradients, biasGradients, scratch, threads);
+            return;
+        }
         var weightPartial = scratch[..(filters * rows * Lanes16.Count)];
         var biasPartial = scratch.Slice(weightPartial.Length, filters * Lanes16.Count);
         var gradientRows = scratch.Slice(weightPartial.Length + biasPartial.Length, GradientRowsSize(g, filters));
@@ -244,6 +264,109 @@ internal static class Conv2DDirect
         }
         FixedOrderReductions.AddTotals(weightPartial, weightGradients);
         FixedOrderReductions.AddTotals(biasPartial, biasGradients);
+    }
+
+    [ThreadStatic] private static WeightGradientJob? _weightGradientJob;
+
+    /// <summary>
+    /// The stride-1 weight gradient on several threads, split by output: filter ranges (whole blocks of four) when there
+    /// are enough filters, else ranges of weights k. Each part pads every sample in order into its own scratch, lays out
+    /// its filters' dy with padded rows and accumulates its (f, k) partial sums exactly as the one-thread loop does — every
+    /// (f, k, lane) sum sees the same elements in the same order — plus a share of its filters' bias sums.
+    /// </summary>
+    private static unsafe void BackwardWeightsInParallel(ComputeTier tier, in ConvGeometry g, int batch, int filters,
+        ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> weightGradients, Span<float> biasGradients, Span<float> scratch, int threads)
+    {
+        int rows = g.ColumnRows, blocks = (filters + FilterBlock - 1) / FilterBlock;
+        // Filter ranges read only their own filters' dy, but come only in whole blocks: use them when the blocks share out
+        // within about one block of evenly (paper-mnist's 20 filters on 2 threads); else every part takes all filters
+        // and a range of weights (paper-cifar's and LeNet's 6 filters: one part would otherwise get 4 of the 6).
+        int filterParts = blocks >= 2 * threads - 1 ? threads : 1, rowParts = filterParts == 1 ? Math.Min(threads, rows) : 1;
+        fixed (float* px = x, pdy = dy, pscratch = scratch)
+        {
+            var job = _weightGradientJob ??= new WeightGradientJob();
+            job.Set(tier, g, batch, filters, px, pdy, pscratch, filterParts, rowParts);
+            WorkerPool.Shared.Run(job, filterParts * rowParts, threads);
+        }
+        var biasPartial = scratch.Slice(filters * rows * Lanes16.Count, filters * Lanes16.Count);
+        for (int a = 0; a < filterParts; a++)
+        {
+            var (f0, fc) = FilterRange(filters, a, filterParts);
+            for (int b = 0; b < rowParts; b++)
+            {
+                var (k0, kc) = RowRange(rows, b, rowParts);
+                var partial = scratch.Slice(PartialOffset(f0, fc, k0, rows), fc * kc * Lanes16.Count);
+                for (int f = 0; f < fc; f++)
+                    for (int k = 0; k < kc; k++)
+                        weightGradients[(f0 + f) * rows + k0 + k] += Lanes16.Sum(partial.Slice((f * kc + k) * Lanes16.Count, Lanes16.Count));
+            }
+        }
+        FixedOrderReductions.AddTotals(biasPartial, biasGradients);
+    }
+
+    /// <summary>Filters [start, start + count) of filter part <paramref name="part"/>: whole blocks of four, as evenly as they go.</summary>
+    private static (int Start, int Count) FilterRange(int filters, int part, int parts)
+    {
+        int blocks = (filters + FilterBlock - 1) / FilterBlock;
+        int start = Math.Min(filters, blocks * part / parts * FilterBlock), end = Math.Min(filters, blocks * (part + 1) / parts * FilterBlock);
+        return (start, end - start);
+    }
+
+    private static (int Start, int Count) RowRange(int rows, int part, int parts) =>
+        (rows * part / parts, rows * (part + 1) / parts - rows * part / parts);
+
+    /// <summary>Where the partial sums [fc, kc, 16] of filters f0.. and weights k0.. start: the parts tile [F, K, 16].</summary>
+    private static int PartialOffset(int f0, int fc, int k0, int rows) => (f0 * rows + fc * k0) * Lanes16.Count;
+
+    /// <summary>One (filter range × weight range) part of <see cref="BackwardWeightsInParallel"/>.</summary>
+    private sealed unsafe class WeightGradientJob : ParallelJob
+    {
+        private ComputeTier _tier;
+        private ConvGeometry _g;
+        private int _batch, _filters, _filterParts, _rowParts;
+        private float* _x, _dy, _scratch;
+
+        public void Set(ComputeTier tier, in ConvGeometry g, int batch, int filters, float* x, float* dy, float* scratch, int filterParts, int rowParts)
+        {
+            _tier = tier; _g = g; _batch = batch; _filters = filters; _x = x; _dy = dy; _scratch = scratch;
+            _filterParts = filterParts; _rowParts = rowParts;
+        }
+
+        public override void Execute(int part)
+        {
+            int rows = _g.ColumnRows, spatial = _g.ColumnCols, outSize = _filters * spatial;
+            int oh = _g.OutputHeight, ow = _g.OutputWidth;
+            int ph = _g.Height + _g.PadTop + _g.PadBottom, pw = _g.Width + _g.PadLeft + _g.PadRight;
+            var (f0, fc) = FilterRange(_filters, part / _rowParts, _filterParts);
+            var (k0, kc) = RowRange(rows, part % _rowParts, _rowParts);
+            // Bias sums: this part's filters, shared out among the parts of its filter range.
+            int b0 = f0 + fc * (part % _rowParts) / _rowParts, bc = f0 + fc * (part % _rowParts + 1) / _rowParts - b0;
+            int gradientSize = GradientRowsSize(_g, _filters), paddedSize = ScratchSize(_g);
+            float* slot = _scratch + _filters * (rows + 1L) * Lanes16.Count + (long)part * (gradientSize + paddedSize);
+            var gradientRows = new Span<float>(slot, fc * oh * pw);
+            var padded = new Span<float>(slot + gradientSize, paddedSize);
+            var weightPartial = new Span<float>(_scratch + PartialOffset(f0, fc, k0, rows), fc * kc * Lanes16.Count);
+            var biasPartial = new Span<float>(_scratch + ((long)_filters * rows + b0) * Lanes16.Count, bc * Lanes16.Count);
+            weightPartial.Clear();
+            biasPartial.Clear();
+            gradientRows.Clear();
+            Span<int> rowStarts = stackalloc int[kc];
+            for (int k = 0; k < kc; k++)
+            {
+                int c = (k0 + k) / (_g.KernelHeight * _g.KernelWidth), i = (k0 + k) / _g.KernelWidth % _g.KernelHeight, j = (k0 + k) % _g.KernelWidth;
+                rowStarts[k] = (c * ph + i) * pw + j;
+            }
+            for (int n = 0; n < _batch; n++)
+            {
+                var dyn = new ReadOnlySpan<float>(_dy + (long)n * outSize, outSize);
+                Pad(_g, new ReadOnlySpan<float>(_x + (long)n * _g.InputSize, _g.InputSize), padded, ph, pw);
+                for (int f = 0; f < fc; f++)
+                    for (int r = 0; r < oh; r++)
+                        dyn.Slice((f0 + f) * spatial + r * ow, ow).CopyTo(gradientRows.Slice((f * oh + r) * pw));
+                FixedOrderReductions.AccumulateDots(_tier, fc, oh * pw, gradientRows, padded, rowStarts, weightPartial);
+                if (bc > 0) FixedOrderReductions.AccumulateRowSums(_tier, bc, spatial, dyn.Slice(b0 * spatial, bc * spatial), biasPartial);
+            }
+        }
     }
 
     /// <summary>dy of one sample with rows of the padded width PW (stride 1), [F, OH, PW]; the extra columns stay zero.</summary>

@@ -127,7 +127,8 @@ public sealed class Conv2D : Layer
     /// <paramref name="maxBatch"/>) for x, and one group of samples' column matrices and output gradients
     /// (<see cref="Conv2DKernels.ScratchSize"/>, or one column matrix per thread if more) for backward-data; the forward
     /// pass of a few-channel stride-1 layer uses the direct kernel and a padded copy of one sample per thread instead, and
-    /// small weight gradients the fixed-order dot kernel and its scratch.
+    /// small weight gradients the fixed-order dot kernel and its scratch (partial sums, plus a padded sample and its output
+    /// gradient with padded rows per thread).
     /// </remarks>
     internal override void Prepare(int maxBatch)
     {
@@ -143,7 +144,10 @@ public sealed class Conv2D : Layer
         int padded = Conv2DDirect.ScratchSize(_geometry) * slots;
         if (Conv2DDirect.Supports(_geometry) && _padded.Length < padded)
             _padded = new float[padded];
-        int partial = Conv2DDirect.SupportsWeightGradient(_geometry, Filters) ? Conv2DDirect.WeightGradientScratchSize(_geometry, Filters) : Filters * Lanes16.Count;
+        // The direct weight gradient splits the weights over threads, each with its own padded sample and dy rows.
+        int partial = Conv2DDirect.SupportsWeightGradient(_geometry, Filters)
+            ? Conv2DDirect.WeightGradientScratchSize(_geometry, Filters, Cpu.ThreadCount)
+            : Filters * Lanes16.Count;
         if (_partial.Length != partial) _partial = new float[partial];
     }
 

@@ -72,10 +72,11 @@ public sealed class Dense : Layer
         {
             // y[n, u] = Σ_i W[u, i]·x[n, i] as fixed-order dots (narrow layers: GEMM tiles would be mostly padding).
             if (_rowStarts.Length < batch) throw new InvalidOperationException($"{Name}: a batch of {batch} needs Prepare({batch}) first.");
-            var partial = _partial.AsSpan(0, Units * batch * Lanes16.Count);
-            partial.Clear();
-            FixedOrderReductions.AccumulateDots(Cpu.Tier, Units, _inputs, Weights, x, _rowStarts.AsSpan(0, batch), partial);
-            FixedOrderReductions.StoreTransposedTotals(partial, Units, batch, y);
+            int threads = Math.Min(Cpu.ThreadCount, batch);
+            if (threads < 2 || 2L * Units * _inputs * batch < DotsParallelThreshold)
+                ForwardDots(Cpu.Tier, x, y, 0, batch);
+            else
+                ForwardDotsInParallel(x, y, batch, threads);
         }
         else
         {
@@ -86,6 +87,57 @@ public sealed class Dense : Layer
         {
             Span<float> row = y.Slice(n * Units, Units);
             for (int u = 0; u < Units; u++) row[u] += bias[u];
+        }
+    }
+
+    /// <summary>
+    /// y[n, u] for samples <paramref name="start"/> ≤ n &lt; <paramref name="end"/> as fixed-order dots (bias not added), using the
+    /// partial sums [U, end − start, 16] from offset U·start·16: each sample's dots depend only on that sample, so any split of the
+    /// batch gives the same bits.
+    /// </summary>
+    private void ForwardDots(ComputeTier tier, ReadOnlySpan<float> x, Span<float> y, int start, int end)
+    {
+        int count = end - start;
+        var partial = _partial.AsSpan(Units * start * Lanes16.Count, Units * count * Lanes16.Count);
+        partial.Clear();
+        FixedOrderReductions.AccumulateDots(tier, Units, _inputs, Weights, x, _rowStarts.AsSpan(start, count), partial);
+        FixedOrderReductions.StoreTransposedTotals(partial, Units, count, y.Slice(start * Units, count * Units));
+    }
+
+    /// <summary>Dot-product forward passes below this many flops stay on one thread (waking a worker costs a few microseconds).</summary>
+    private const long DotsParallelThreshold = 500_000;
+
+    [ThreadStatic] private static DotsJob? _dotsJob;
+
+    /// <summary>Splits the batch into <paramref name="threads"/> ranges of samples, each one part of a pool run.</summary>
+    private unsafe void ForwardDotsInParallel(ReadOnlySpan<float> x, Span<float> y, int batch, int threads)
+    {
+        fixed (float* px = x, py = y)
+        {
+            var job = _dotsJob ??= new DotsJob();
+            job.Set(this, Cpu.Tier, px, x.Length, py, y.Length, batch, threads);
+            try { WorkerPool.Shared.Run(job, threads, threads); }
+            finally { job.Set(null, default, null, 0, null, 0, 0, 0); }
+        }
+    }
+
+    /// <summary>One range of samples of a dot-product forward pass (the parts write disjoint rows of y and of the partial sums).</summary>
+    private sealed unsafe class DotsJob : ParallelJob
+    {
+        private Dense? _layer;
+        private ComputeTier _tier;
+        private float* _x, _y;
+        private int _xLength, _yLength, _batch, _parts;
+
+        public void Set(Dense? layer, ComputeTier tier, float* x, int xLength, float* y, int yLength, int batch, int parts)
+        {
+            _layer = layer; _tier = tier; _x = x; _xLength = xLength; _y = y; _yLength = yLength; _batch = batch; _parts = parts;
+        }
+
+        public override void Execute(int part)
+        {
+            int start = (int)((long)_batch * part / _parts), end = (int)((long)_batch * (part + 1) / _parts);
+            _layer!.ForwardDots(_tier, new ReadOnlySpan<float>(_x, _xLength), new Span<float>(_y, _yLength), start, end);
         }
     }
 

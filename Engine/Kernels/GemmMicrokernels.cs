@@ -1,3 +1,4 @@
+using System.Runtime.Intrinsics;
 namespace Engine.Kernels;
 
 /// <summary>
@@ -20,8 +21,8 @@ internal static unsafe class GemmMicrokernels
     public static delegate*<int, float*, float*, float*, nint, int, int, bool, void> For(ComputeTier tier) => tier switch
     {
         ComputeTier.Avx512 => &GemmMicrokernelAvx512.Run,
-        ComputeTier.Avx2 => &GemmMicrokernelAvx2.Run,
-        ComputeTier.Vector128 => &GemmMicrokernelVector128.Run,
+        ComputeTier.Avx2 => &GemmMicrokernelTwoVectors.Run<Width256, Vector256<float>>,
+        ComputeTier.Vector128 => &GemmMicrokernelTwoVectors.Run<Width128, Vector128<float>>,
         _ => &GemmMicrokernelScalar.Run,
     };
 

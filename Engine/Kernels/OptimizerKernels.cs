@@ -22,8 +22,9 @@ namespace Engine.Kernels;
 /// Layout (operator-struct pattern, STYLE anchor 1): each rule is a small <c>readonly struct</c> holding its
 /// hyper-parameters and implementing <see cref="IUpdateRule"/>, <see cref="IUpdateRule1"/> or
 /// <see cref="IUpdateRule2"/> (by how many state values it keeps per parameter) with a scalar and a
-/// Vector128/256/512 overload of the same formula. One generic driver per arity reads the tier once, runs the
-/// widest vector loop (unrolled ×2), then the scalar overload for the last <c>P mod width</c> elements.
+/// Vector128/256/512 overload of the same formula. One generic driver per arity reads the tier once, runs one
+/// vector loop written over <see cref="IVectorWidth{TVector}"/> (unrolled ×2), then the scalar overload for the last
+/// <c>P mod width</c> elements.
 /// The JIT specialises each driver per rule. Nothing here allocates.
 /// </para>
 /// </remarks>
@@ -260,9 +261,9 @@ internal static class OptimizerKernels
         ref float g0 = ref MemoryMarshal.GetReference(gradients);
         int i = Cpu.Tier switch
         {
-            ComputeTier.Avx512 => Apply512(rule, ref w0, ref g0, l2, n),
-            ComputeTier.Avx2 => Apply256(rule, ref w0, ref g0, l2, n),
-            ComputeTier.Vector128 => Apply128(rule, ref w0, ref g0, l2, n),
+            ComputeTier.Avx512 => ApplyVectors<Width512, Vector512<float>, Call512, TRule>(rule, ref w0, ref g0, l2, n),
+            ComputeTier.Avx2 => ApplyVectors<Width256, Vector256<float>, Call256, TRule>(rule, ref w0, ref g0, l2, n),
+            ComputeTier.Vector128 => ApplyVectors<Width128, Vector128<float>, Call128, TRule>(rule, ref w0, ref g0, l2, n),
             _ => 0,
         };
         for (; i < n; i++)
@@ -271,84 +272,6 @@ internal static class OptimizerKernels
             float d = MathF.FusedMultiplyAdd(l2, w, Unsafe.Add(ref g0, i));
             w = rule.Update(w, d);
         }
-    }
-
-    private static int Apply128<TRule>(TRule rule, ref float w0, ref float g0, float l2, int n)
-        where TRule : struct, IUpdateRule
-    {
-        const int width = 4;
-        var lambda = Vector128.Create(l2);
-        int i = 0;
-        for (; i <= n - 2 * width; i += 2 * width)
-        {
-            nuint a = (nuint)i, b = (nuint)(i + width);
-            var wa = Vector128.LoadUnsafe(ref w0, a);
-            var wb = Vector128.LoadUnsafe(ref w0, b);
-            var da = Vector128.FusedMultiplyAdd(lambda, wa, Vector128.LoadUnsafe(ref g0, a));
-            var db = Vector128.FusedMultiplyAdd(lambda, wb, Vector128.LoadUnsafe(ref g0, b));
-            rule.Update(wa, da).StoreUnsafe(ref w0, a);
-            rule.Update(wb, db).StoreUnsafe(ref w0, b);
-        }
-        for (; i <= n - width; i += width)
-        {
-            nuint a = (nuint)i;
-            var wa = Vector128.LoadUnsafe(ref w0, a);
-            var da = Vector128.FusedMultiplyAdd(lambda, wa, Vector128.LoadUnsafe(ref g0, a));
-            rule.Update(wa, da).StoreUnsafe(ref w0, a);
-        }
-        return i;
-    }
-
-    private static int Apply256<TRule>(TRule rule, ref float w0, ref float g0, float l2, int n)
-        where TRule : struct, IUpdateRule
-    {
-        const int width = 8;
-        var lambda = Vector256.Create(l2);
-        int i = 0;
-        for (; i <= n - 2 * width; i += 2 * width)
-        {
-            nuint a = (nuint)i, b = (nuint)(i + width);
-            var wa = Vector256.LoadUnsafe(ref w0, a);
-            var wb = Vector256.LoadUnsafe(ref w0, b);
-            var da = Vector256.FusedMultiplyAdd(lambda, wa, Vector256.LoadUnsafe(ref g0, a));
-            var db = Vector256.FusedMultiplyAdd(lambda, wb, Vector256.LoadUnsafe(ref g0, b));
-            rule.Update(wa, da).StoreUnsafe(ref w0, a);
-            rule.Update(wb, db).StoreUnsafe(ref w0, b);
-        }
-        for (; i <= n - width; i += width)
-        {
-            nuint a = (nuint)i;
-            var wa = Vector256.LoadUnsafe(ref w0, a);
-            var da = Vector256.FusedMultiplyAdd(lambda, wa, Vector256.LoadUnsafe(ref g0, a));
-            rule.Update(wa, da).StoreUnsafe(ref w0, a);
-        }
-        return i;
-    }
-
-    private static int Apply512<TRule>(TRule rule, ref float w0, ref float g0, float l2, int n)
-        where TRule : struct, IUpdateRule
-    {
-        const int width = 16;
-        var lambda = Vector512.Create(l2);
-        int i = 0;
-        for (; i <= n - 2 * width; i += 2 * width)
-        {
-            nuint a = (nuint)i, b = (nuint)(i + width);
-            var wa = Vector512.LoadUnsafe(ref w0, a);
-            var wb = Vector512.LoadUnsafe(ref w0, b);
-            var da = Vector512.FusedMultiplyAdd(lambda, wa, Vector512.LoadUnsafe(ref g0, a));
-            var db = Vector512.FusedMultiplyAdd(lambda, wb, Vector512.LoadUnsafe(ref g0, b));
-            rule.Update(wa, da).StoreUnsafe(ref w0, a);
-            rule.Update(wb, db).StoreUnsafe(ref w0, b);
-        }
-        for (; i <= n - width; i += width)
-        {
-            nuint a = (nuint)i;
-            var wa = Vector512.LoadUnsafe(ref w0, a);
-            var da = Vector512.FusedMultiplyAdd(lambda, wa, Vector512.LoadUnsafe(ref g0, a));
-            rule.Update(wa, da).StoreUnsafe(ref w0, a);
-        }
-        return i;
     }
 
     /// <summary>w[P] ← rule(w, fma(l2, w, g), ref s[P]) for a rule with one state.</summary>
@@ -363,9 +286,9 @@ internal static class OptimizerKernels
         ref float state0 = ref MemoryMarshal.GetReference(state);
         int i = Cpu.Tier switch
         {
-            ComputeTier.Avx512 => Apply512(rule, ref w0, ref g0, ref state0, l2, n),
-            ComputeTier.Avx2 => Apply256(rule, ref w0, ref g0, ref state0, l2, n),
-            ComputeTier.Vector128 => Apply128(rule, ref w0, ref g0, ref state0, l2, n),
+            ComputeTier.Avx512 => ApplyVectors<Width512, Vector512<float>, Call512, TRule>(rule, ref w0, ref g0, ref state0, l2, n),
+            ComputeTier.Avx2 => ApplyVectors<Width256, Vector256<float>, Call256, TRule>(rule, ref w0, ref g0, ref state0, l2, n),
+            ComputeTier.Vector128 => ApplyVectors<Width128, Vector128<float>, Call128, TRule>(rule, ref w0, ref g0, ref state0, l2, n),
             _ => 0,
         };
         for (; i < n; i++)
@@ -374,102 +297,6 @@ internal static class OptimizerKernels
             float d = MathF.FusedMultiplyAdd(l2, w, Unsafe.Add(ref g0, i));
             w = rule.Update(w, d, ref Unsafe.Add(ref state0, i));
         }
-    }
-
-    private static int Apply128<TRule>(TRule rule, ref float w0, ref float g0, ref float state0, float l2, int n)
-        where TRule : struct, IUpdateRule1
-    {
-        const int width = 4;
-        var lambda = Vector128.Create(l2);
-        int i = 0;
-        for (; i <= n - 2 * width; i += 2 * width)
-        {
-            nuint a = (nuint)i, b = (nuint)(i + width);
-            var wa = Vector128.LoadUnsafe(ref w0, a);
-            var wb = Vector128.LoadUnsafe(ref w0, b);
-            var da = Vector128.FusedMultiplyAdd(lambda, wa, Vector128.LoadUnsafe(ref g0, a));
-            var db = Vector128.FusedMultiplyAdd(lambda, wb, Vector128.LoadUnsafe(ref g0, b));
-            var statea = Vector128.LoadUnsafe(ref state0, a);
-            var stateb = Vector128.LoadUnsafe(ref state0, b);
-            rule.Update(wa, da, ref statea).StoreUnsafe(ref w0, a);
-            rule.Update(wb, db, ref stateb).StoreUnsafe(ref w0, b);
-            statea.StoreUnsafe(ref state0, a);
-            stateb.StoreUnsafe(ref state0, b);
-        }
-        for (; i <= n - width; i += width)
-        {
-            nuint a = (nuint)i;
-            var wa = Vector128.LoadUnsafe(ref w0, a);
-            var da = Vector128.FusedMultiplyAdd(lambda, wa, Vector128.LoadUnsafe(ref g0, a));
-            var statea = Vector128.LoadUnsafe(ref state0, a);
-            rule.Update(wa, da, ref statea).StoreUnsafe(ref w0, a);
-            statea.StoreUnsafe(ref state0, a);
-        }
-        return i;
-    }
-
-    private static int Apply256<TRule>(TRule rule, ref float w0, ref float g0, ref float state0, float l2, int n)
-        where TRule : struct, IUpdateRule1
-    {
-        const int width = 8;
-        var lambda = Vector256.Create(l2);
-        int i = 0;
-        for (; i <= n - 2 * width; i += 2 * width)
-        {
-            nuint a = (nuint)i, b = (nuint)(i + width);
-            var wa = Vector256.LoadUnsafe(ref w0, a);
-            var wb = Vector256.LoadUnsafe(ref w0, b);
-            var da = Vector256.FusedMultiplyAdd(lambda, wa, Vector256.LoadUnsafe(ref g0, a));
-            var db = Vector256.FusedMultiplyAdd(lambda, wb, Vector256.LoadUnsafe(ref g0, b));
-            var statea = Vector256.LoadUnsafe(ref state0, a);
-            var stateb = Vector256.LoadUnsafe(ref state0, b);
-            rule.Update(wa, da, ref statea).StoreUnsafe(ref w0, a);
-            rule.Update(wb, db, ref stateb).StoreUnsafe(ref w0, b);
-            statea.StoreUnsafe(ref state0, a);
-            stateb.StoreUnsafe(ref state0, b);
-        }
-        for (; i <= n - width; i += width)
-        {
-            nuint a = (nuint)i;
-            var wa = Vector256.LoadUnsafe(ref w0, a);
-            var da = Vector256.FusedMultiplyAdd(lambda, wa, Vector256.LoadUnsafe(ref g0, a));
-            var statea = Vector256.LoadUnsafe(ref state0, a);
-            rule.Update(wa, da, ref statea).StoreUnsafe(ref w0, a);
-            statea.StoreUnsafe(ref state0, a);
-        }
-        return i;
-    }
-
-    private static int Apply512<TRule>(TRule rule, ref float w0, ref float g0, ref float state0, float l2, int n)
-        where TRule : struct, IUpdateRule1
-    {
-        const int width = 16;
-        var lambda = Vector512.Create(l2);
-        int i = 0;
-        for (; i <= n - 2 * width; i += 2 * width)
-        {
-            nuint a = (nuint)i, b = (nuint)(i + width);
-            var wa = Vector512.LoadUnsafe(ref w0, a);
-            var wb = Vector512.LoadUnsafe(ref w0, b);
-            var da = Vector512.FusedMultiplyAdd(lambda, wa, Vector512.LoadUnsafe(ref g0, a));
-            var db = Vector512.FusedMultiplyAdd(lambda, wb, Vector512.LoadUnsafe(ref g0, b));
-            var statea = Vector512.LoadUnsafe(ref state0, a);
-            var stateb = Vector512.LoadUnsafe(ref state0, b);
-            rule.Update(wa, da, ref statea).StoreUnsafe(ref w0, a);
-            rule.Update(wb, db, ref stateb).StoreUnsafe(ref w0, b);
-            statea.StoreUnsafe(ref state0, a);
-            stateb.StoreUnsafe(ref state0, b);
-        }
-        for (; i <= n - width; i += width)
-        {
-            nuint a = (nuint)i;
-            var wa = Vector512.LoadUnsafe(ref w0, a);
-            var da = Vector512.FusedMultiplyAdd(lambda, wa, Vector512.LoadUnsafe(ref g0, a));
-            var statea = Vector512.LoadUnsafe(ref state0, a);
-            rule.Update(wa, da, ref statea).StoreUnsafe(ref w0, a);
-            statea.StoreUnsafe(ref state0, a);
-        }
-        return i;
     }
 
     /// <summary>w[P] ← rule(w, fma(l2, w, g), ref s1[P], ref s2[P]) for a rule with two states.</summary>
@@ -486,9 +313,9 @@ internal static class OptimizerKernels
         ref float state20 = ref MemoryMarshal.GetReference(state2);
         int i = Cpu.Tier switch
         {
-            ComputeTier.Avx512 => Apply512(rule, ref w0, ref g0, ref state10, ref state20, l2, n),
-            ComputeTier.Avx2 => Apply256(rule, ref w0, ref g0, ref state10, ref state20, l2, n),
-            ComputeTier.Vector128 => Apply128(rule, ref w0, ref g0, ref state10, ref state20, l2, n),
+            ComputeTier.Avx512 => ApplyVectors<Width512, Vector512<float>, Call512, TRule>(rule, ref w0, ref g0, ref state10, ref state20, l2, n),
+            ComputeTier.Avx2 => ApplyVectors<Width256, Vector256<float>, Call256, TRule>(rule, ref w0, ref g0, ref state10, ref state20, l2, n),
+            ComputeTier.Vector128 => ApplyVectors<Width128, Vector128<float>, Call128, TRule>(rule, ref w0, ref g0, ref state10, ref state20, l2, n),
             _ => 0,
         };
         for (; i < n; i++)
@@ -499,118 +326,146 @@ internal static class OptimizerKernels
         }
     }
 
-    private static int Apply128<TRule>(TRule rule, ref float w0, ref float g0, ref float state10, ref float state20, float l2, int n)
-        where TRule : struct, IUpdateRule2
+    // The vector loops, written once over IVectorWidth: two vectors per iteration, then single vectors; the caller
+    // finishes the last P mod width elements with the scalar overload. TCall picks the rule's overload for the width.
+
+    private static int ApplyVectors<TWidth, TVector, TCall, TRule>(TRule rule, ref float w0, ref float g0, float l2, int n)
+        where TWidth : struct, IVectorWidth<TVector> where TVector : struct where TCall : struct, IRuleCall<TVector> where TRule : struct, IUpdateRule
     {
-        const int width = 4;
-        var lambda = Vector128.Create(l2);
+        int width = TWidth.Count;
+        TVector lambda = TWidth.Broadcast(l2);
         int i = 0;
         for (; i <= n - 2 * width; i += 2 * width)
         {
-            nuint a = (nuint)i, b = (nuint)(i + width);
-            var wa = Vector128.LoadUnsafe(ref w0, a);
-            var wb = Vector128.LoadUnsafe(ref w0, b);
-            var da = Vector128.FusedMultiplyAdd(lambda, wa, Vector128.LoadUnsafe(ref g0, a));
-            var db = Vector128.FusedMultiplyAdd(lambda, wb, Vector128.LoadUnsafe(ref g0, b));
-            var state1a = Vector128.LoadUnsafe(ref state10, a);
-            var state1b = Vector128.LoadUnsafe(ref state10, b);
-            var state2a = Vector128.LoadUnsafe(ref state20, a);
-            var state2b = Vector128.LoadUnsafe(ref state20, b);
-            rule.Update(wa, da, ref state1a, ref state2a).StoreUnsafe(ref w0, a);
-            rule.Update(wb, db, ref state1b, ref state2b).StoreUnsafe(ref w0, b);
-            state1a.StoreUnsafe(ref state10, a);
-            state1b.StoreUnsafe(ref state10, b);
-            state2a.StoreUnsafe(ref state20, a);
-            state2b.StoreUnsafe(ref state20, b);
+            ref float pa = ref Unsafe.Add(ref w0, i);
+            ref float pb = ref Unsafe.Add(ref w0, i + width);
+            TVector wa = TWidth.Load(ref pa), wb = TWidth.Load(ref pb);
+            TVector da = TWidth.MultiplyAdd(lambda, wa, TWidth.Load(ref Unsafe.Add(ref g0, i)));
+            TVector db = TWidth.MultiplyAdd(lambda, wb, TWidth.Load(ref Unsafe.Add(ref g0, i + width)));
+            TWidth.Store(TCall.Update(rule, wa, da), ref pa);
+            TWidth.Store(TCall.Update(rule, wb, db), ref pb);
         }
         for (; i <= n - width; i += width)
         {
-            nuint a = (nuint)i;
-            var wa = Vector128.LoadUnsafe(ref w0, a);
-            var da = Vector128.FusedMultiplyAdd(lambda, wa, Vector128.LoadUnsafe(ref g0, a));
-            var state1a = Vector128.LoadUnsafe(ref state10, a);
-            var state2a = Vector128.LoadUnsafe(ref state20, a);
-            rule.Update(wa, da, ref state1a, ref state2a).StoreUnsafe(ref w0, a);
-            state1a.StoreUnsafe(ref state10, a);
-            state2a.StoreUnsafe(ref state20, a);
+            ref float pa = ref Unsafe.Add(ref w0, i);
+            TVector wa = TWidth.Load(ref pa);
+            TVector da = TWidth.MultiplyAdd(lambda, wa, TWidth.Load(ref Unsafe.Add(ref g0, i)));
+            TWidth.Store(TCall.Update(rule, wa, da), ref pa);
         }
         return i;
     }
 
-    private static int Apply256<TRule>(TRule rule, ref float w0, ref float g0, ref float state10, ref float state20, float l2, int n)
-        where TRule : struct, IUpdateRule2
+    private static int ApplyVectors<TWidth, TVector, TCall, TRule>(TRule rule, ref float w0, ref float g0, ref float state0, float l2, int n)
+        where TWidth : struct, IVectorWidth<TVector> where TVector : struct where TCall : struct, IRuleCall<TVector> where TRule : struct, IUpdateRule1
     {
-        const int width = 8;
-        var lambda = Vector256.Create(l2);
+        int width = TWidth.Count;
+        TVector lambda = TWidth.Broadcast(l2);
         int i = 0;
         for (; i <= n - 2 * width; i += 2 * width)
         {
-            nuint a = (nuint)i, b = (nuint)(i + width);
-            var wa = Vector256.LoadUnsafe(ref w0, a);
-            var wb = Vector256.LoadUnsafe(ref w0, b);
-            var da = Vector256.FusedMultiplyAdd(lambda, wa, Vector256.LoadUnsafe(ref g0, a));
-            var db = Vector256.FusedMultiplyAdd(lambda, wb, Vector256.LoadUnsafe(ref g0, b));
-            var state1a = Vector256.LoadUnsafe(ref state10, a);
-            var state1b = Vector256.LoadUnsafe(ref state10, b);
-            var state2a = Vector256.LoadUnsafe(ref state20, a);
-            var state2b = Vector256.LoadUnsafe(ref state20, b);
-            rule.Update(wa, da, ref state1a, ref state2a).StoreUnsafe(ref w0, a);
-            rule.Update(wb, db, ref state1b, ref state2b).StoreUnsafe(ref w0, b);
-            state1a.StoreUnsafe(ref state10, a);
-            state1b.StoreUnsafe(ref state10, b);
-            state2a.StoreUnsafe(ref state20, a);
-            state2b.StoreUnsafe(ref state20, b);
+            ref float pa = ref Unsafe.Add(ref w0, i);
+            ref float pb = ref Unsafe.Add(ref w0, i + width);
+            ref float sa = ref Unsafe.Add(ref state0, i);
+            ref float sb = ref Unsafe.Add(ref state0, i + width);
+            TVector wa = TWidth.Load(ref pa), wb = TWidth.Load(ref pb);
+            TVector da = TWidth.MultiplyAdd(lambda, wa, TWidth.Load(ref Unsafe.Add(ref g0, i)));
+            TVector db = TWidth.MultiplyAdd(lambda, wb, TWidth.Load(ref Unsafe.Add(ref g0, i + width)));
+            TVector statea = TWidth.Load(ref sa), stateb = TWidth.Load(ref sb);
+            TWidth.Store(TCall.Update(rule, wa, da, ref statea), ref pa);
+            TWidth.Store(TCall.Update(rule, wb, db, ref stateb), ref pb);
+            TWidth.Store(statea, ref sa);
+            TWidth.Store(stateb, ref sb);
         }
         for (; i <= n - width; i += width)
         {
-            nuint a = (nuint)i;
-            var wa = Vector256.LoadUnsafe(ref w0, a);
-            var da = Vector256.FusedMultiplyAdd(lambda, wa, Vector256.LoadUnsafe(ref g0, a));
-            var state1a = Vector256.LoadUnsafe(ref state10, a);
-            var state2a = Vector256.LoadUnsafe(ref state20, a);
-            rule.Update(wa, da, ref state1a, ref state2a).StoreUnsafe(ref w0, a);
-            state1a.StoreUnsafe(ref state10, a);
-            state2a.StoreUnsafe(ref state20, a);
+            ref float pa = ref Unsafe.Add(ref w0, i);
+            ref float sa = ref Unsafe.Add(ref state0, i);
+            TVector wa = TWidth.Load(ref pa);
+            TVector da = TWidth.MultiplyAdd(lambda, wa, TWidth.Load(ref Unsafe.Add(ref g0, i)));
+            TVector statea = TWidth.Load(ref sa);
+            TWidth.Store(TCall.Update(rule, wa, da, ref statea), ref pa);
+            TWidth.Store(statea, ref sa);
         }
         return i;
     }
 
-    private static int Apply512<TRule>(TRule rule, ref float w0, ref float g0, ref float state10, ref float state20, float l2, int n)
-        where TRule : struct, IUpdateRule2
+    private static int ApplyVectors<TWidth, TVector, TCall, TRule>(TRule rule, ref float w0, ref float g0, ref float state10, ref float state20, float l2, int n)
+        where TWidth : struct, IVectorWidth<TVector> where TVector : struct where TCall : struct, IRuleCall<TVector> where TRule : struct, IUpdateRule2
     {
-        const int width = 16;
-        var lambda = Vector512.Create(l2);
+        int width = TWidth.Count;
+        TVector lambda = TWidth.Broadcast(l2);
         int i = 0;
         for (; i <= n - 2 * width; i += 2 * width)
         {
-            nuint a = (nuint)i, b = (nuint)(i + width);
-            var wa = Vector512.LoadUnsafe(ref w0, a);
-            var wb = Vector512.LoadUnsafe(ref w0, b);
-            var da = Vector512.FusedMultiplyAdd(lambda, wa, Vector512.LoadUnsafe(ref g0, a));
-            var db = Vector512.FusedMultiplyAdd(lambda, wb, Vector512.LoadUnsafe(ref g0, b));
-            var state1a = Vector512.LoadUnsafe(ref state10, a);
-            var state1b = Vector512.LoadUnsafe(ref state10, b);
-            var state2a = Vector512.LoadUnsafe(ref state20, a);
-            var state2b = Vector512.LoadUnsafe(ref state20, b);
-            rule.Update(wa, da, ref state1a, ref state2a).StoreUnsafe(ref w0, a);
-            rule.Update(wb, db, ref state1b, ref state2b).StoreUnsafe(ref w0, b);
-            state1a.StoreUnsafe(ref state10, a);
-            state1b.StoreUnsafe(ref state10, b);
-            state2a.StoreUnsafe(ref state20, a);
-            state2b.StoreUnsafe(ref state20, b);
+            ref float pa = ref Unsafe.Add(ref w0, i);
+            ref float pb = ref Unsafe.Add(ref w0, i + width);
+            ref float s1a = ref Unsafe.Add(ref state10, i);
+            ref float s1b = ref Unsafe.Add(ref state10, i + width);
+            ref float s2a = ref Unsafe.Add(ref state20, i);
+            ref float s2b = ref Unsafe.Add(ref state20, i + width);
+            TVector wa = TWidth.Load(ref pa), wb = TWidth.Load(ref pb);
+            TVector da = TWidth.MultiplyAdd(lambda, wa, TWidth.Load(ref Unsafe.Add(ref g0, i)));
+            TVector db = TWidth.MultiplyAdd(lambda, wb, TWidth.Load(ref Unsafe.Add(ref g0, i + width)));
+            TVector state1a = TWidth.Load(ref s1a), state1b = TWidth.Load(ref s1b);
+            TVector state2a = TWidth.Load(ref s2a), state2b = TWidth.Load(ref s2b);
+            TWidth.Store(TCall.Update(rule, wa, da, ref state1a, ref state2a), ref pa);
+            TWidth.Store(TCall.Update(rule, wb, db, ref state1b, ref state2b), ref pb);
+            TWidth.Store(state1a, ref s1a);
+            TWidth.Store(state1b, ref s1b);
+            TWidth.Store(state2a, ref s2a);
+            TWidth.Store(state2b, ref s2b);
         }
         for (; i <= n - width; i += width)
         {
-            nuint a = (nuint)i;
-            var wa = Vector512.LoadUnsafe(ref w0, a);
-            var da = Vector512.FusedMultiplyAdd(lambda, wa, Vector512.LoadUnsafe(ref g0, a));
-            var state1a = Vector512.LoadUnsafe(ref state10, a);
-            var state2a = Vector512.LoadUnsafe(ref state20, a);
-            rule.Update(wa, da, ref state1a, ref state2a).StoreUnsafe(ref w0, a);
-            state1a.StoreUnsafe(ref state10, a);
-            state2a.StoreUnsafe(ref state20, a);
+            ref float pa = ref Unsafe.Add(ref w0, i);
+            ref float s1a = ref Unsafe.Add(ref state10, i);
+            ref float s2a = ref Unsafe.Add(ref state20, i);
+            TVector wa = TWidth.Load(ref pa);
+            TVector da = TWidth.MultiplyAdd(lambda, wa, TWidth.Load(ref Unsafe.Add(ref g0, i)));
+            TVector state1a = TWidth.Load(ref s1a), state2a = TWidth.Load(ref s2a);
+            TWidth.Store(TCall.Update(rule, wa, da, ref state1a, ref state2a), ref pa);
+            TWidth.Store(state1a, ref s1a);
+            TWidth.Store(state2a, ref s2a);
         }
         return i;
+    }
+
+    /// <summary>Calls a rule's overload for one vector width (the rules overload by width; the loops are generic).</summary>
+    private interface IRuleCall<TVector> where TVector : struct
+    {
+        static abstract TVector Update<TRule>(TRule rule, TVector w, TVector d) where TRule : struct, IUpdateRule;
+        static abstract TVector Update<TRule>(TRule rule, TVector w, TVector d, ref TVector s) where TRule : struct, IUpdateRule1;
+        static abstract TVector Update<TRule>(TRule rule, TVector w, TVector d, ref TVector s1, ref TVector s2) where TRule : struct, IUpdateRule2;
+    }
+
+    private readonly struct Call512 : IRuleCall<Vector512<float>>
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector512<float> Update<TRule>(TRule rule, Vector512<float> w, Vector512<float> d) where TRule : struct, IUpdateRule => rule.Update(w, d);
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector512<float> Update<TRule>(TRule rule, Vector512<float> w, Vector512<float> d, ref Vector512<float> s) where TRule : struct, IUpdateRule1 => rule.Update(w, d, ref s);
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector512<float> Update<TRule>(TRule rule, Vector512<float> w, Vector512<float> d, ref Vector512<float> s1, ref Vector512<float> s2) where TRule : struct, IUpdateRule2 => rule.Update(w, d, ref s1, ref s2);
+    }
+
+    private readonly struct Call256 : IRuleCall<Vector256<float>>
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector256<float> Update<TRule>(TRule rule, Vector256<float> w, Vector256<float> d) where TRule : struct, IUpdateRule => rule.Update(w, d);
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector256<float> Update<TRule>(TRule rule, Vector256<float> w, Vector256<float> d, ref Vector256<float> s) where TRule : struct, IUpdateRule1 => rule.Update(w, d, ref s);
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector256<float> Update<TRule>(TRule rule, Vector256<float> w, Vector256<float> d, ref Vector256<float> s1, ref Vector256<float> s2) where TRule : struct, IUpdateRule2 => rule.Update(w, d, ref s1, ref s2);
+    }
+
+    private readonly struct Call128 : IRuleCall<Vector128<float>>
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector128<float> Update<TRule>(TRule rule, Vector128<float> w, Vector128<float> d) where TRule : struct, IUpdateRule => rule.Update(w, d);
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector128<float> Update<TRule>(TRule rule, Vector128<float> w, Vector128<float> d, ref Vector128<float> s) where TRule : struct, IUpdateRule1 => rule.Update(w, d, ref s);
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector128<float> Update<TRule>(TRule rule, Vector128<float> w, Vector128<float> d, ref Vector128<float> s1, ref Vector128<float> s2) where TRule : struct, IUpdateRule2 => rule.Update(w, d, ref s1, ref s2);
     }
 
     private static void CheckLength(string name, int length, int parameterCount)

@@ -218,9 +218,9 @@ internal static class Activations
         ref float ys = ref MemoryMarshal.GetReference(y);
         int i = Cpu.Tier switch
         {
-            ComputeTier.Avx512 => Forward512(op, ref xs, ref ys, n),
-            ComputeTier.Avx2 => Forward256(op, ref xs, ref ys, n),
-            ComputeTier.Vector128 => Forward128(op, ref xs, ref ys, n),
+            ComputeTier.Avx512 => ForwardVectors<Width512, Vector512<float>, Call512, TOp>(op, ref xs, ref ys, n),
+            ComputeTier.Avx2 => ForwardVectors<Width256, Vector256<float>, Call256, TOp>(op, ref xs, ref ys, n),
+            ComputeTier.Vector128 => ForwardVectors<Width128, Vector128<float>, Call128, TOp>(op, ref xs, ref ys, n),
             _ => 0,
         };
         for (; i < n; i++)
@@ -241,138 +241,75 @@ internal static class Activations
         ref float dxs = ref MemoryMarshal.GetReference(dx);
         int i = Cpu.Tier switch
         {
-            ComputeTier.Avx512 => Backward512(op, ref xs, ref ys, ref dys, ref dxs, n),
-            ComputeTier.Avx2 => Backward256(op, ref xs, ref ys, ref dys, ref dxs, n),
-            ComputeTier.Vector128 => Backward128(op, ref xs, ref ys, ref dys, ref dxs, n),
+            ComputeTier.Avx512 => BackwardVectors<Width512, Vector512<float>, Call512, TOp>(op, ref xs, ref ys, ref dys, ref dxs, n),
+            ComputeTier.Avx2 => BackwardVectors<Width256, Vector256<float>, Call256, TOp>(op, ref xs, ref ys, ref dys, ref dxs, n),
+            ComputeTier.Vector128 => BackwardVectors<Width128, Vector128<float>, Call128, TOp>(op, ref xs, ref ys, ref dys, ref dxs, n),
             _ => 0,
         };
         for (; i < n; i++)
             Unsafe.Add(ref dxs, i) = Unsafe.Add(ref dys, i) * op.Derivative(Unsafe.Add(ref xs, i), Unsafe.Add(ref ys, i));
     }
 
-    // ------------------------------------------------------------------ one loop per width; each returns how far it got
+    // ------------------------------------------------------------------ the vector loops, written once over IVectorWidth;
+    // each returns how far it got. TCall picks the operator's overload for the width.
 
-    private static int Forward512<TOp>(TOp op, ref float x, ref float y, int n) where TOp : struct, IActivationOperator
+    private static int ForwardVectors<TWidth, TVector, TCall, TOp>(TOp op, ref float x, ref float y, int n)
+        where TWidth : struct, IVectorWidth<TVector> where TVector : struct where TCall : struct, IOperatorCall<TVector> where TOp : struct, IActivationOperator
     {
-        const int w = 16;
+        int w = TWidth.Count;
         int i = 0;
         for (; i <= n - 4 * w; i += 4 * w)
         {
-            var a0 = Vector512.LoadUnsafe(ref x, (nuint)i);
-            var a1 = Vector512.LoadUnsafe(ref x, (nuint)(i + w));
-            var a2 = Vector512.LoadUnsafe(ref x, (nuint)(i + 2 * w));
-            var a3 = Vector512.LoadUnsafe(ref x, (nuint)(i + 3 * w));
-            op.Forward(a0).StoreUnsafe(ref y, (nuint)i);
-            op.Forward(a1).StoreUnsafe(ref y, (nuint)(i + w));
-            op.Forward(a2).StoreUnsafe(ref y, (nuint)(i + 2 * w));
-            op.Forward(a3).StoreUnsafe(ref y, (nuint)(i + 3 * w));
+            TVector a0 = TWidth.Load(ref Unsafe.Add(ref x, i));
+            TVector a1 = TWidth.Load(ref Unsafe.Add(ref x, i + w));
+            TVector a2 = TWidth.Load(ref Unsafe.Add(ref x, i + 2 * w));
+            TVector a3 = TWidth.Load(ref Unsafe.Add(ref x, i + 3 * w));
+            TWidth.Store(TCall.Forward(op, a0), ref Unsafe.Add(ref y, i));
+            TWidth.Store(TCall.Forward(op, a1), ref Unsafe.Add(ref y, i + w));
+            TWidth.Store(TCall.Forward(op, a2), ref Unsafe.Add(ref y, i + 2 * w));
+            TWidth.Store(TCall.Forward(op, a3), ref Unsafe.Add(ref y, i + 3 * w));
         }
         for (; i <= n - w; i += w)
-            op.Forward(Vector512.LoadUnsafe(ref x, (nuint)i)).StoreUnsafe(ref y, (nuint)i);
+            TWidth.Store(TCall.Forward(op, TWidth.Load(ref Unsafe.Add(ref x, i))), ref Unsafe.Add(ref y, i));
         return i;
     }
 
-    private static int Forward256<TOp>(TOp op, ref float x, ref float y, int n) where TOp : struct, IActivationOperator
+    private static int BackwardVectors<TWidth, TVector, TCall, TOp>(TOp op, ref float x, ref float y, ref float dy, ref float dx, int n)
+        where TWidth : struct, IVectorWidth<TVector> where TVector : struct where TCall : struct, IOperatorCall<TVector> where TOp : struct, IActivationOperator
     {
-        const int w = 8;
+        int w = TWidth.Count;
         int i = 0;
-        for (; i <= n - 4 * w; i += 4 * w)
-        {
-            var a0 = Vector256.LoadUnsafe(ref x, (nuint)i);
-            var a1 = Vector256.LoadUnsafe(ref x, (nuint)(i + w));
-            var a2 = Vector256.LoadUnsafe(ref x, (nuint)(i + 2 * w));
-            var a3 = Vector256.LoadUnsafe(ref x, (nuint)(i + 3 * w));
-            op.Forward(a0).StoreUnsafe(ref y, (nuint)i);
-            op.Forward(a1).StoreUnsafe(ref y, (nuint)(i + w));
-            op.Forward(a2).StoreUnsafe(ref y, (nuint)(i + 2 * w));
-            op.Forward(a3).StoreUnsafe(ref y, (nuint)(i + 3 * w));
-        }
-        for (; i <= n - w; i += w)
-            op.Forward(Vector256.LoadUnsafe(ref x, (nuint)i)).StoreUnsafe(ref y, (nuint)i);
-        return i;
-    }
-
-    private static int Forward128<TOp>(TOp op, ref float x, ref float y, int n) where TOp : struct, IActivationOperator
-    {
-        const int w = 4;
-        int i = 0;
-        for (; i <= n - 4 * w; i += 4 * w)
-        {
-            var a0 = Vector128.LoadUnsafe(ref x, (nuint)i);
-            var a1 = Vector128.LoadUnsafe(ref x, (nuint)(i + w));
-            var a2 = Vector128.LoadUnsafe(ref x, (nuint)(i + 2 * w));
-            var a3 = Vector128.LoadUnsafe(ref x, (nuint)(i + 3 * w));
-            op.Forward(a0).StoreUnsafe(ref y, (nuint)i);
-            op.Forward(a1).StoreUnsafe(ref y, (nuint)(i + w));
-            op.Forward(a2).StoreUnsafe(ref y, (nuint)(i + 2 * w));
-            op.Forward(a3).StoreUnsafe(ref y, (nuint)(i + 3 * w));
-        }
-        for (; i <= n - w; i += w)
-            op.Forward(Vector128.LoadUnsafe(ref x, (nuint)i)).StoreUnsafe(ref y, (nuint)i);
-        return i;
-    }
-
-    private static int Backward512<TOp>(TOp op, ref float x, ref float y, ref float dy, ref float dx, int n) where TOp : struct, IActivationOperator
-    {
-        const int w = 16;
-        int i = 0;
-        for (; i <= n - 4 * w; i += 4 * w)
-        {
-            for (int k = 0; k < 4 * w; k += w)   // constant trip count: unrolled by the JIT
-            {
-                nuint at = (nuint)(i + k);
-                var d = Vector512.LoadUnsafe(ref dy, at) * op.Derivative(Vector512.LoadUnsafe(ref x, at), Vector512.LoadUnsafe(ref y, at));
-                d.StoreUnsafe(ref dx, at);
-            }
-        }
         for (; i <= n - w; i += w)
         {
-            nuint at = (nuint)i;
-            (Vector512.LoadUnsafe(ref dy, at) * op.Derivative(Vector512.LoadUnsafe(ref x, at), Vector512.LoadUnsafe(ref y, at))).StoreUnsafe(ref dx, at);
+            TVector derivative = TCall.Derivative(op, TWidth.Load(ref Unsafe.Add(ref x, i)), TWidth.Load(ref Unsafe.Add(ref y, i)));
+            TWidth.Store(TWidth.Multiply(TWidth.Load(ref Unsafe.Add(ref dy, i)), derivative), ref Unsafe.Add(ref dx, i));
         }
         return i;
     }
 
-    private static int Backward256<TOp>(TOp op, ref float x, ref float y, ref float dy, ref float dx, int n) where TOp : struct, IActivationOperator
+    /// <summary>Calls an operator's overload for one vector width (operators overload by width; the loops are generic).</summary>
+    private interface IOperatorCall<TVector> where TVector : struct
     {
-        const int w = 8;
-        int i = 0;
-        for (; i <= n - 4 * w; i += 4 * w)
-        {
-            for (int k = 0; k < 4 * w; k += w)
-            {
-                nuint at = (nuint)(i + k);
-                var d = Vector256.LoadUnsafe(ref dy, at) * op.Derivative(Vector256.LoadUnsafe(ref x, at), Vector256.LoadUnsafe(ref y, at));
-                d.StoreUnsafe(ref dx, at);
-            }
-        }
-        for (; i <= n - w; i += w)
-        {
-            nuint at = (nuint)i;
-            (Vector256.LoadUnsafe(ref dy, at) * op.Derivative(Vector256.LoadUnsafe(ref x, at), Vector256.LoadUnsafe(ref y, at))).StoreUnsafe(ref dx, at);
-        }
-        return i;
+        static abstract TVector Forward<TOp>(TOp op, TVector x) where TOp : struct, IActivationOperator;
+        static abstract TVector Derivative<TOp>(TOp op, TVector x, TVector y) where TOp : struct, IActivationOperator;
     }
 
-    private static int Backward128<TOp>(TOp op, ref float x, ref float y, ref float dy, ref float dx, int n) where TOp : struct, IActivationOperator
+    private readonly struct Call512 : IOperatorCall<Vector512<float>>
     {
-        const int w = 4;
-        int i = 0;
-        for (; i <= n - 4 * w; i += 4 * w)
-        {
-            for (int k = 0; k < 4 * w; k += w)
-            {
-                nuint at = (nuint)(i + k);
-                var d = Vector128.LoadUnsafe(ref dy, at) * op.Derivative(Vector128.LoadUnsafe(ref x, at), Vector128.LoadUnsafe(ref y, at));
-                d.StoreUnsafe(ref dx, at);
-            }
-        }
-        for (; i <= n - w; i += w)
-        {
-            nuint at = (nuint)i;
-            (Vector128.LoadUnsafe(ref dy, at) * op.Derivative(Vector128.LoadUnsafe(ref x, at), Vector128.LoadUnsafe(ref y, at))).StoreUnsafe(ref dx, at);
-        }
-        return i;
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Forward<TOp>(TOp op, Vector512<float> x) where TOp : struct, IActivationOperator => op.Forward(x);
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Derivative<TOp>(TOp op, Vector512<float> x, Vector512<float> y) where TOp : struct, IActivationOperator => op.Derivative(x, y);
+    }
+
+    private readonly struct Call256 : IOperatorCall<Vector256<float>>
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Forward<TOp>(TOp op, Vector256<float> x) where TOp : struct, IActivationOperator => op.Forward(x);
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Derivative<TOp>(TOp op, Vector256<float> x, Vector256<float> y) where TOp : struct, IActivationOperator => op.Derivative(x, y);
+    }
+
+    private readonly struct Call128 : IOperatorCall<Vector128<float>>
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> Forward<TOp>(TOp op, Vector128<float> x) where TOp : struct, IActivationOperator => op.Forward(x);
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> Derivative<TOp>(TOp op, Vector128<float> x, Vector128<float> y) where TOp : struct, IActivationOperator => op.Derivative(x, y);
     }
 
     private static void CheckLength(int needed, int actual, string name)

@@ -24,7 +24,7 @@ public class Conv2DKernelTests
         float[] b = GradientCheck.Random(f, 3);
         var y = new float[n * f * g.ColumnCols];
         Array.Fill(y, float.NaN);
-        Conv2DKernels.Forward(g, n, f, x, w, b, y, Scratch(g, f, n));
+        Conv2DKernels.Forward(g, n, f, x, w, b, y);
         var (expected, scale) = DirectConvolution.Forward(g, n, f, x, w, b);
         DirectConvolution.AssertClose(y, expected, scale, "y");
     }
@@ -69,7 +69,7 @@ public class Conv2DKernelTests
         // 1×3×3 input 1..9, one 2×2 filter [[1,0],[0,-1]] (x[r,s] − x[r+1,s+1] = −4 everywhere), bias 0.5.
         var g = ConvGeometry.Create(1, 3, 3, 2, 2, 1, 1, Engine.Layers.Padding.Valid);
         var y = new float[4];
-        Conv2DKernels.Forward(g, 1, 1, [1, 2, 3, 4, 5, 6, 7, 8, 9], [1, 0, 0, -1], [0.5f], y, new float[g.ColumnSize]);
+        Conv2DKernels.Forward(g, 1, 1, [1, 2, 3, 4, 5, 6, 7, 8, 9], [1, 0, 0, -1], [0.5f], y);
         Assert.That(y, Is.EqualTo(new float[] { -3.5f, -3.5f, -3.5f, -3.5f }));
     }
 
@@ -86,11 +86,11 @@ public class Conv2DKernelTests
         var grouped = new float[Conv2DKernels.ScratchSize(g, 4, 2)];
         Assert.Multiple(() =>
         {
-            Assert.That(Assert.Throws<ArgumentException>(() => Conv2DKernels.Forward(g, 2, 4, x.AsSpan(1), w, b, y, columns))!.ParamName, Is.EqualTo("x"));
-            Assert.That(Assert.Throws<ArgumentException>(() => Conv2DKernels.Forward(g, 2, 4, x, w.AsSpan(1), b, y, columns))!.ParamName, Is.EqualTo("weights"));
-            Assert.That(Assert.Throws<ArgumentException>(() => Conv2DKernels.Forward(g, 2, 4, x, w, b.AsSpan(1), y, columns))!.ParamName, Is.EqualTo("bias"));
-            Assert.That(Assert.Throws<ArgumentException>(() => Conv2DKernels.Forward(g, 2, 4, x, w, b, y.AsSpan(1), columns))!.ParamName, Is.EqualTo("y"));
-            Assert.That(Assert.Throws<ArgumentException>(() => Conv2DKernels.Forward(g, 2, 4, x, w, b, y, columns.AsSpan(1)))!.ParamName, Is.EqualTo("columns"));
+            Assert.That(Assert.Throws<ArgumentException>(() => Conv2DKernels.Forward(g, 2, 4, x.AsSpan(1), w, b, y))!.ParamName, Is.EqualTo("x"));
+            Assert.That(Assert.Throws<ArgumentException>(() => Conv2DKernels.Forward(g, 2, 4, x, w.AsSpan(1), b, y))!.ParamName, Is.EqualTo("weights"));
+            Assert.That(Assert.Throws<ArgumentException>(() => Conv2DKernels.Forward(g, 2, 4, x, w, b.AsSpan(1), y))!.ParamName, Is.EqualTo("bias"));
+            Assert.That(Assert.Throws<ArgumentException>(() => Conv2DKernels.Forward(g, 2, 4, x, w, b, y.AsSpan(1)))!.ParamName, Is.EqualTo("y"));
+            Assert.That(Assert.Throws<ArgumentException>(() => Conv2DKernels.BackwardWeights(g, 2, 4, x, y, w, b, columns.AsSpan(1), new float[64]))!.ParamName, Is.EqualTo("columns"));
             Assert.That(Assert.Throws<ArgumentException>(() => Conv2DKernels.BackwardWeights(g, 2, 4, x, y.AsSpan(1), w, b, columns, new float[64]))!.ParamName, Is.EqualTo("dy"));
             Assert.That(Assert.Throws<ArgumentException>(() => Conv2DKernels.BackwardWeights(g, 2, 4, x, y, w, b, columns.AsSpan(1), new float[64]))!.ParamName, Is.EqualTo("columns"));
             Assert.That(Assert.Throws<ArgumentException>(() => Conv2DKernels.BackwardData(g, 2, 4, w, y, x.AsSpan(1), grouped))!.ParamName, Is.EqualTo("dx"));
@@ -126,7 +126,7 @@ public class Conv2DKernelTests
             var y = new float[n * f * g.ColumnCols];
             var dx = new float[n * g.InputSize];
             float[] dw = (float[])dw0.Clone(), db = (float[])db0.Clone();
-            Conv2DKernels.Forward(g, n, f, x, w, b, y, columns);
+            Conv2DKernels.Forward(g, n, f, x, w, b, y);
             Conv2DKernels.BackwardWeights(g, n, f, x, dy, dw, db, columns, new float[f * 16]);
             Conv2DKernels.BackwardData(g, n, f, w, dy, dx, columns);
             return (y, dw, db, dx);

@@ -6,15 +6,15 @@ namespace Engine.Kernels;
 
 /// <summary>
 /// 2-D convolution (cross-correlation, as in every deep-learning framework) over NCHW batches,
-/// computed per sample as im2col followed by one GEMM:
+/// computed per sample as one GEMM over the unrolled windows:
 /// <c>y[n] = W·im2col(x[n]) + b</c>, with <c>W</c> viewed as a <c>[F, C·KH·KW]</c> matrix
-/// (i.e. stored <c>[F, C, KH, KW]</c>).
+/// (i.e. stored <c>[F, C, KH, KW]</c>); the forward pass packs im2col straight into the GEMM's panels.
 /// </summary>
 /// <remarks>
-/// The <c>columns</c> scratch of the forward pass and the weight gradient holds one or more samples' <c>[C·KH·KW, OH·OW]</c>
-/// matrices (<see cref="ConvGeometry.ColumnSize"/> elements each); backward-data needs <see cref="ScratchSize"/>; contents
-/// on entry do not matter. Forward (and backward-data of layers too large to group) run samples on up to
-/// min(<see cref="Cpu.ThreadCount"/>, scratch matrices) threads; each sample's result is computed by the same operations
+/// The <c>columns</c> scratch of the weight gradient holds one sample's <c>[C·KH·KW, OH·OW]</c> matrix
+/// (<see cref="ConvGeometry.ColumnSize"/> elements); backward-data needs <see cref="ScratchSize"/>; contents on entry do
+/// not matter. Forward runs samples on up to <see cref="Cpu.ThreadCount"/> threads, backward-data of layers too large to
+/// group on up to min(<see cref="Cpu.ThreadCount"/>, column matrices in its scratch); each sample's result is computed by the same operations
 /// whichever thread runs it. The weight gradient sums the samples in order on the calling thread, and grouped backward-data
 /// runs its groups in order (only their GEMMs are threaded, never over the depth), so every result is the same for every
 /// thread count.
@@ -24,17 +24,16 @@ internal static class Conv2DKernels
     /// <summary>y = W ⊛ x + b for <paramref name="batch"/> samples (y overwritten).</summary>
     /// <exception cref="ArgumentException">A span is shorter than the shapes need.</exception>
     public static void Forward(in ConvGeometry g, int batch, int filters, ReadOnlySpan<float> x, ReadOnlySpan<float> weights,
-        ReadOnlySpan<float> bias, Span<float> y, Span<float> columns)
+        ReadOnlySpan<float> bias, Span<float> y)
     {
-        // x: [N, C, H, W]   weights: [F, C*KH*KW]   bias: [F]   y: [N, F, OH, OW]   columns: [C*KH*KW, OH*OW]
+        // x: [N, C, H, W]   weights: [F, C*KH*KW]   bias: [F]   y: [N, F, OH, OW]
         int ckk = g.ColumnRows, spatial = g.ColumnCols, outSize = filters * spatial;
         CheckBatch(batch, filters);
         CheckLength(x.Length, (long)batch * g.InputSize, "x", "[N, C, H, W]");
         CheckLength(weights.Length, (long)filters * ckk, "weights", "[F, C, KH, KW]");
         CheckLength(bias.Length, filters, "bias", "[F]");
         CheckLength(y.Length, (long)batch * outSize, "y", "[N, F, OH, OW]");
-        CheckLength(columns.Length, g.ColumnSize, "columns", "[C*KH*KW, OH*OW]");
-        RunSamples(g, batch, filters, x, weights, bias, y, columns, backwardData: false);
+        RunSamples(g, batch, filters, x, weights, bias, y, Span<float>.Empty, backwardData: false);
     }
 
     /// <summary>Floats of column matrices per group of <see cref="BackwardData"/>: a group holds max(1, ⌊budget / ColumnSize⌋) samples.</summary>
@@ -151,7 +150,9 @@ internal static class Conv2DKernels
         ReadOnlySpan<float> bias, Span<float> output, Span<float> columns, bool backwardData)
     {
         if (batch == 0) return;
-        int parts = Math.Min(Math.Min(Cpu.ThreadCount, columns.Length / g.ColumnSize), batch);
+        // Backward-data needs one column matrix per part; the forward pass packs im2col inside the GEMM and needs none.
+        int slots = backwardData ? columns.Length / g.ColumnSize : int.MaxValue;
+        int parts = Math.Min(Math.Min(Cpu.ThreadCount, slots), batch);
         if (parts <= 1)
         {
             for (int n = 0; n < batch; n++) RunSample(g, n, filters, input, weights, bias, output, columns, backwardData);
@@ -230,7 +231,7 @@ internal static class Conv2DKernels
         public override void Execute(int part)
         {
             int first = (int)((long)part * _batch / _parts), last = (int)((long)(part + 1) * _batch / _parts);
-            var columns = new Span<float>(_columns + (long)part * _geometry.ColumnSize, _geometry.ColumnSize);
+            var columns = _backwardData ? new Span<float>(_columns + (long)part * _geometry.ColumnSize, _geometry.ColumnSize) : Span<float>.Empty;
             var input = new ReadOnlySpan<float>(_input, _inputLength);
             var weights = new ReadOnlySpan<float>(_weights, _weightLength);
             var bias = new ReadOnlySpan<float>(_bias, _biasLength);

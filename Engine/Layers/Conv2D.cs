@@ -157,7 +157,7 @@ public sealed class Conv2D : Layer
         if (Conv2DDirect.Supports(_geometry))
             Conv2DDirect.Forward(_geometry, batch, Filters, x, Weights, Biases, y, _padded);
         else
-            Conv2DKernels.Forward(_geometry, batch, Filters, x, Weights, Biases, y, _columns);
+            Conv2DKernels.Forward(_geometry, batch, Filters, x, Weights, Biases, y);
     }
 
     internal override void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx, int batch)

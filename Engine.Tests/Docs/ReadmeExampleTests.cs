@@ -19,20 +19,22 @@ public class ReadmeExampleTests
         return list.Select(l => l[indent..].TrimEnd()).ToArray();
     }
 
-    [Test]
-    public void ReadmeShowsTheCompiledExample()
+    /// <summary>The repository's README and the package's README (shown on nuget.org) open with the same example.</summary>
+    [TestCase("README.md")]
+    [TestCase("Engine/PACKAGE.md")]
+    public void ReadmeShowsTheCompiledExample(string document)
     {
         var source = File.ReadAllLines(RepositoryFile("Engine.Tests/Docs/ReadmeExample.cs"));
         int begin = Array.FindIndex(source, l => l.Contains("// README-BEGIN"));
         int end = Array.FindIndex(source, l => l.Contains("// README-END"));
         var example = Normalise(source[(begin + 1)..end]);
 
-        var readme = File.ReadAllLines(RepositoryFile("README.md"));
+        var readme = File.ReadAllLines(RepositoryFile(document));
         int start = Array.FindIndex(readme, l => l.StartsWith("```csharp", StringComparison.Ordinal));
-        Assert.That(start, Is.GreaterThanOrEqualTo(0), "README.md has no ```csharp block");
+        Assert.That(start, Is.GreaterThanOrEqualTo(0), $"{document} has no ```csharp block");
         int stop = Array.FindIndex(readme, start + 1, l => l.StartsWith("```", StringComparison.Ordinal));
         var shown = Normalise(readme[(start + 1)..stop].Where(l => !l.TrimStart().StartsWith("using ", StringComparison.Ordinal)));
-        Assert.That(shown, Is.EqualTo(example), "the README's example differs from Engine.Tests/Docs/ReadmeExample.cs");
+        Assert.That(shown, Is.EqualTo(example), $"the example in {document} differs from Engine.Tests/Docs/ReadmeExample.cs");
     }
 
     [Test]

@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using Engine.Kernels;
 
 namespace Engine.Layers;
@@ -18,6 +19,7 @@ public sealed class AvgPool2D : Pool2D
     /// <param name="size">Window height and width, at least 1.</param>
     /// <param name="stride">Step in both directions, at least 1; defaults to <paramref name="size"/> (windows tile the input).</param>
     /// <exception cref="ArgumentOutOfRangeException">A size or stride is less than 1.</exception>
+    [SuppressMessage("ApiDesign", "RS0027", Justification = "The square and the rectangular constructors are the designed API (DESIGN §6); they differ in arity, so named arguments never clash.")]
     public AvgPool2D(int size, int? stride = null) : this(size, size, stride ?? size, stride ?? size) { }
 
     /// <summary>A rectangular window with separate strides.</summary>

@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using Engine.Kernels;
 using Engine.Training;
 
@@ -28,6 +29,7 @@ public sealed class Conv2D : Layer
     /// <param name="padding">Zero padding; <c>default</c> is <see cref="Padding.Valid"/>.</param>
     /// <param name="init">How the weights are initialised.</param>
     /// <exception cref="ArgumentOutOfRangeException">A size is less than 1 or <paramref name="init"/> is unknown.</exception>
+    [SuppressMessage("ApiDesign", "RS0026", Justification = "The square and the rectangular constructors are the designed API (DESIGN §6); they differ in arity, so named arguments never clash.")]
     public Conv2D(int filters, int kernel, int stride = 1, Padding padding = default, WeightInit init = WeightInit.He)
         : this(filters, kernel, kernel, stride, stride, padding, init) { }
 
@@ -40,6 +42,7 @@ public sealed class Conv2D : Layer
     /// <param name="padding">Zero padding; <c>default</c> is <see cref="Padding.Valid"/>.</param>
     /// <param name="init">How the weights are initialised.</param>
     /// <exception cref="ArgumentOutOfRangeException">A size is less than 1 or <paramref name="init"/> is unknown.</exception>
+    [SuppressMessage("ApiDesign", "RS0026", Justification = "The square and the rectangular constructors are the designed API (DESIGN §6); they differ in arity, so named arguments never clash.")]
     public Conv2D(int filters, int kernelHeight, int kernelWidth, int strideHeight, int strideWidth, Padding padding, WeightInit init = WeightInit.He)
     {
         RequirePositive(filters, nameof(filters));

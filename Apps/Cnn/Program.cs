@@ -11,12 +11,7 @@ public static class Program
     /// <summary>Parses the arguments and runs the chosen command.</summary>
     public static int Main(string[] args)
     {
-        var root = new RootCommand("SimdCnn: train convolutional networks and reproduce the report's heatmaps.");
-        root.Subcommands.Add(InfoCommand());
-        root.Subcommands.Add(TrainCommand.Create());
-        root.Subcommands.Add(DownloadCommand.Create());
-        root.Subcommands.Add(SweepCommand.Create());
-        root.Subcommands.Add(ReproduceCommand.Create());
+        var root = CreateRootCommand();
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
         {
@@ -27,6 +22,18 @@ public static class Program
             return ExitCodes.Usage;
         }
         return parse.Invoke();
+    }
+
+    /// <summary>All of <c>cnn</c>'s commands and options (the tests parse the documentation's examples with it).</summary>
+    internal static RootCommand CreateRootCommand()
+    {
+        var root = new RootCommand("SimdCnn: train convolutional networks and reproduce the report's heatmaps.");
+        root.Subcommands.Add(InfoCommand());
+        root.Subcommands.Add(TrainCommand.Create());
+        root.Subcommands.Add(DownloadCommand.Create());
+        root.Subcommands.Add(SweepCommand.Create());
+        root.Subcommands.Add(ReproduceCommand.Create());
+        return root;
     }
 
     private static Command InfoCommand()

@@ -4,7 +4,7 @@ using Engine.Data;
 namespace Engine.Tests.Helpers;
 
 /// <summary>
-/// The real datasets for tests, found through <see cref="DatasetLocator"/> (<c>ENGINE_DATASETS</c>, then ./datasets)
+/// The real datasets for tests, found through <see cref="DatasetLocator"/> (<c>ENGINE_DATASETS</c>, else the repository's datasets/ folder)
 /// and loaded once per test run. When one is missing the test is ignored with a message saying how to get
 /// it — unless <c>ENGINE_REQUIRE_DATASETS=1</c> (CI sets it), in which case the test fails.
 /// </summary>

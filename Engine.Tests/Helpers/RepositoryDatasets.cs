@@ -1,12 +1,11 @@
 // Shared by Engine.Tests and Apps/Cnn.Tests (linked into both projects).
 using Engine.Data;
 
-namespace Engine.Tests.Helpers;
-
 /// <summary>
 /// Lets the test suite find the data the README's first command downloaded: when <c>ENGINE_DATASETS</c> is not
 /// set, it is pointed, for this test process only, at the repository's <c>datasets/</c> folder (the suite runs in
-/// <c>bin/</c>, where <c>./datasets</c> would mean nothing). A set variable is left alone.
+/// <c>bin/</c>, where <c>./datasets</c> would mean nothing). A set variable is left alone. In the global namespace,
+/// so NUnit runs it before every test of the assembly.
 /// </summary>
 [SetUpFixture]
 public sealed class RepositoryDatasets

@@ -44,4 +44,50 @@ public class AllocationTests
         var output = new float[64 * 10];
         Assert.That(Allocations.SteadyState(() => net.Predict(data.Images, output, 64)), Is.Zero);
     }
+
+    /// <summary>A network that only predicts holds no backward scratch: for a GEMM-path convolution (CIFAR convnet
+    /// layer shapes) the column matrices of the backward pass dwarf everything the forward pass needs.</summary>
+    [Test]
+    public void InferenceWorkspaceHoldsNoBackwardScratch()
+    {
+        using var scope = Tiers.Threads(2);
+        static Network Convnet() => ModelZoo.Build("cifar-convnet", ModelZoo.InputShape("cifar-convnet"), seed: 3);
+        var predicting = Convnet();
+        predicting.EnsureParameters();
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        predicting.InferenceWorkspace(64);
+        long inference = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        var training = Convnet();
+        training.EnsureParameters();
+        before = GC.GetAllocatedBytesForCurrentThread();
+        training.TrainingWorkspace(64);
+        long train = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        TestContext.Out.WriteLine($"cifar-convnet, batch 64: inference workspace {inference:N0} B, training workspace {train:N0} B");
+        // Training keeps every layer's activations, two gradient buffers and the layers' backward scratch; inference two buffers.
+        Assert.That(inference, Is.LessThan(train / 2), $"inference workspace {inference} B, training workspace {train} B");
+    }
+
+    /// <summary>Preparing for inference first (smaller scratch), then training, trains exactly as training alone.</summary>
+    [Test]
+    public void PredictingBeforeTrainingChangesNoBits()
+    {
+        static Network Small() => new Network(new Shape(3, 12, 12), seed: 9)
+            .Add(new Conv2D(16, 3, padding: Padding.Same)).Add(new ReLU()).Add(new Conv2D(16, 3)).Add(new ReLU())
+            .Add(new MaxPool2D(2)).Add(new Flatten()).Add(new Dense(10)).Add(new Softmax());
+        var rng = new SeededRandom(4);
+        var images = new float[40 * 3 * 12 * 12];
+        for (int i = 0; i < images.Length; i++) images[i] = (float)rng.NextDouble();
+        var data = new Engine.Data.Dataset("random", images, Enumerable.Range(0, 40).Select(i => i % 10).ToArray(), new Shape(3, 12, 12), 10);
+        TrainingOptions Options() => new() { Epochs = 2, BatchSize = 8, Optimizer = new Adam(0.01f), EvaluateTrainingSet = false };
+
+        var alone = Small();
+        alone.Fit(data, null, Options());
+        var predictedFirst = Small();
+        predictedFirst.Predict(data.Images, new float[40 * 10], 40);
+        predictedFirst.Fit(data, null, Options());
+
+        Assert.That(predictedFirst.GetParameters(), Is.EqualTo(alone.GetParameters()));
+    }
 }

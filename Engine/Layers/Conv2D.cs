@@ -21,6 +21,7 @@ public sealed class Conv2D : Layer
     private float[]? _columns, _columnGradients;
     private float[] _padded = [];
     private float[] _partial = [];
+    private bool _forwardPrepared;
 
     /// <summary>A convolution with square kernels and equal strides.</summary>
     /// <param name="filters">Output channels, at least 1.</param>
@@ -133,30 +134,35 @@ public sealed class Conv2D : Layer
     /// small weight gradients the fixed-order dot kernel and its scratch (partial sums, plus a padded sample and its output
     /// gradient with padded rows per thread).
     /// </remarks>
-    internal override void Prepare(int maxBatch)
+    internal override void Prepare(int maxBatch, bool training = true)
     {
         RequireBuilt();
         ArgumentOutOfRangeException.ThrowIfLessThan(maxBatch, 1);
-        // Forward (and ungrouped backward-data) run samples on up to one thread per column matrix; the weight gradient uses one.
+        // Forward and ungrouped backward-data run samples on up to one thread each; each thread has its own scratch.
         int size = _geometry.ColumnSize, slots = (int)Math.Clamp(Math.Min(Cpu.ThreadCount, maxBatch), 1, int.MaxValue / Math.Max(size, 1));
-        if (_columns?.Length != (long)size * slots) _columns = new float[size * slots];
-        // Backward-data runs groups of samples side by side (Conv2DKernels.GroupSize, fixed by the shape).
-        long grouped = Math.Max(Conv2DKernels.ScratchSize(_geometry, Filters, maxBatch), (long)size * slots);
-        if (grouped > Array.MaxLength) throw new InvalidOperationException($"{Name}: the backward scratch of {grouped} floats is too large.");
-        if (_columnGradients?.Length != grouped) _columnGradients = new float[grouped];
+        // The direct forward pass reads a zero-padded copy of each sample.
         int padded = Conv2DDirect.ScratchSize(_geometry) * slots;
         if (Conv2DDirect.Supports(_geometry) && _padded.Length < padded)
             _padded = new float[padded];
+        _forwardPrepared = true;
+        if (!training) return;
+        // The weight gradient im2col's one sample at a time (GEMM path) into one column matrix per thread.
+        if ((_columns?.Length ?? 0) < (long)size * slots) _columns = new float[size * slots];
+        // Backward-data runs groups of samples side by side (Conv2DKernels.GroupSize, fixed by the shape).
+        long grouped = Math.Max(Conv2DKernels.ScratchSize(_geometry, Filters, maxBatch), (long)size * slots);
+        if (grouped > Array.MaxLength) throw new InvalidOperationException($"{Name}: the backward scratch of {grouped} floats is too large.");
+        if ((_columnGradients?.Length ?? 0) < grouped) _columnGradients = new float[grouped];
         // The direct weight gradient splits the weights over threads, each with its own padded sample and dy rows.
         int partial = Conv2DDirect.SupportsWeightGradient(_geometry, Filters)
             ? Conv2DDirect.WeightGradientScratchSize(_geometry, Filters, Cpu.ThreadCount)
             : Filters * Lanes16.Count;
-        if (_partial.Length != partial) _partial = new float[partial];
+        if (_partial.Length < partial) _partial = new float[partial];
     }
 
     internal override void Forward(ReadOnlySpan<float> x, Span<float> y, int batch)
     {
-        RequirePrepared();
+        RequireBound();
+        if (!_forwardPrepared) throw NotPrepared();
         if (Conv2DDirect.Supports(_geometry))
             Conv2DDirect.Forward(_geometry, batch, Filters, x, Weights, Biases, y, _padded);
         else
@@ -233,7 +239,9 @@ public sealed class Conv2D : Layer
     private void RequirePrepared()
     {
         RequireBound();
-        if (_columns is null || _columnGradients is null)
-            throw new InvalidOperationException($"{Name}: Prepare must be called before Forward or Backward.");
+        if (_columns is null || _columnGradients is null) throw NotPrepared();
     }
+
+    private InvalidOperationException NotPrepared() =>
+        new($"{Name}: Prepare must be called before Forward or Backward (Prepare with training for Backward).");
 }

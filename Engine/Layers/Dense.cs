@@ -147,7 +147,7 @@ public sealed class Dense : Layer
     /// </summary>
     private bool UsesDots => Units <= 32 && _inputs >= 64;
 
-    internal override void Prepare(int maxBatch)
+    internal override void Prepare(int maxBatch, bool training = true)
     {
         RequireBuilt();
         if (!UsesDots || _rowStarts.Length >= maxBatch) return;

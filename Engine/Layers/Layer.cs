@@ -111,8 +111,12 @@ public abstract class Layer
     /// <summary>Draws initial weights from <paramref name="random"/> and sets biases (called once, after binding).</summary>
     internal virtual void InitializeParameters(Engine.Training.SeededRandom random) { }
 
-    /// <summary>Sizes scratch buffers for batches of up to <paramref name="maxBatch"/> samples.</summary>
-    internal virtual void Prepare(int maxBatch) { }
+    /// <summary>
+    /// Sizes scratch buffers for batches of up to <paramref name="maxBatch"/> samples: those of the forward pass, and
+    /// with <paramref name="training"/> those of the backward pass too. Buffers only grow, so preparing for inference
+    /// after training (or for a smaller batch) keeps what training needs.
+    /// </summary>
+    internal virtual void Prepare(int maxBatch, bool training = true) { }
 
     /// <summary>y[N, OutputShape] = f(x[N, InputShape]) for the first <paramref name="batch"/> samples.</summary>
     internal abstract void Forward(ReadOnlySpan<float> x, Span<float> y, int batch);

@@ -31,7 +31,7 @@ public sealed class MaxPool2D : Pool2D
     public MaxPool2D(int sizeHeight, int sizeWidth, int strideHeight, int strideWidth)
         : base(sizeHeight, sizeWidth, strideHeight, strideWidth) { }
 
-    internal override void Prepare(int maxBatch)
+    internal override void Prepare(int maxBatch, bool training = true)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(maxBatch, 1);
         int needed = checked(maxBatch * OutputShape.Size);

@@ -27,7 +27,7 @@ public sealed class Network
     private float[]? _parameters;
     private float[]? _gradients;
     private int _weightCount;
-    private int _preparedBatch;
+    private int _preparedBatch, _preparedTrainingBatch;
     private Workspace? _training;
     private Workspace? _inference;
 
@@ -359,7 +359,7 @@ public sealed class Network
     {
         if (_training is null || _training.MaxBatch < maxBatch)
         {
-            PrepareLayers(maxBatch);
+            PrepareLayers(maxBatch, training: true);
             _training = new Workspace(this, maxBatch, training: true);
         }
         return _training;
@@ -369,17 +369,20 @@ public sealed class Network
     {
         if (_inference is null || _inference.MaxBatch < maxBatch)
         {
-            PrepareLayers(maxBatch);
+            PrepareLayers(maxBatch, training: false);
             _inference = new Workspace(this, maxBatch, training: false);
         }
         return _inference;
     }
 
-    private void PrepareLayers(int maxBatch)
+    /// <summary>Layers' scratch for batches of up to <paramref name="maxBatch"/>; backward scratch only for training,
+    /// so a network that only predicts never holds it.</summary>
+    private void PrepareLayers(int maxBatch, bool training)
     {
-        if (maxBatch <= _preparedBatch) return;
-        foreach (var layer in _layers) layer.Prepare(maxBatch);
-        _preparedBatch = maxBatch;
+        if (maxBatch <= (training ? _preparedTrainingBatch : _preparedBatch)) return;
+        foreach (var layer in _layers) layer.Prepare(maxBatch, training);
+        _preparedBatch = Math.Max(_preparedBatch, maxBatch);
+        if (training) _preparedTrainingBatch = Math.Max(_preparedTrainingBatch, maxBatch);
     }
 
     private static int CountCorrect(ReadOnlySpan<float> output, ReadOnlySpan<int> labels, int n, int classes)

@@ -176,6 +176,21 @@ public class ActivationTierTests
     }
 
     [Test]
+    public void GenericExponentialOnOneFloatIsTheScalarLaneFormula()
+    {
+        // VectorExp.Exp<Width1, float> runs the code every vector width runs, on one float (so also the integer
+        // and mask members of Width1): it must give the scalar lane formula's bits.
+        const int count = 20000;
+        var x = new float[count];
+        for (int i = 0; i < count; i++) x[i] = -110f + 205f * i / (count - 1);
+        float[] specials = [float.NaN, float.PositiveInfinity, float.NegativeInfinity, -0f, 0f, -1e-45f, 88.72f, 88.73f, -103.9f, -87.4f];
+        x = [.. x, .. specials];
+        var scalar = x.Select(VectorExp.Exp).ToArray();
+        var generic = x.Select(VectorExp.Exp<Width1, float>).ToArray();
+        AssertSameBits(scalar, generic, "generic exp on one float");
+    }
+
+    [Test]
     public void SigmoidEdgeValues()
     {
         float[] x = [-1000, -100, -80, -50, -20, 0, -0f, 20, 50, 80, 100, 1000, float.NegativeInfinity, float.PositiveInfinity, float.NaN];

@@ -39,6 +39,35 @@ internal interface IVectorWidth<TVector> where TVector : struct
 
     /// <summary>a · b.</summary>
     static abstract TVector Multiply(TVector a, TVector b);
+
+    /// <summary>a − b.</summary>
+    static abstract TVector Subtract(TVector a, TVector b);
+
+    /// <summary>All bits set in the lanes where a &lt; b, else zero (false when either is NaN).</summary>
+    static abstract TVector LessThan(TVector a, TVector b);
+
+    /// <summary>All bits set in the lanes where a &gt; b, else zero (false when either is NaN).</summary>
+    static abstract TVector GreaterThan(TVector a, TVector b);
+
+    /// <summary>Bitwise: the bits of <paramref name="whenTrue"/> where <paramref name="mask"/> has them set, else those of <paramref name="whenFalse"/>.</summary>
+    static abstract TVector ConditionalSelect(TVector mask, TVector whenTrue, TVector whenFalse);
+
+    // The lanes read as 32-bit integers (the register's bits unchanged), e.g. for exponent arithmetic.
+
+    /// <summary>All lanes hold the integer <paramref name="value"/> (as bits).</summary>
+    static abstract TVector BroadcastInt32(int value);
+
+    /// <summary>a + b on the integer lanes (wrapping).</summary>
+    static abstract TVector AddInt32(TVector a, TVector b);
+
+    /// <summary>a − b on the integer lanes (wrapping).</summary>
+    static abstract TVector SubtractInt32(TVector a, TVector b);
+
+    /// <summary>a &lt;&lt; <paramref name="count"/> on the integer lanes.</summary>
+    static abstract TVector ShiftLeftInt32(TVector a, int count);
+
+    /// <summary>a &gt;&gt; <paramref name="count"/> on the integer lanes, sign bit copied in.</summary>
+    static abstract TVector ShiftRightArithmeticInt32(TVector a, int count);
 }
 
 /// <summary>512-bit registers (AVX-512 tier).</summary>
@@ -59,6 +88,15 @@ internal readonly struct Width512 : IVectorWidth<Vector512<float>>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> MultiplyAdd(Vector512<float> a, Vector512<float> b, Vector512<float> c) => Vector512.FusedMultiplyAdd(a, b, c);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Add(Vector512<float> a, Vector512<float> b) => a + b;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Multiply(Vector512<float> a, Vector512<float> b) => a * b;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Subtract(Vector512<float> a, Vector512<float> b) => a - b;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> LessThan(Vector512<float> a, Vector512<float> b) => Vector512.LessThan(a, b);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> GreaterThan(Vector512<float> a, Vector512<float> b) => Vector512.GreaterThan(a, b);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> ConditionalSelect(Vector512<float> mask, Vector512<float> whenTrue, Vector512<float> whenFalse) => Vector512.ConditionalSelect(mask, whenTrue, whenFalse);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> BroadcastInt32(int value) => Vector512.Create(value).AsSingle();
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> AddInt32(Vector512<float> a, Vector512<float> b) => (a.AsInt32() + b.AsInt32()).AsSingle();
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> SubtractInt32(Vector512<float> a, Vector512<float> b) => (a.AsInt32() - b.AsInt32()).AsSingle();
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> ShiftLeftInt32(Vector512<float> a, int count) => Vector512.ShiftLeft(a.AsInt32(), count).AsSingle();
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> ShiftRightArithmeticInt32(Vector512<float> a, int count) => Vector512.ShiftRightArithmetic(a.AsInt32(), count).AsSingle();
 }
 
 /// <summary>256-bit registers (AVX2 + FMA tier).</summary>
@@ -79,6 +117,15 @@ internal readonly struct Width256 : IVectorWidth<Vector256<float>>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> MultiplyAdd(Vector256<float> a, Vector256<float> b, Vector256<float> c) => Vector256.FusedMultiplyAdd(a, b, c);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Add(Vector256<float> a, Vector256<float> b) => a + b;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Multiply(Vector256<float> a, Vector256<float> b) => a * b;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Subtract(Vector256<float> a, Vector256<float> b) => a - b;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> LessThan(Vector256<float> a, Vector256<float> b) => Vector256.LessThan(a, b);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> GreaterThan(Vector256<float> a, Vector256<float> b) => Vector256.GreaterThan(a, b);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> ConditionalSelect(Vector256<float> mask, Vector256<float> whenTrue, Vector256<float> whenFalse) => Vector256.ConditionalSelect(mask, whenTrue, whenFalse);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> BroadcastInt32(int value) => Vector256.Create(value).AsSingle();
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> AddInt32(Vector256<float> a, Vector256<float> b) => (a.AsInt32() + b.AsInt32()).AsSingle();
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> SubtractInt32(Vector256<float> a, Vector256<float> b) => (a.AsInt32() - b.AsInt32()).AsSingle();
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> ShiftLeftInt32(Vector256<float> a, int count) => Vector256.ShiftLeft(a.AsInt32(), count).AsSingle();
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> ShiftRightArithmeticInt32(Vector256<float> a, int count) => Vector256.ShiftRightArithmetic(a.AsInt32(), count).AsSingle();
 }
 
 /// <summary>128-bit registers (Vector128 tier).</summary>
@@ -98,6 +145,15 @@ internal readonly struct Width128 : IVectorWidth<Vector128<float>>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> MultiplyAdd(Vector128<float> a, Vector128<float> b, Vector128<float> c) => Vector128.FusedMultiplyAdd(a, b, c);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> Add(Vector128<float> a, Vector128<float> b) => a + b;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> Multiply(Vector128<float> a, Vector128<float> b) => a * b;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> Subtract(Vector128<float> a, Vector128<float> b) => a - b;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> LessThan(Vector128<float> a, Vector128<float> b) => Vector128.LessThan(a, b);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> GreaterThan(Vector128<float> a, Vector128<float> b) => Vector128.GreaterThan(a, b);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> ConditionalSelect(Vector128<float> mask, Vector128<float> whenTrue, Vector128<float> whenFalse) => Vector128.ConditionalSelect(mask, whenTrue, whenFalse);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> BroadcastInt32(int value) => Vector128.Create(value).AsSingle();
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> AddInt32(Vector128<float> a, Vector128<float> b) => (a.AsInt32() + b.AsInt32()).AsSingle();
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> SubtractInt32(Vector128<float> a, Vector128<float> b) => (a.AsInt32() - b.AsInt32()).AsSingle();
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> ShiftLeftInt32(Vector128<float> a, int count) => Vector128.ShiftLeft(a.AsInt32(), count).AsSingle();
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> ShiftRightArithmeticInt32(Vector128<float> a, int count) => Vector128.ShiftRightArithmetic(a.AsInt32(), count).AsSingle();
 }
 
 /// <summary>One float at a time (scalar tier), with the same fused multiply-add.</summary>
@@ -112,4 +168,16 @@ internal readonly struct Width1 : IVectorWidth<float>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float MultiplyAdd(float a, float b, float c) => MathF.FusedMultiplyAdd(a, b, c);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Add(float a, float b) => a + b;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Multiply(float a, float b) => a * b;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Subtract(float a, float b) => a - b;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float LessThan(float a, float b) => Mask(a < b);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float GreaterThan(float a, float b) => Mask(a > b);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float ConditionalSelect(float mask, float whenTrue, float whenFalse) => Bits((Int(mask) & Int(whenTrue)) | (~Int(mask) & Int(whenFalse)));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float BroadcastInt32(int value) => Bits(value);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float AddInt32(float a, float b) => Bits(Int(a) + Int(b));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float SubtractInt32(float a, float b) => Bits(Int(a) - Int(b));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float ShiftLeftInt32(float a, int count) => Bits(Int(a) << count);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float ShiftRightArithmeticInt32(float a, int count) => Bits(Int(a) >> count);
+    private static float Mask(bool condition) => Bits(condition ? -1 : 0);
+    private static int Int(float value) => BitConverter.SingleToInt32Bits(value);
+    private static float Bits(int value) => BitConverter.Int32BitsToSingle(value);
 }

@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace Engine.Kernels;
 
@@ -18,9 +19,10 @@ namespace Engine.Kernels;
 /// The 2×2 stride-2 path gives exactly the reference's bits and indices on every tier: pooling moves or sums
 /// four values with no rounding choice left, and the first-maximum-wins rule is associative, so the window is
 /// reduced as (top pair) then (bottom pair) then top-versus-bottom with ties to the top, which is the row-major
-/// scan. Max forward is vectorised over output columns on Avx512 (8 windows per Vector512 permute) and Avx2
-/// (4 windows), with an overlapping last chunk; rows narrower than that, and the other tiers, run the scalar
-/// loop. Average pooling and max backward are scalar (memory-bound already).
+/// scan. Max forward is vectorised over output columns by one generic row loop over <see cref="IVectorWidth{TVector}"/>,
+/// taking the widest register whose windows fit in an output row: on Avx512 16 windows (Vector512), 8 (Vector256)
+/// or 4 (Vector128), on Avx2 4, with an overlapping last chunk; rows of fewer than 4 windows, and the other tiers,
+/// run the scalar loop. Average pooling and max backward are scalar (memory-bound already).
 /// </para>
 /// </remarks>
 internal static class Pooling
@@ -41,53 +43,21 @@ internal static class Pooling
         int outputLength = PoolingReference.CheckBatch(g, batch, y.Length, nameof(y), isInput: false);
         PoolingReference.CheckLength(outputLength, argmax.Length, nameof(argmax));
 
-        int width = g.Width, oh = g.OutputHeight, ow = g.OutputWidth, planeSize = g.Height * width;
-        int planes = batch * g.Channels;
+        var rows = new RowPairs(g, batch);
         ref float x0 = ref MemoryMarshal.GetReference(x);
         ref float y0 = ref MemoryMarshal.GetReference(y);
         ref int a0 = ref MemoryMarshal.GetReference(argmax);
-        int lanes = Cpu.Tier switch { ComputeTier.Avx512 => 8, ComputeTier.Avx2 => 4, _ => 0 };
-        int o = 0;
-        for (int plane = 0; plane < planes; plane++)
-        {
-            for (int r = 0; r < oh; r++)
-            {
-                int topStart = plane * planeSize + 2 * r * width;
-                ref float top = ref Unsafe.Add(ref x0, topStart);
-                ref float bottom = ref Unsafe.Add(ref top, width);
-                int c = 0;
-                if (lanes != 0 && ow >= lanes)
-                {
-                    // Vector chunks of 8 (Avx512) or 4 (Avx2) windows; the last chunk overlaps the previous one
-                    // (recomputing the same values) so no scalar remainder is left. x never aliases y/argmax.
-                    for (; ; c += lanes)
-                    {
-                        if (c > ow - lanes) c = ow - lanes;
-                        if (lanes == 8)
-                            MaxWindows8(ref top, ref bottom, width, 2 * c, topStart, ref Unsafe.Add(ref y0, o + c), ref Unsafe.Add(ref a0, o + c));
-                        else
-                            MaxWindows4(ref top, ref bottom, width, 2 * c, topStart, ref Unsafe.Add(ref y0, o + c), ref Unsafe.Add(ref a0, o + c));
-                        if (c == ow - lanes) break;
-                    }
-                    o += ow;
-                    continue;
-                }
-                for (int j = 2 * c; c < ow; c++, j += 2, o++)
-                {
-                    float best = Unsafe.Add(ref top, j);
-                    int bestAt = j;
-                    float v = Unsafe.Add(ref top, j + 1);
-                    if (Beats(v, best)) { best = v; bestAt = j + 1; }
-                    float lower = Unsafe.Add(ref bottom, j);
-                    int lowerAt = j + width;
-                    v = Unsafe.Add(ref bottom, j + 1);
-                    if (Beats(v, lower)) { lower = v; lowerAt = j + width + 1; }
-                    if (Beats(lower, best)) { best = lower; bestAt = lowerAt; }
-                    Unsafe.Add(ref y0, o) = best;
-                    Unsafe.Add(ref a0, o) = topStart + bestAt;
-                }
-            }
-        }
+        // The widest register whose windows fit in an output row (chosen once: every row has the same width).
+        int ow = g.OutputWidth;
+        var tier = Cpu.Tier;
+        if (tier == ComputeTier.Avx512 && ow >= Width512.Count)
+            MaxRows<VectorRow<Width512, Vector512<float>, EvenOdd32>>(rows, ref x0, ref y0, ref a0);
+        else if (tier == ComputeTier.Avx512 && ow >= Width256.Count)
+            MaxRows<VectorRow<Width256, Vector256<float>, EvenOdd16>>(rows, ref x0, ref y0, ref a0);
+        else if (tier >= ComputeTier.Avx2 && ow >= Width128.Count)
+            MaxRows<VectorRow<Width128, Vector128<float>, EvenOdd8>>(rows, ref x0, ref y0, ref a0);
+        else
+            MaxRows<ScalarRow>(rows, ref x0, ref y0, ref a0);
     }
 
     /// <summary>
@@ -188,65 +158,167 @@ internal static class Pooling
         }
     }
 
+    /// <summary>The 2×2 stride-2 window rows of a batch: plane count, output rows per plane and the strides between them.</summary>
+    private readonly struct RowPairs(in PoolGeometry g, int batch)
+    {
+        /// <summary>N·C planes.</summary>
+        public readonly int Planes = batch * g.Channels;
+        /// <summary>Output rows (input row pairs) per plane, OH.</summary>
+        public readonly int PerPlane = g.OutputHeight;
+        /// <summary>Windows per output row, OW.</summary>
+        public readonly int Windows = g.OutputWidth;
+        /// <summary>Input row length W.</summary>
+        public readonly int Width = g.Width;
+        /// <summary>Input plane size H·W.</summary>
+        public readonly int PlaneSize = g.Height * g.Width;
+    }
+
     /// <summary>
-    /// Eight 2×2 windows at columns <paramref name="j"/>..j+15 of a row pair (Avx512 tier): each row's 16 values
-    /// are split into even and odd columns with one Vector512 permute, then reduced with the same rule and
-    /// order as the scalar loop (top pair, bottom pair, top versus bottom), as compare-and-select.
+    /// Runs <typeparamref name="TRow"/> on every output row: row r of plane p reads input rows 2r and 2r + 1
+    /// (starting at <c>p·H·W + 2r·W</c>) and writes OW outputs and indices in order.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void MaxWindows8(ref float top, ref float bottom, int width, int j, int topStart, ref float y, ref int argmax)
+    private static void MaxRows<TRow>(in RowPairs rows, ref float x, ref float y, ref int argmax) where TRow : struct, IMaxRow
     {
-        var split = Vector512.Create(0, 2, 4, 6, 8, 10, 12, 14, 1, 3, 5, 7, 9, 11, 13, 15);
-        var t = Vector512.Shuffle(Vector512.LoadUnsafe(ref top, (nuint)j), split);
-        var b = Vector512.Shuffle(Vector512.LoadUnsafe(ref bottom, (nuint)j), split);
-        Vector256<float> a0 = t.GetLower(), a1 = t.GetUpper(), b0 = b.GetLower(), b1 = b.GetUpper();
-        var one = Vector256<int>.One;
-
-        var right = Beats(a1, a0);
-        var best = Vector256.ConditionalSelect(right, a1, a0);
-        var bestAt = right.AsInt32() & one;
-        right = Beats(b1, b0);
-        var lower = Vector256.ConditionalSelect(right, b1, b0);
-        var lowerAt = (right.AsInt32() & one) + Vector256.Create(width);
-        var down = Beats(lower, best);
-        Vector256.ConditionalSelect(down, lower, best).StoreUnsafe(ref y);
-        var at = Vector256.ConditionalSelect(down.AsInt32(), lowerAt, bestAt)
-                 + Vector256.Create(topStart + j) + Vector256.Create(0, 2, 4, 6, 8, 10, 12, 14);
-        at.StoreUnsafe(ref argmax);
+        int o = 0;
+        for (int plane = 0; plane < rows.Planes; plane++)
+            for (int r = 0; r < rows.PerPlane; r++, o += rows.Windows)
+            {
+                int topStart = plane * rows.PlaneSize + 2 * r * rows.Width;
+                TRow.Run(ref Unsafe.Add(ref x, topStart), rows.Width, rows.Windows, topStart, ref Unsafe.Add(ref y, o), ref Unsafe.Add(ref argmax, o));
+            }
     }
 
-    /// <summary>Four windows as <see cref="MaxWindows8"/>, for the Avx2 tier (one Vector256 permute per row).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void MaxWindows4(ref float top, ref float bottom, int width, int j, int topStart, ref float y, ref int argmax)
+    /// <summary>One output row of 2×2 stride-2 max pooling.</summary>
+    private interface IMaxRow
     {
-        var split = Vector256.Create(0, 2, 4, 6, 1, 3, 5, 7);
-        var t = Vector256.Shuffle(Vector256.LoadUnsafe(ref top, (nuint)j), split);
-        var b = Vector256.Shuffle(Vector256.LoadUnsafe(ref bottom, (nuint)j), split);
-        Vector128<float> a0 = t.GetLower(), a1 = t.GetUpper(), b0 = b.GetLower(), b1 = b.GetUpper();
-        var one = Vector128<int>.One;
+        /// <summary>
+        /// The <paramref name="windows"/> windows over the row at <paramref name="top"/> and the one below it
+        /// (<paramref name="width"/> further); indices count from x's start, <paramref name="topStart"/> being top's.
+        /// </summary>
+        static abstract void Run(ref float top, int width, int windows, int topStart, ref float y, ref int argmax);
+    }
 
-        var right = Beats(a1, a0);
-        var best = Vector128.ConditionalSelect(right, a1, a0);
-        var bestAt = right.AsInt32() & one;
-        right = Beats(b1, b0);
-        var lower = Vector128.ConditionalSelect(right, b1, b0);
-        var lowerAt = (right.AsInt32() & one) + Vector128.Create(width);
-        var down = Beats(lower, best);
-        Vector128.ConditionalSelect(down, lower, best).StoreUnsafe(ref y);
-        var at = Vector128.ConditionalSelect(down.AsInt32(), lowerAt, bestAt)
-                 + Vector128.Create(topStart + j) + Vector128.Create(0, 2, 4, 6);
-        at.StoreUnsafe(ref argmax);
+    /// <summary>
+    /// Window after window with branches: the top pair, the bottom pair, then top versus bottom, each replacing
+    /// only on <see cref="Beats(float, float)"/>.
+    /// </summary>
+    private readonly struct ScalarRow : IMaxRow
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static void Run(ref float top, int width, int windows, int topStart, ref float y, ref int argmax)
+        {
+            ref float bottom = ref Unsafe.Add(ref top, width);
+            for (int c = 0, j = 0; c < windows; c++, j += 2)
+            {
+                float best = Unsafe.Add(ref top, j);
+                int bestAt = j;
+                float v = Unsafe.Add(ref top, j + 1);
+                if (Beats(v, best)) { best = v; bestAt = j + 1; }
+                float lower = Unsafe.Add(ref bottom, j);
+                int lowerAt = j + width;
+                v = Unsafe.Add(ref bottom, j + 1);
+                if (Beats(v, lower)) { lower = v; lowerAt = j + width + 1; }
+                if (Beats(lower, best)) { best = lower; bestAt = lowerAt; }
+                Unsafe.Add(ref y, c) = best;
+                Unsafe.Add(ref argmax, c) = topStart + bestAt;
+            }
+        }
+    }
+
+    /// <summary>
+    /// <c>TWidth.Count</c> windows at a time (the row has at least that many); the last chunk overlaps the
+    /// previous one (recomputing the same values), so no scalar remainder is left. x never aliases y/argmax.
+    /// </summary>
+    private readonly struct VectorRow<TWidth, TVector, TSplit> : IMaxRow
+        where TWidth : struct, IVectorWidth<TVector> where TVector : struct where TSplit : struct, IEvenOddSplit<TVector>
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static void Run(ref float top, int width, int windows, int topStart, ref float y, ref int argmax)
+        {
+            int lanes = TWidth.Count;
+            for (int c = 0; ; c += lanes)
+            {
+                if (c > windows - lanes) c = windows - lanes;
+                MaxWindows(ref top, width, 2 * c, topStart, ref Unsafe.Add(ref y, c), ref Unsafe.Add(ref argmax, c));
+                if (c == windows - lanes) return;
+            }
+        }
+
+        /// <summary>
+        /// <c>TWidth.Count</c> windows at columns <paramref name="j"/>.. of a row pair: each row's 2·Count values
+        /// are split into even and odd columns, then reduced with the same rule and order as <see cref="ScalarRow"/>
+        /// (top pair, bottom pair, top versus bottom), as compare-and-select; the argmax lanes are integers.
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void MaxWindows(ref float top, int width, int j, int topStart, ref float y, ref int argmax)
+        {
+            TSplit.Load(ref Unsafe.Add(ref top, j), out TVector a0, out TVector a1);
+            TSplit.Load(ref Unsafe.Add(ref top, j + width), out TVector b0, out TVector b1);
+            TVector one = TWidth.BroadcastInt32(1);
+
+            TVector right = Beats<TWidth, TVector>(a1, a0);
+            TVector best = TWidth.ConditionalSelect(right, a1, a0);
+            TVector bestAt = TWidth.And(right, one);
+            right = Beats<TWidth, TVector>(b1, b0);
+            TVector lower = TWidth.ConditionalSelect(right, b1, b0);
+            TVector lowerAt = TWidth.AddInt32(TWidth.And(right, one), TWidth.BroadcastInt32(width));
+            TVector down = Beats<TWidth, TVector>(lower, best);
+            TWidth.Store(TWidth.ConditionalSelect(down, lower, best), ref y);
+            // Window k starts at column j + 2k of the top row.
+            TVector at = TWidth.AddInt32(TWidth.AddInt32(TWidth.ConditionalSelect(down, lowerAt, bestAt), TWidth.BroadcastInt32(topStart + j)),
+                                         TWidth.ShiftLeftInt32(TWidth.IndicesInt32, 1));
+            TWidth.Store(at, ref Unsafe.As<int, float>(ref argmax));
+        }
     }
 
     /// <summary>The replacement rule per lane: all ones where v &gt; best, or v is NaN and best is not.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector128<float> Beats(Vector128<float> v, Vector128<float> best) =>
-        Vector128.GreaterThan(v, best) | Vector128.AndNot(Vector128.Equals(best, best), Vector128.Equals(v, v));
+    private static TVector Beats<TWidth, TVector>(TVector v, TVector best) where TWidth : struct, IVectorWidth<TVector> where TVector : struct =>
+        TWidth.Or(TWidth.GreaterThan(v, best), TWidth.AndNot(TWidth.EqualTo(best, best), TWidth.EqualTo(v, v)));
 
-    /// <summary>The replacement rule per lane: all ones where v &gt; best, or v is NaN and best is not.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<float> Beats(Vector256<float> v, Vector256<float> best) =>
-        Vector256.GreaterThan(v, best) | Vector256.AndNot(Vector256.Equals(best, best), Vector256.Equals(v, v));
+    /// <summary>Loads 2·Count floats of a row and splits them into the even and the odd columns.</summary>
+    private interface IEvenOddSplit<TVector> where TVector : struct
+    {
+        static abstract void Load(ref float source, out TVector even, out TVector odd);
+    }
+
+    /// <summary>32 floats into 16 + 16 with two two-register permutes (Avx512 tier).</summary>
+    private readonly struct EvenOdd32 : IEvenOddSplit<Vector512<float>>
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static void Load(ref float source, out Vector512<float> even, out Vector512<float> odd)
+        {
+            var lower = Vector512.LoadUnsafe(ref source);
+            var upper = Vector512.LoadUnsafe(ref source, (nuint)Vector512<float>.Count);
+            var evenIndices = Vector512<int>.Indices * 2;
+            even = Avx512F.PermuteVar16x32x2(lower, evenIndices, upper);
+            odd = Avx512F.PermuteVar16x32x2(lower, evenIndices + Vector512<int>.One, upper);
+        }
+    }
+
+    /// <summary>16 floats into 8 + 8 with one Vector512 permute (Avx512 tier).</summary>
+    private readonly struct EvenOdd16 : IEvenOddSplit<Vector256<float>>
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static void Load(ref float source, out Vector256<float> even, out Vector256<float> odd)
+        {
+            var split = Vector512.Shuffle(Vector512.LoadUnsafe(ref source), Vector512.Create(0, 2, 4, 6, 8, 10, 12, 14, 1, 3, 5, 7, 9, 11, 13, 15));
+            even = split.GetLower();
+            odd = split.GetUpper();
+        }
+    }
+
+    /// <summary>8 floats into 4 + 4 with one Vector256 permute (Avx2 and Avx512 tiers).</summary>
+    private readonly struct EvenOdd8 : IEvenOddSplit<Vector128<float>>
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static void Load(ref float source, out Vector128<float> even, out Vector128<float> odd)
+        {
+            var split = Vector256.Shuffle(Vector256.LoadUnsafe(ref source), Vector256.Create(0, 2, 4, 6, 1, 3, 5, 7));
+            even = split.GetLower();
+            odd = split.GetUpper();
+        }
+    }
 
     private static bool IsTwoByTwoStrideTwo(in PoolGeometry g) =>
         g.SizeHeight == 2 && g.SizeWidth == 2 && g.StrideHeight == 2 && g.StrideWidth == 2;

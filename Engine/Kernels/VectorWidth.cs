@@ -49,13 +49,28 @@ internal interface IVectorWidth<TVector> where TVector : struct
     /// <summary>All bits set in the lanes where a &gt; b, else zero (false when either is NaN).</summary>
     static abstract TVector GreaterThan(TVector a, TVector b);
 
+    /// <summary>All bits set in the lanes where a = b, else zero (false when either is NaN, so <c>EqualTo(v, v)</c> marks the numbers).</summary>
+    static abstract TVector EqualTo(TVector a, TVector b);
+
     /// <summary>Bitwise: the bits of <paramref name="whenTrue"/> where <paramref name="mask"/> has them set, else those of <paramref name="whenFalse"/>.</summary>
     static abstract TVector ConditionalSelect(TVector mask, TVector whenTrue, TVector whenFalse);
 
-    // The lanes read as 32-bit integers (the register's bits unchanged), e.g. for exponent arithmetic.
+    /// <summary>Bitwise a &amp; b.</summary>
+    static abstract TVector And(TVector a, TVector b);
+
+    /// <summary>Bitwise a | b.</summary>
+    static abstract TVector Or(TVector a, TVector b);
+
+    /// <summary>Bitwise a &amp; ~b.</summary>
+    static abstract TVector AndNot(TVector a, TVector b);
+
+    // The lanes read as 32-bit integers (the register's bits unchanged), for exponent arithmetic and indices.
 
     /// <summary>All lanes hold the integer <paramref name="value"/> (as bits).</summary>
     static abstract TVector BroadcastInt32(int value);
+
+    /// <summary>The integer lanes 0, 1, 2, … (as bits).</summary>
+    static abstract TVector IndicesInt32 { get; }
 
     /// <summary>a + b on the integer lanes (wrapping).</summary>
     static abstract TVector AddInt32(TVector a, TVector b);
@@ -91,8 +106,13 @@ internal readonly struct Width512 : IVectorWidth<Vector512<float>>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Subtract(Vector512<float> a, Vector512<float> b) => a - b;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> LessThan(Vector512<float> a, Vector512<float> b) => Vector512.LessThan(a, b);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> GreaterThan(Vector512<float> a, Vector512<float> b) => Vector512.GreaterThan(a, b);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> EqualTo(Vector512<float> a, Vector512<float> b) => Vector512.Equals(a, b);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> ConditionalSelect(Vector512<float> mask, Vector512<float> whenTrue, Vector512<float> whenFalse) => Vector512.ConditionalSelect(mask, whenTrue, whenFalse);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> And(Vector512<float> a, Vector512<float> b) => a & b;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Or(Vector512<float> a, Vector512<float> b) => a | b;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> AndNot(Vector512<float> a, Vector512<float> b) => Vector512.AndNot(a, b);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> BroadcastInt32(int value) => Vector512.Create(value).AsSingle();
+    public static Vector512<float> IndicesInt32 => Vector512<int>.Indices.AsSingle();
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> AddInt32(Vector512<float> a, Vector512<float> b) => (a.AsInt32() + b.AsInt32()).AsSingle();
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> SubtractInt32(Vector512<float> a, Vector512<float> b) => (a.AsInt32() - b.AsInt32()).AsSingle();
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> ShiftLeftInt32(Vector512<float> a, int count) => Vector512.ShiftLeft(a.AsInt32(), count).AsSingle();
@@ -120,8 +140,13 @@ internal readonly struct Width256 : IVectorWidth<Vector256<float>>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Subtract(Vector256<float> a, Vector256<float> b) => a - b;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> LessThan(Vector256<float> a, Vector256<float> b) => Vector256.LessThan(a, b);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> GreaterThan(Vector256<float> a, Vector256<float> b) => Vector256.GreaterThan(a, b);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> EqualTo(Vector256<float> a, Vector256<float> b) => Vector256.Equals(a, b);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> ConditionalSelect(Vector256<float> mask, Vector256<float> whenTrue, Vector256<float> whenFalse) => Vector256.ConditionalSelect(mask, whenTrue, whenFalse);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> And(Vector256<float> a, Vector256<float> b) => a & b;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Or(Vector256<float> a, Vector256<float> b) => a | b;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> AndNot(Vector256<float> a, Vector256<float> b) => Vector256.AndNot(a, b);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> BroadcastInt32(int value) => Vector256.Create(value).AsSingle();
+    public static Vector256<float> IndicesInt32 => Vector256<int>.Indices.AsSingle();
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> AddInt32(Vector256<float> a, Vector256<float> b) => (a.AsInt32() + b.AsInt32()).AsSingle();
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> SubtractInt32(Vector256<float> a, Vector256<float> b) => (a.AsInt32() - b.AsInt32()).AsSingle();
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> ShiftLeftInt32(Vector256<float> a, int count) => Vector256.ShiftLeft(a.AsInt32(), count).AsSingle();
@@ -148,8 +173,13 @@ internal readonly struct Width128 : IVectorWidth<Vector128<float>>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> Subtract(Vector128<float> a, Vector128<float> b) => a - b;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> LessThan(Vector128<float> a, Vector128<float> b) => Vector128.LessThan(a, b);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> GreaterThan(Vector128<float> a, Vector128<float> b) => Vector128.GreaterThan(a, b);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> EqualTo(Vector128<float> a, Vector128<float> b) => Vector128.Equals(a, b);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> ConditionalSelect(Vector128<float> mask, Vector128<float> whenTrue, Vector128<float> whenFalse) => Vector128.ConditionalSelect(mask, whenTrue, whenFalse);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> And(Vector128<float> a, Vector128<float> b) => a & b;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> Or(Vector128<float> a, Vector128<float> b) => a | b;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> AndNot(Vector128<float> a, Vector128<float> b) => Vector128.AndNot(a, b);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> BroadcastInt32(int value) => Vector128.Create(value).AsSingle();
+    public static Vector128<float> IndicesInt32 => Vector128<int>.Indices.AsSingle();
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> AddInt32(Vector128<float> a, Vector128<float> b) => (a.AsInt32() + b.AsInt32()).AsSingle();
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> SubtractInt32(Vector128<float> a, Vector128<float> b) => (a.AsInt32() - b.AsInt32()).AsSingle();
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> ShiftLeftInt32(Vector128<float> a, int count) => Vector128.ShiftLeft(a.AsInt32(), count).AsSingle();
@@ -171,8 +201,13 @@ internal readonly struct Width1 : IVectorWidth<float>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Subtract(float a, float b) => a - b;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float LessThan(float a, float b) => Mask(a < b);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float GreaterThan(float a, float b) => Mask(a > b);
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float ConditionalSelect(float mask, float whenTrue, float whenFalse) => Bits((Int(mask) & Int(whenTrue)) | (~Int(mask) & Int(whenFalse)));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float EqualTo(float a, float b) => Mask(a == b);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float ConditionalSelect(float mask, float whenTrue, float whenFalse) => Or(And(mask, whenTrue), AndNot(whenFalse, mask));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float And(float a, float b) => Bits(Int(a) & Int(b));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Or(float a, float b) => Bits(Int(a) | Int(b));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float AndNot(float a, float b) => Bits(Int(a) & ~Int(b));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float BroadcastInt32(int value) => Bits(value);
+    public static float IndicesInt32 => 0f;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float AddInt32(float a, float b) => Bits(Int(a) + Int(b));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float SubtractInt32(float a, float b) => Bits(Int(a) - Int(b));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float ShiftLeftInt32(float a, int count) => Bits(Int(a) << count);

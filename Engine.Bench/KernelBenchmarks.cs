@@ -157,7 +157,7 @@ public class Im2ColBenchmarks
         var p = Shape.Split(' ');
         var d = p[0].Split('×').Select(int.Parse).ToArray();
         int k = int.Parse(p[1]), s = int.Parse(p[2]), pad = int.Parse(p[3]);
-        _g = ConvGeometry.Create(d[0], d[1], d[2], k, k, s, s, Padding.Explicit(pad));
+        _g = LayerGeometry.Conv(d[0], d[1], d[2], k, k, s, s, Padding.Explicit(pad));
         _image = BenchData.Floats(_g.InputSize, 1);
         _columns = new float[_g.ColumnSize];
     }

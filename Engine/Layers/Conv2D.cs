@@ -1,6 +1,5 @@
 using System.Diagnostics.CodeAnalysis;
 using Engine.Kernels;
-using Engine.Training;
 
 namespace Engine.Layers;
 
@@ -102,7 +101,7 @@ public sealed class Conv2D : Layer
             throw ShapeError(input,
                 $"its {KernelHeight}×{KernelWidth} kernel is larger than the {paddedH}×{paddedW} input after {Padding} padding");
         ConvGeometry g;
-        try { g = ConvGeometry.Create(c, h, w, KernelHeight, KernelWidth, StrideHeight, StrideWidth, Padding); }
+        try { g = LayerGeometry.Conv(c, h, w, KernelHeight, KernelWidth, StrideHeight, StrideWidth, Padding); }
         catch (ArgumentException e) { throw ShapeError(input, e.Message.TrimEnd('.')); }
         if ((long)Filters * g.ColumnRows > int.MaxValue || (long)Filters * g.ColumnCols > int.MaxValue)
             throw ShapeError(input, $"{Filters} filters of {c}×{KernelHeight}×{KernelWidth} make the layer too large");

@@ -1,5 +1,4 @@
 using Engine.Kernels;
-using Engine.Training;
 
 namespace Engine.Layers;
 

@@ -109,7 +109,7 @@ public abstract class Layer
     }
 
     /// <summary>Draws initial weights from <paramref name="random"/> and sets biases (called once, after binding).</summary>
-    internal virtual void InitializeParameters(Engine.Training.SeededRandom random) { }
+    internal virtual void InitializeParameters(SeededRandom random) { }
 
     /// <summary>
     /// Sizes scratch buffers for batches of up to <paramref name="maxBatch"/> samples: those of the forward pass, and

@@ -88,7 +88,7 @@ public class Conv2DDirectTests
     [TestCase(1), TestCase(2), TestCase(4)]
     public void ForwardSplitOverThreadsGivesTheSameBits(int threads)
     {
-        var g = ConvGeometry.Create(1, 28, 28, 3, 3, 1, 1, Padding.Valid);
+        var g = LayerGeometry.Conv(1, 28, 28, 3, 3, 1, 1, Padding.Valid);
         const int batch = 30, filters = 20;
         var x = GradientCheck.Random(batch * g.InputSize, 1);
         var w = GradientCheck.Random(filters * g.ColumnRows, 2);
@@ -153,7 +153,7 @@ public class Conv2DDirectTests
     [Test]
     public void StridedOrLargeReductionsAreNotSupported()
     {
-        Assert.That(Conv2DDirect.Supports(ConvGeometry.Create(1, 9, 9, 3, 3, 2, 2, Padding.Valid)), Is.False);
-        Assert.That(Conv2DDirect.Supports(ConvGeometry.Create(64, 8, 8, 3, 3, 1, 1, Padding.Same)), Is.False);
+        Assert.That(Conv2DDirect.Supports(LayerGeometry.Conv(1, 9, 9, 3, 3, 2, 2, Padding.Valid)), Is.False);
+        Assert.That(Conv2DDirect.Supports(LayerGeometry.Conv(64, 8, 8, 3, 3, 1, 1, Padding.Same)), Is.False);
     }
 }

@@ -1,3 +1,4 @@
+using Engine.Layers;
 using Engine.Kernels;
 using Engine.Tests.Helpers;
 
@@ -67,7 +68,7 @@ public class Conv2DKernelTests
     public void HandComputedForward()
     {
         // 1×3×3 input 1..9, one 2×2 filter [[1,0],[0,-1]] (x[r,s] − x[r+1,s+1] = −4 everywhere), bias 0.5.
-        var g = ConvGeometry.Create(1, 3, 3, 2, 2, 1, 1, Engine.Layers.Padding.Valid);
+        var g = LayerGeometry.Conv(1, 3, 3, 2, 2, 1, 1, Engine.Layers.Padding.Valid);
         var y = new float[4];
         Conv2DKernels.Forward(g, 1, 1, [1, 2, 3, 4, 5, 6, 7, 8, 9], [1, 0, 0, -1], [0.5f], y);
         Assert.That(y, Is.EqualTo(new float[] { -3.5f, -3.5f, -3.5f, -3.5f }));

@@ -8,7 +8,7 @@ public class ConvGeometryTests
     [Test]
     public void ValidPaddingSizes()
     {
-        var g = ConvGeometry.Create(3, 28, 28, 5, 5, 1, 1, Padding.Valid);
+        var g = LayerGeometry.Conv(3, 28, 28, 5, 5, 1, 1, Padding.Valid);
         Assert.Multiple(() =>
         {
             Assert.That((g.OutputHeight, g.OutputWidth), Is.EqualTo((24, 24)));
@@ -25,7 +25,7 @@ public class ConvGeometryTests
     [TestCase(1, 1, 3, 1, 1, 1)]
     public void SamePaddingGivesCeilingOfInputOverStride(int h, int w, int kernel, int stride, int expectedH, int expectedW)
     {
-        var g = ConvGeometry.Create(1, h, w, kernel, kernel, stride, stride, Padding.Same);
+        var g = LayerGeometry.Conv(1, h, w, kernel, kernel, stride, stride, Padding.Same);
         Assert.That((g.OutputHeight, g.OutputWidth), Is.EqualTo((expectedH, expectedW)));
         Assert.That(g.PadTop + g.PadBottom, Is.GreaterThanOrEqualTo(0));
         Assert.That(g.PadBottom - g.PadTop, Is.InRange(0, 1), "odd extra row goes to the bottom");
@@ -35,7 +35,7 @@ public class ConvGeometryTests
     public void ExplicitPaddingIsUsedAsGiven()
     {
         // (10 + 1 + 2 − 3) / 2 + 1 = 6 rows; (7 + 0 + 3 − 2) / 1 + 1 = 9 columns.
-        var g = ConvGeometry.Create(2, 10, 7, 3, 2, 2, 1, Padding.Explicit(1, 2, 0, 3));
+        var g = LayerGeometry.Conv(2, 10, 7, 3, 2, 2, 1, Padding.Explicit(1, 2, 0, 3));
         Assert.That((g.PadTop, g.PadBottom, g.PadLeft, g.PadRight), Is.EqualTo((1, 2, 0, 3)));
         Assert.That((g.OutputHeight, g.OutputWidth), Is.EqualTo((6, 9)));
     }
@@ -43,16 +43,16 @@ public class ConvGeometryTests
     [Test]
     public void KernelLargerThanPaddedInputIsRejected()
     {
-        var e = Assert.Throws<ArgumentException>(() => ConvGeometry.Create(1, 3, 4, 5, 5, 1, 1, Padding.Valid));
+        var e = Assert.Throws<ArgumentException>(() => LayerGeometry.Conv(1, 3, 4, 5, 5, 1, 1, Padding.Valid));
         Assert.That(e!.Message, Does.Contain("5×5").And.Contain("3×4"));
-        Assert.DoesNotThrow(() => ConvGeometry.Create(1, 3, 4, 5, 5, 1, 1, Padding.Explicit(1)));
+        Assert.DoesNotThrow(() => LayerGeometry.Conv(1, 3, 4, 5, 5, 1, 1, Padding.Explicit(1)));
     }
 
     [Test]
     public void NonPositiveSizesAreRejected()
     {
-        Assert.Throws<ArgumentOutOfRangeException>(() => ConvGeometry.Create(0, 3, 3, 1, 1, 1, 1, Padding.Valid));
-        Assert.Throws<ArgumentOutOfRangeException>(() => ConvGeometry.Create(1, 3, 3, 1, 0, 1, 1, Padding.Valid));
-        Assert.Throws<ArgumentOutOfRangeException>(() => ConvGeometry.Create(1, 3, 3, 1, 1, 0, 1, Padding.Valid));
+        Assert.Throws<ArgumentOutOfRangeException>(() => LayerGeometry.Conv(0, 3, 3, 1, 1, 1, 1, Padding.Valid));
+        Assert.Throws<ArgumentOutOfRangeException>(() => LayerGeometry.Conv(1, 3, 3, 1, 0, 1, 1, Padding.Valid));
+        Assert.Throws<ArgumentOutOfRangeException>(() => LayerGeometry.Conv(1, 3, 3, 1, 1, 0, 1, Padding.Valid));
     }
 }

@@ -8,7 +8,7 @@ public sealed record ConvCase(int Batch, int Channels, int Height, int Width, in
     int KernelHeight, int KernelWidth, int StrideHeight, int StrideWidth, Padding Padding)
 {
     internal ConvGeometry Geometry =>
-        ConvGeometry.Create(Channels, Height, Width, KernelHeight, KernelWidth, StrideHeight, StrideWidth, Padding);
+        LayerGeometry.Conv(Channels, Height, Width, KernelHeight, KernelWidth, StrideHeight, StrideWidth, Padding);
 
     /// <inheritdoc />
     public override string ToString() =>

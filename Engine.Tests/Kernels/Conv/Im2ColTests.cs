@@ -10,7 +10,7 @@ public class Im2ColTests
     public void HandComputedValidColumns()
     {
         // 3×3 image 1..9, 2×2 kernel: row (i, j) lists pixel (oh + i, ow + j) of each of the 4 windows.
-        var g = ConvGeometry.Create(1, 3, 3, 2, 2, 1, 1, Padding.Valid);
+        var g = LayerGeometry.Conv(1, 3, 3, 2, 2, 1, 1, Padding.Valid);
         float[] image = [1, 2, 3, 4, 5, 6, 7, 8, 9];
         var columns = new float[16];
         Im2Col.Forward(g, image, columns);
@@ -28,7 +28,7 @@ public class Im2ColTests
     {
         // 2×3 image, 2×2 kernel, stride 2, one zero row/column on every side: 2×2 windows
         // with top-left corners at (−1,−1), (−1,1), (1,−1), (1,1).
-        var g = ConvGeometry.Create(1, 2, 3, 2, 2, 2, 2, Padding.Explicit(1));
+        var g = LayerGeometry.Conv(1, 2, 3, 2, 2, 2, 2, Padding.Explicit(1));
         float[] image = [1, 2, 3, 4, 5, 6];
         var columns = new float[16];
         Array.Fill(columns, float.NaN);
@@ -46,7 +46,7 @@ public class Im2ColTests
     public void HandComputedChannelOrder()
     {
         // Two channels, 1×1 kernel: rows are the channels, columns the pixels.
-        var g = ConvGeometry.Create(2, 1, 2, 1, 1, 1, 1, Padding.Valid);
+        var g = LayerGeometry.Conv(2, 1, 2, 1, 1, 1, 1, Padding.Valid);
         var columns = new float[4];
         Im2Col.Forward(g, [1, 2, 3, 4], columns);
         Assert.That(columns, Is.EqualTo(new float[] { 1, 2, 3, 4 }));
@@ -55,7 +55,7 @@ public class Im2ColTests
     [Test]
     public void Col2ImOfOnesCountsWindowsCoveringEachPixel()
     {
-        var g = ConvGeometry.Create(1, 3, 3, 2, 2, 1, 1, Padding.Valid);
+        var g = LayerGeometry.Conv(1, 3, 3, 2, 2, 1, 1, Padding.Valid);
         var columns = new float[16];
         Array.Fill(columns, 1f);
         var image = new float[9];
@@ -68,7 +68,7 @@ public class Im2ColTests
     public void Col2ImDropsPadding()
     {
         // 1×1 image, 3×3 kernel, padding 1: one window, only its centre is the pixel.
-        var g = ConvGeometry.Create(1, 1, 1, 3, 3, 1, 1, Padding.Explicit(1));
+        var g = LayerGeometry.Conv(1, 1, 1, 3, 3, 1, 1, Padding.Explicit(1));
         float[] columns = [1, 2, 3, 4, 5, 6, 7, 8, 9];
         var image = new float[1];
         Im2Col.Backward(g, columns, image);
@@ -160,7 +160,7 @@ public class Im2ColTests
     [Test]
     public void ShortSpansAreRejected()
     {
-        var g = ConvGeometry.Create(2, 4, 4, 3, 3, 1, 1, Padding.Valid);
+        var g = LayerGeometry.Conv(2, 4, 4, 3, 3, 1, 1, Padding.Valid);
         var e = Assert.Throws<ArgumentException>(() => Im2Col.Forward(g, new float[31], new float[g.ColumnSize]));
         Assert.That(e!.ParamName, Is.EqualTo("image"));
         e = Assert.Throws<ArgumentException>(() => Im2Col.Backward(g, new float[g.ColumnSize - 1], new float[32]));

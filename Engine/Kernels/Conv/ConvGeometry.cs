@@ -1,5 +1,3 @@
-using Engine.Layers;
-
 namespace Engine.Kernels;
 
 /// <summary>
@@ -39,14 +37,14 @@ internal readonly record struct ConvGeometry(int Channels, int Height, int Width
     public int InputSize => Channels * Height * Width;
 
     /// <summary>
-    /// The geometry for a <paramref name="channels"/>×<paramref name="height"/>×<paramref name="width"/> sample,
-    /// with <paramref name="padding"/> resolved by <see cref="Padding.Resolve"/>.
+    /// The geometry for a <paramref name="channels"/>×<paramref name="height"/>×<paramref name="width"/> sample
+    /// with the given zero rows and columns on each side.
     /// </summary>
     /// <exception cref="ArgumentOutOfRangeException">A size or stride is less than 1.</exception>
     /// <exception cref="ArgumentException">The kernel does not fit the padded input (the output would be empty),
     /// or the im2col matrix would exceed int.MaxValue elements.</exception>
     public static ConvGeometry Create(int channels, int height, int width, int kernelHeight, int kernelWidth,
-        int strideHeight, int strideWidth, Padding padding)
+        int strideHeight, int strideWidth, int top, int bottom, int left, int right)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(channels, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(height, 1);
@@ -55,12 +53,12 @@ internal readonly record struct ConvGeometry(int Channels, int Height, int Width
         ArgumentOutOfRangeException.ThrowIfLessThan(kernelWidth, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(strideHeight, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(strideWidth, 1);
-        var (top, bottom, left, right) = padding.Resolve(height, width, kernelHeight, kernelWidth, strideHeight, strideWidth);
+        if ((top | bottom | left | right) < 0)
+            throw new ArgumentOutOfRangeException(nameof(top), $"Padding cannot be negative ({top}, {bottom}, {left}, {right}).");
         long paddedHeight = (long)height + top + bottom, paddedWidth = (long)width + left + right;
         if (paddedHeight < kernelHeight || paddedWidth < kernelWidth)
             throw new ArgumentException(
-                $"A {kernelHeight}×{kernelWidth} kernel does not fit a {height}×{width} input padded ({padding}) to {paddedHeight}×{paddedWidth}.",
-                nameof(padding));
+                $"A {kernelHeight}×{kernelWidth} kernel does not fit a {height}×{width} input padded to {paddedHeight}×{paddedWidth}.");
         var g = new ConvGeometry(channels, height, width, kernelHeight, kernelWidth, strideHeight, strideWidth, top, bottom, left, right);
         long columnSize = (long)channels * kernelHeight * kernelWidth * ((paddedHeight - kernelHeight) / strideHeight + 1) * ((paddedWidth - kernelWidth) / strideWidth + 1);
         if (columnSize > int.MaxValue || (long)channels * height * width > int.MaxValue)

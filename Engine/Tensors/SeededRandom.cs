@@ -1,6 +1,6 @@
 using System.Numerics;
 
-namespace Engine.Training;
+namespace Engine;
 
 /// <summary>
 /// A small deterministic random generator (xoshiro256**, seeded through SplitMix64). Its output

@@ -78,4 +78,66 @@ public sealed class History
 /// <param name="Loss">Mean loss per image.</param>
 /// <param name="Accuracy">Fraction of images whose highest output is the label (ties go to the lowest class).</param>
 /// <param name="Count">Number of images evaluated.</param>
-public sealed record Metrics(double Loss, double Accuracy, int Count);
+public sealed record Metrics(double Loss, double Accuracy, int Count)
+{
+    /// <summary>Counts of (label, predicted class) over the evaluated images; null for metrics taken from training batches.</summary>
+    public ConfusionMatrix? ConfusionMatrix { get; init; }
+
+    /// <summary>Per class, the fraction of its images predicted as that class (NaN for a class with no images); empty without a confusion matrix.</summary>
+    public IReadOnlyList<double> PerClassAccuracy => ConfusionMatrix?.PerClassAccuracy ?? [];
+}
+
+/// <summary>How often images of each class (rows: the label) were predicted as each class (columns).</summary>
+public sealed class ConfusionMatrix
+{
+    private readonly long[] _counts;
+
+    /// <summary>An all-zero matrix for <paramref name="classes"/> classes.</summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="classes"/> is less than 1.</exception>
+    public ConfusionMatrix(int classes)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(classes, 1);
+        Classes = classes;
+        _counts = new long[(long)classes * classes];
+    }
+
+    /// <summary>The number of classes K (the matrix is K×K).</summary>
+    public int Classes { get; }
+
+    /// <summary>Images with label <paramref name="actual"/> predicted as <paramref name="predicted"/>.</summary>
+    /// <exception cref="IndexOutOfRangeException">A class is outside 0..K−1.</exception>
+    public long this[int actual, int predicted] => _counts[Index(actual, predicted)];
+
+    /// <summary>Images with label <paramref name="actual"/> (the row sum).</summary>
+    public long Total(int actual)
+    {
+        long sum = 0;
+        for (int p = 0; p < Classes; p++) sum += this[actual, p];
+        return sum;
+    }
+
+    /// <summary>Per class: correct / images of that class (NaN when the class has none).</summary>
+    public IReadOnlyList<double> PerClassAccuracy
+    {
+        get
+        {
+            var result = new double[Classes];
+            for (int k = 0; k < Classes; k++)
+            {
+                long total = Total(k);
+                result[k] = total == 0 ? double.NaN : this[k, k] / (double)total;
+            }
+            return result;
+        }
+    }
+
+    /// <summary>Counts one image of class <paramref name="actual"/> predicted as <paramref name="predicted"/>.</summary>
+    internal void Add(int actual, int predicted) => _counts[Index(actual, predicted)]++;
+
+    private int Index(int actual, int predicted)
+    {
+        if ((uint)actual >= (uint)Classes || (uint)predicted >= (uint)Classes)
+            throw new IndexOutOfRangeException($"Classes are 0..{Classes - 1}, not ({actual}, {predicted}).");
+        return actual * Classes + predicted;
+    }
+}

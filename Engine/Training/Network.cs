@@ -160,6 +160,7 @@ public sealed class Network
         int classes = OutputShape.Size;
         double lossSum = 0;
         long correct = 0;
+        var confusion = new ConfusionMatrix(classes);
         for (int start = 0; start < data.Count; start += bs)
         {
             int n = Math.Min(bs, data.Count - start);
@@ -167,9 +168,9 @@ public sealed class Network
             var labels = data.Labels.Slice(start, n);
             var output = Forward(ws, n);
             lossSum += loss.Compute(output, labels, n, classes) * n;
-            correct += CountCorrect(output, labels, n, classes);
+            correct += CountCorrect(output, labels, n, classes, confusion);
         }
-        return new Metrics(lossSum / data.Count, correct / (double)data.Count, data.Count);
+        return new Metrics(lossSum / data.Count, correct / (double)data.Count, data.Count) { ConfusionMatrix = confusion };
     }
 
     /// <summary>Runs the network on a batch: <paramref name="batch"/> is [N, InputShape]; returns [N, OutputShape] (dispose it when done).</summary>
@@ -385,7 +386,7 @@ public sealed class Network
         if (training) _preparedTrainingBatch = Math.Max(_preparedTrainingBatch, maxBatch);
     }
 
-    private static int CountCorrect(ReadOnlySpan<float> output, ReadOnlySpan<int> labels, int n, int classes)
+    private static int CountCorrect(ReadOnlySpan<float> output, ReadOnlySpan<int> labels, int n, int classes, ConfusionMatrix? confusion = null)
     {
         int correct = 0;
         for (int i = 0; i < n; i++)
@@ -395,6 +396,7 @@ public sealed class Network
             for (int k = 1; k < classes; k++)
                 if (row[k] > row[best]) best = k;
             if (best == labels[i]) correct++;
+            confusion?.Add(labels[i], best);
         }
         return correct;
     }

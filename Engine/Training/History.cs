@@ -87,8 +87,8 @@ public sealed record Metrics(double Loss, double Accuracy, int Count)
     public IReadOnlyList<double> PerClassAccuracy => ConfusionMatrix?.PerClassAccuracy ?? [];
 }
 
-/// <summary>How often images of each class (rows: the label) were predicted as each class (columns).</summary>
-public sealed class ConfusionMatrix
+/// <summary>How often images of each class (rows: the label) were predicted as each class (columns). Equal when all counts are.</summary>
+public sealed class ConfusionMatrix : IEquatable<ConfusionMatrix>
 {
     private readonly long[] _counts;
 
@@ -129,6 +129,21 @@ public sealed class ConfusionMatrix
             }
             return result;
         }
+    }
+
+    /// <inheritdoc />
+    public bool Equals(ConfusionMatrix? other) => other is not null && other.Classes == Classes && other._counts.AsSpan().SequenceEqual(_counts);
+
+    /// <inheritdoc />
+    public override bool Equals(object? obj) => Equals(obj as ConfusionMatrix);
+
+    /// <inheritdoc />
+    public override int GetHashCode()
+    {
+        var hash = new HashCode();
+        hash.Add(Classes);
+        foreach (long count in _counts) hash.Add(count);
+        return hash.ToHashCode();
     }
 
     /// <summary>Counts one image of class <paramref name="actual"/> predicted as <paramref name="predicted"/>.</summary>

@@ -106,6 +106,7 @@ public class Conv2DBenchmarks
     private Conv2D _layer = null!;
     private float[] _x = [], _y = [], _dy = [], _dx = [];
     private float[] _w = [], _b = [], _gw = [], _gb = [];
+    private float[] _saved = [], _scratch = [];
     private int _batch;
 
     /// <summary>"C×H×W F k s p N": channels, size, filters, kernel, stride, padding, batch.</summary>
@@ -125,7 +126,8 @@ public class Conv2DBenchmarks
         _layer.Build(input, "bench");
         (_w, _b, _gw, _gb) = (BenchData.Floats(_layer.WeightCount, 3), new float[_layer.BiasCount], new float[_layer.WeightCount], new float[_layer.BiasCount]);
         _layer.BindParameters(_w, _b, _gw, _gb);
-        _layer.Prepare(_batch);
+        _saved = new float[_layer.SavedSize(_batch)];
+        _scratch = new float[_layer.ScratchSize(_batch, Cpu.ThreadCount, LayerMode.Training)];
         _x = BenchData.Floats(_batch * input.Size, 1);
         _dx = new float[_x.Length];
         _y = new float[_batch * _layer.OutputShape.Size];
@@ -133,10 +135,12 @@ public class Conv2DBenchmarks
     }
 
     /// <summary>Forward pass of one batch.</summary>
-    [Benchmark] public void Forward() => _layer.Forward(_x, _y, _batch);
+    [Benchmark] public void Forward() => _layer.Forward(_x, _y, _batch, Context());
 
     /// <summary>Backward pass of one batch (input gradient only for layers after the first, as in training).</summary>
-    [Benchmark] public void Backward() => _layer.Backward(_x, _y, _dy, _layer.InputShape[0] <= 3 ? Span<float>.Empty : _dx, _batch);
+    [Benchmark] public void Backward() => _layer.Backward(_x, _y, _dy, _layer.InputShape[0] <= 3 ? Span<float>.Empty : _dx, _batch, Context());
+
+    private LayerContext Context() => new(LayerMode.Training, _batch, Cpu.ThreadCount, _saved, _scratch);
 }
 
 /// <summary>im2col of one sample for the benchmark models' convolution shapes.</summary>

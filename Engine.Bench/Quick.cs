@@ -103,7 +103,7 @@ internal static class Quick
         return Line($"latency model={model}", $"microseconds={median * 1e6:F1} best={best * 1e6:F1}");
     }
 
-    /// <summary>Forward and backward time of each layer, and of the optimizer step, for one training batch.</summary>
+    /// <summary>Forward and backward time of each stage of the training plan (a layer, or a fused pair), and of the optimizer step, for one training batch.</summary>
     private static string LayerLines(Dictionary<string, string> o, int reps)
     {
         string model = o.GetValueOrDefault("model", "paper-mnist");
@@ -114,25 +114,19 @@ internal static class Quick
         var options = new TrainingOptions { BatchSize = batch, Optimizer = new Adam(0.001f) };
         net.EnsureParameters();
         options.Optimizer.Initialize(net.ParameterCount);
-        var ws = net.TrainingWorkspace(batch);
+        var ws = net.TrainingWorkspace(batch, options.Loss);
         int[] order = Enumerable.Range(0, batch).ToArray();
         net.TrainStep(ws, data, order, options, out _);
         var lines = new List<string>();
-        var gradient = new float[ws.GradientA.Length];
-        var dx = new float[ws.GradientB.Length];
-        var rng = BenchData.Floats(gradient.Length, 9);
-        rng.CopyTo(gradient, 0);
-        for (int i = 0; i < net.Layers.Count; i++)
+        var plan = ws.Plan;
+        for (int s = 0; s < plan.Stages.Length; s++)
         {
-            var layer = net.Layers[i];
-            int inSize = batch * layer.InputShape.Size, outSize = batch * layer.OutputShape.Size;
-            var x = ws.Activations[i].AsMemory(0, inSize);
-            var y = ws.Activations[i + 1].AsMemory(0, outSize);
-            var dy = gradient.AsMemory(0, outSize);
-            var dxi = i == 0 ? Memory<float>.Empty : dx.AsMemory(0, inSize);
-            var (forward, _) = Time(() => layer.Forward(x.Span, y.Span, batch), reps);
-            var (backward, _) = Time(() => layer.Backward(x.Span, y.Span, dy.Span, dxi.Span, batch), reps);
-            lines.Add(Line($"layer model={model} batch={batch} index={i + 1} kind={layer.Kind} shape={layer.OutputShape}",
+            var stage = plan.Stages[s];
+            var last = plan.Layers[stage.Layers[^1]];
+            int index = s;
+            var (forward, _) = Time(() => stage.Forward(ws, index, batch, Engine.Layers.LayerMode.Training), reps);
+            var (backward, _) = Time(() => stage.Backward(ws, index, batch), reps);
+            lines.Add(Line($"layer model={model} batch={batch} index={s + 1} kind={string.Join("+", stage.Layers.Select(l => plan.Layers[l].Kind))} shape={last.OutputShape}",
                 $"forward_us={forward * 1e6:F1} backward_us={backward * 1e6:F1}"));
         }
         var parameters = net.GetParameters();

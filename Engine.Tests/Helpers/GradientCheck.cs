@@ -9,10 +9,10 @@ namespace Engine.Tests.Helpers;
 /// summed in double; the numerical derivative is the central difference (L(p+h) − L(p−h)) / 2h in double,
 /// compared with the layer's analytic gradient (its Backward given dy = r).
 /// </summary>
-internal static class GradientCheck
+public static class GradientCheck
 {
-    /// <summary>A layer bound to its own parameter arrays, ready to run.</summary>
-    internal sealed class BoundLayer
+    /// <summary>A layer bound to its own parameter arrays, ready to run (through <see cref="LayerHarness"/>).</summary>
+    public sealed class BoundLayer
     {
         public required Layer Layer { get; init; }
         public required float[] Weights { get; init; }
@@ -20,6 +20,14 @@ internal static class GradientCheck
         public required float[] WeightGradients { get; init; }
         public required float[] BiasGradients { get; init; }
         public required int Batch { get; init; }
+
+        /// <summary>y = layer(x) for <paramref name="batch"/> samples (default: the bound batch).</summary>
+        public void Forward(ReadOnlySpan<float> x, Span<float> y, int batch = 0, LayerMode mode = LayerMode.Training) =>
+            LayerHarness.Forward(Layer, x, y, batch == 0 ? Batch : batch, mode);
+
+        /// <summary>The backward pass after <see cref="Forward"/> with the same batch.</summary>
+        public void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx, int batch = 0) =>
+            LayerHarness.Backward(Layer, x, y, dy, dx, batch == 0 ? Batch : batch);
     }
 
     /// <summary>Builds <paramref name="layer"/> for <paramref name="inputShape"/>, binds fresh arrays, initialises it
@@ -35,7 +43,6 @@ internal static class GradientCheck
         layer.InitializeParameters(new SeededRandom(seed));
         var rng = new SeededRandom(seed + 1000);
         for (int i = 0; i < b.Length; i++) b[i] = (float)(rng.NextDouble() - 0.5);
-        layer.Prepare(batch);
         return new BoundLayer { Layer = layer, Weights = w, Biases = b, WeightGradients = gw, BiasGradients = gb, Batch = batch };
     }
 
@@ -65,15 +72,15 @@ internal static class GradientCheck
         var dx = new float[x.Length];
         Array.Clear(bound.WeightGradients);
         Array.Clear(bound.BiasGradients);
-        layer.Forward(x, y, n);
-        layer.Backward(x, y, r, dx, n);
+        bound.Forward(x, y);
+        bound.Backward(x, y, r, dx);
         var gw = (float[])bound.WeightGradients.Clone();
         var gb = (float[])bound.BiasGradients.Clone();
 
         double Objective()
         {
             var yy = new float[outSize];
-            layer.Forward(x, yy, n);
+            bound.Forward(x, yy);
             double s = 0;
             for (int i = 0; i < yy.Length; i++) s += (double)r[i] * yy[i];
             return s;

@@ -10,20 +10,13 @@ internal static class Tiers
     /// <summary>Forces <paramref name="tier"/> until the returned scope is disposed.</summary>
     public static IDisposable Force(ComputeTier tier) => new Scope(tier);
 
-    /// <summary>Sets <see cref="Cpu.ThreadCount"/> until the returned scope is disposed.</summary>
-    public static IDisposable Threads(int count) => new ThreadScope(count);
+    /// <summary>Limits <see cref="Cpu.ThreadCount"/> to <paramref name="count"/> until the returned scope is disposed.</summary>
+    public static IDisposable Threads(int count) => Cpu.UseThreads(count);
 
     private sealed class Scope : IDisposable
     {
         private readonly ComputeTier? _saved = Cpu.TierOverride;
         public Scope(ComputeTier tier) => Cpu.TierOverride = tier;
         public void Dispose() => Cpu.TierOverride = _saved;
-    }
-
-    private sealed class ThreadScope : IDisposable
-    {
-        private readonly int _saved = Cpu.ThreadCount;
-        public ThreadScope(int count) => Cpu.ThreadCount = count;
-        public void Dispose() => Cpu.ThreadCount = _saved;
     }
 }

@@ -84,10 +84,10 @@ public class ActivationLayerTests
         var layer = new LeakyReLU(0.5f);
         layer.Build(new Shape(2), "layer 0");
         var y = Enumerable.Repeat(9f, 6).ToArray();
-        layer.Forward([-2f, 3f, -4f, 5f, 100f, 100f], y, 2);
+        LayerHarness.Forward(layer, [-2f, 3f, -4f, 5f, 100f, 100f], y, 2);
         Assert.That(y, Is.EqualTo(new[] { -1f, 3f, -2f, 5f, 9f, 9f }));
         var dx = Enumerable.Repeat(9f, 6).ToArray();
-        layer.Backward([-2f, 3f, -4f, 5f], y, [1f, 1f, 1f, 1f], dx, 2);
+        LayerHarness.Backward(layer, [-2f, 3f, -4f, 5f], y, [1f, 1f, 1f, 1f], dx, 2);
         Assert.That(dx, Is.EqualTo(new[] { 0.5f, 1f, 0.5f, 1f, 9f, 9f }));
     }
 
@@ -99,10 +99,10 @@ public class ActivationLayerTests
         Assert.That(layer.OutputShape, Is.EqualTo(new Shape(24)));
         var x = Enumerable.Range(0, 48).Select(i => (float)i).ToArray();
         var y = new float[48];
-        layer.Forward(x, y, 2);
+        LayerHarness.Forward(layer, x, y, 2);
         Assert.That(y, Is.EqualTo(x));
         var dx = new float[48];
-        layer.Backward(x, y, y, dx, 2);
+        LayerHarness.Backward(layer, x, y, y, dx, 2);
         Assert.That(dx, Is.EqualTo(x));
     }
 
@@ -112,7 +112,7 @@ public class ActivationLayerTests
         var layer = new Softmax();
         layer.Build(new Shape(2), "layer 0");
         var y = new float[4];
-        layer.Forward([0f, MathF.Log(3f), 5f, 5f], y, 2);
+        LayerHarness.Forward(layer, [0f, MathF.Log(3f), 5f, 5f], y, 2);
         Assert.That(y, Is.EqualTo(new[] { 0.25f, 0.75f, 0.5f, 0.5f }).Within(1e-7));
     }
 

@@ -1,3 +1,4 @@
+using Engine.Serialization;
 using Engine.Layers;
 using Engine.Tests.Helpers;
 using Engine.Tests.Kernels;
@@ -34,7 +35,7 @@ public class Conv2DLayerTests
         var bound = GradientCheck.Bind(Layer(c), new Shape(c.Channels, c.Height, c.Width), c.Batch);
         float[] x = GradientCheck.Random(c.Batch * c.Channels * c.Height * c.Width, 78);
         var y = new float[c.Batch * bound.Layer.OutputShape.Size];
-        bound.Layer.Forward(x, y, c.Batch);
+        bound.Forward(x, y, c.Batch);
         var (expected, scale) = DirectConvolution.Forward(c.Geometry, c.Batch, c.Filters, x, bound.Weights, bound.Biases);
         DirectConvolution.AssertClose(y, expected, scale, "y");
     }
@@ -157,11 +158,11 @@ public class Conv2DLayerTests
         float[] x = GradientCheck.Random(2 * 50, 3);
         float[] dy = GradientCheck.Random(2 * 75, 4);
         var y = new float[dy.Length];
-        bound.Layer.Forward(x, y, 2);
-        bound.Layer.Backward(x, y, dy, Span<float>.Empty, 2);
+        bound.Forward(x, y, 2);
+        bound.Backward(x, y, dy, Span<float>.Empty, 2);
         var once = (float[])bound.WeightGradients.Clone();
         var onceBias = (float[])bound.BiasGradients.Clone();
-        bound.Layer.Backward(x, y, dy, new float[x.Length], 2);
+        bound.Backward(x, y, dy, new float[x.Length], 2);
         Assert.That(once, Has.Some.Not.EqualTo(0f));
         for (int i = 0; i < once.Length; i++)
             Assert.That(bound.WeightGradients[i], Is.EqualTo(2 * once[i]).Within(1e-5f * (1 + Math.Abs(once[i]))), $"dW[{i}] must accumulate");
@@ -170,13 +171,15 @@ public class Conv2DLayerTests
     }
 
     [Test]
-    public void ForwardBeforePrepareFailsClearly()
+    public void ForwardBeforeBindingOrBeyondTheContextFailsClearly()
     {
         var layer = new Conv2D(2, 3);
         layer.Build(new Shape(1, 5, 5), "layer 0 (Conv2D)");
+        var e = Assert.Throws<InvalidOperationException>(() => LayerHarness.Forward(layer, new float[25], new float[18], 1));
+        Assert.That(e!.Message, Does.Contain("layer 0 (Conv2D)").And.Contain("not bound"));
         layer.BindParameters(new float[18], new float[2], new float[18], new float[2]);
-        var e = Assert.Throws<InvalidOperationException>(() => layer.Forward(new float[25], new float[18], 1));
-        Assert.That(e!.Message, Does.Contain("layer 0 (Conv2D)").And.Contain("Prepare"));
+        var b = Assert.Throws<ArgumentOutOfRangeException>(() => layer.Forward(new float[50], new float[36], 2, LayerHarness.Context(layer, 1)));
+        Assert.That(b!.Message, Does.Contain("layer 0 (Conv2D)"));
     }
 
     private static IEnumerable<Conv2D> Configurations()
@@ -191,10 +194,10 @@ public class Conv2DLayerTests
     public void ConfigurationRoundTrips(Conv2D layer)
     {
         using var stream = new MemoryStream();
-        using (var writer = new BinaryWriter(stream, System.Text.Encoding.UTF8, leaveOpen: true)) layer.WriteConfiguration(writer);
+        using (var writer = new BinaryWriter(stream, System.Text.Encoding.UTF8, leaveOpen: true)) LayerCodec.Write(writer, layer);
         stream.Position = 0;
         using var reader = new BinaryReader(stream);
-        var copy = Conv2D.ReadConfiguration(reader);
+        var copy = (Conv2D)LayerCodec.Read(reader, "Conv2D");
         Assert.Multiple(() =>
         {
             Assert.That(copy.Filters, Is.EqualTo(layer.Filters));
@@ -223,7 +226,7 @@ public class Conv2DLayerTests
             foreach (int v in new[] { filters, kh, kw, sh, sw, mode, top, bottom, left, right, init }) writer.Write(v);
         stream.Position = 0;
         using var reader = new BinaryReader(stream);
-        var e = Assert.Throws<InvalidDataException>(() => Conv2D.ReadConfiguration(reader));
+        var e = Assert.Throws<InvalidDataException>(() => LayerCodec.Read(reader, "Conv2D"));
         Assert.That(e!.Message, Does.Contain("Conv2D").And.Contain(what));
     }
 }

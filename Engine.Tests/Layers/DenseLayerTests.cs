@@ -1,3 +1,4 @@
+using Engine.Serialization;
 using Engine.Kernels;
 using Engine.Layers;
 using Engine.Tests.Helpers;
@@ -34,7 +35,7 @@ public class DenseLayerTests
             var y = Enumerable.Repeat(float.NaN, batch * units).ToArray();
             using (Tiers.Force(tier))
             using (Tiers.Threads(threads))
-                bound.Layer.Forward(x, y, batch);
+                bound.Forward(x, y, batch);
             return y;
         }
         var reference = Run(ComputeTier.Scalar, 1);
@@ -69,7 +70,7 @@ public class DenseLayerTests
         var bound = HandLayer();
         var y = new float[6];
         Array.Fill(y, float.NaN);
-        bound.Layer.Forward([1, 1, 2, -1], y, 2);
+        bound.Forward([1, 1, 2, -1], y, 2);
         // W·[1,1] = [3,7,11]; W·[2,−1] = [0,2,4]; plus b.
         Assert.That(y, Is.EqualTo(new float[] { 3.5f, 6, 11, 0.5f, 1, 4 }));
     }
@@ -84,7 +85,7 @@ public class DenseLayerTests
         Array.Fill(bound.BiasGradients, 1f);
         var dx = new float[4];
         Array.Fill(dx, float.NaN);
-        bound.Layer.Backward(x, new float[6], dy, dx, 2);
+        bound.Backward(x, new float[6], dy, dx, 2);
         // dW = 1 + dyᵀ·x: unit 0 sees x0, units 1 and 2 see x1. db = 1 + column sums. dx = dy·W.
         Assert.That(bound.WeightGradients, Is.EqualTo(new float[] { 2, 2, 3, 0, 3, 0 }));
         Assert.That(bound.BiasGradients, Is.EqualTo(new float[] { 2, 2, 2 }));
@@ -166,10 +167,10 @@ public class DenseLayerTests
     public void ConfigurationRoundTrips(int units, WeightInit init)
     {
         using var stream = new MemoryStream();
-        using (var writer = new BinaryWriter(stream, System.Text.Encoding.UTF8, leaveOpen: true)) new Dense(units, init).WriteConfiguration(writer);
+        using (var writer = new BinaryWriter(stream, System.Text.Encoding.UTF8, leaveOpen: true)) LayerCodec.Write(writer, new Dense(units, init));
         stream.Position = 0;
         using var reader = new BinaryReader(stream);
-        var copy = Dense.ReadConfiguration(reader);
+        var copy = (Dense)LayerCodec.Read(reader, "Dense");
         Assert.That((copy.Units, copy.Init), Is.EqualTo((units, init)));
         Assert.That(stream.Position, Is.EqualTo(stream.Length));
     }
@@ -183,7 +184,7 @@ public class DenseLayerTests
         using (var writer = new BinaryWriter(stream, System.Text.Encoding.UTF8, leaveOpen: true)) { writer.Write(units); writer.Write(init); }
         stream.Position = 0;
         using var reader = new BinaryReader(stream);
-        var e = Assert.Throws<InvalidDataException>(() => Dense.ReadConfiguration(reader));
+        var e = Assert.Throws<InvalidDataException>(() => LayerCodec.Read(reader, "Dense"));
         Assert.That(e!.Message, Does.Contain("Dense").And.Contain(what));
     }
 }

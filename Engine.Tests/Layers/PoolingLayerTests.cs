@@ -98,28 +98,29 @@ public class PoolingLayerTests
     }
 
     [Test]
-    public void MaxPoolNeedsPrepareForTheBatch()
+    public void MaxPoolNeedsSavedMemoryForTheBatch()
     {
         var layer = Built(new MaxPool2D(2), new Shape(1, 4, 4));
-        Assert.Throws<InvalidOperationException>(() => layer.Forward(new float[16], new float[4], 1));
-        layer.Prepare(2);
-        Assert.DoesNotThrow(() => layer.Forward(new float[32], new float[8], 2));
-        Assert.Throws<InvalidOperationException>(() => layer.Forward(new float[48], new float[12], 3));
+        // The argmax of a batch lives in the caller's saved memory: too little of it is refused, naming the layer.
+        var e = Assert.Throws<ArgumentException>(() => layer.Forward(new float[16], new float[4], 1, new LayerContext(LayerMode.Training, 1, 1, new float[3], [])));
+        Assert.That(e!.Message, Does.Contain("layer 0 (MaxPool2D)"));
+        Assert.DoesNotThrow(() => LayerHarness.Forward(layer, new float[32], new float[8], 2));
+        Assert.Throws<ArgumentOutOfRangeException>(() => layer.Forward(new float[48], new float[12], 3, LayerHarness.Context(layer, 2)));
     }
 
     [Test]
     public void MaxPoolForwardAndBackwardThroughTheLayer()
     {
         var layer = Built(new MaxPool2D(2), new Shape(1, 2, 4));
-        layer.Prepare(1);
+        Assert.That(layer.SavedSize(1), Is.EqualTo(2), "one argmax per output");
         float[] x = [1, 3, 4, 4, 2, 0, 1, 0];
         var y = new float[2];
-        layer.Forward(x, y, 1);
+        LayerHarness.Forward(layer, x, y, 1);
         Assert.That(y, Is.EqualTo(new float[] { 3, 4 }));
         var dx = Enumerable.Repeat(5f, 8).ToArray();
-        layer.Backward(x, y, [10, 20], dx, 1);
+        LayerHarness.Backward(layer, x, y, [10, 20], dx, 1);
         Assert.That(dx, Is.EqualTo(new float[] { 0, 10, 20, 0, 0, 0, 0, 0 })); // tie 4, 4: the first wins
-        Assert.DoesNotThrow(() => layer.Backward(x, y, [10, 20], Span<float>.Empty, 1));
+        Assert.DoesNotThrow(() => LayerHarness.Backward(layer, x, y, [10, 20], Span<float>.Empty, 1));
     }
 
     private static Layer Built(Layer layer, Shape input)

@@ -1,34 +1,43 @@
 namespace Engine.Layers;
 
 /// <summary>
-/// What the element-wise activation layers (<see cref="Sigmoid"/>, <see cref="ReLU"/>, <see cref="LeakyReLU"/>)
-/// share: any input shape, output of the same shape, y = f(x) and dx = dy·f'(x) element by element.
+/// What the element-wise activation layers (<see cref="Sigmoid"/>, <see cref="ReLU"/>, <see cref="LeakyReLU"/>) share: any
+/// input shape, output of the same shape, y = f(x) and dx = dy·f'(x) element by element. Subclass it for a custom activation:
+/// override <see cref="Apply"/> and <see cref="Derive"/> (and <see cref="IsMonotone"/> when f never decreases).
 /// </summary>
 public abstract class ActivationLayer : Layer
 {
-    private protected ActivationLayer() { }
+    /// <summary>Creates the layer.</summary>
+    protected ActivationLayer() { }
 
     /// <summary>
-    /// Whether f never decreases (f(a) ≤ f(b) for a ≤ b), so that max pooling commutes with it:
-    /// pool(f(x)) = f(pool(x)). The network then pools first and activates the 4× smaller result.
+    /// Whether f never decreases (f(a) ≤ f(b) for a ≤ b), so that max pooling commutes with it: pool(f(x)) = f(pool(x)).
+    /// A network then pools first and activates the 4× smaller result.
     /// </summary>
-    internal virtual bool IsMonotone => false;
+    public virtual bool IsMonotone => false;
 
-    private protected sealed override Shape InferOutputShape(Shape input) => input;
+    /// <inheritdoc />
+    protected sealed override Shape InferOutputShape(Shape input) => input;
 
-    internal sealed override void Forward(ReadOnlySpan<float> x, Span<float> y, int batch) =>
-        Apply(x[..(batch * InputShape.Size)], y);
+    /// <inheritdoc />
+    protected sealed override void OnForward(ReadOnlySpan<float> x, Span<float> y, int batch, in LayerContext context) => Apply(x, y);
 
-    internal sealed override void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx, int batch)
+    /// <inheritdoc />
+    protected sealed override void OnBackward(ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx, int batch, in LayerContext context)
     {
         if (dx.IsEmpty) return;
-        int length = batch * InputShape.Size;
-        Derive(x[..length], y[..length], dy[..length], dx);
+        Derive(x, y, dy, dx);
     }
 
-    /// <summary>y = f(x) for every element of <paramref name="x"/> (any length).</summary>
-    internal abstract void Apply(ReadOnlySpan<float> x, Span<float> y);
+    /// <summary>y = f(x) for every element of <paramref name="x"/> (any length; <paramref name="y"/> at least as long).</summary>
+    /// <param name="x">Inputs.</param>
+    /// <param name="y">Outputs, overwritten.</param>
+    protected internal abstract void Apply(ReadOnlySpan<float> x, Span<float> y);
 
-    /// <summary>dx = dy·f'(x) for every element (any length); y = f(x).</summary>
-    internal abstract void Derive(ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx);
+    /// <summary>dx = dy·f'(x) for every element (any length), given also y = f(x).</summary>
+    /// <param name="x">Inputs of the forward pass.</param>
+    /// <param name="y">Its outputs f(x).</param>
+    /// <param name="dy">Gradient with respect to y.</param>
+    /// <param name="dx">Gradient with respect to x, overwritten.</param>
+    protected internal abstract void Derive(ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx);
 }

@@ -27,23 +27,5 @@ public sealed class AvgPool2D : Pool2D
     public AvgPool2D(int sizeHeight, int sizeWidth, int strideHeight, int strideWidth)
         : base(sizeHeight, sizeWidth, strideHeight, strideWidth) { }
 
-    internal override void Forward(ReadOnlySpan<float> x, Span<float> y, int batch)
-    {
-        if (!IsBuilt) throw new InvalidOperationException($"{Kind} has no shapes yet: add it to a Network first.");
-        Pooling.AverageForward(Geometry, batch, x, y);
-    }
-
-    internal override void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx, int batch)
-    {
-        if (dx.IsEmpty) return;
-        Pooling.AverageBackward(Geometry, batch, dy, dx);
-    }
-
-    /// <summary>Reads what <see cref="Pool2D.WriteConfiguration"/> wrote.</summary>
-    /// <exception cref="InvalidDataException">A size or stride is less than 1.</exception>
-    internal static AvgPool2D ReadConfiguration(BinaryReader reader)
-    {
-        var (sizeHeight, sizeWidth, strideHeight, strideWidth) = ReadWindow(reader, "AvgPool2D");
-        return new AvgPool2D(sizeHeight, sizeWidth, strideHeight, strideWidth);
-    }
+    private protected override PoolKind PoolKind => PoolKind.Average;
 }

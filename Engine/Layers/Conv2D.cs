@@ -10,17 +10,15 @@ namespace Engine.Layers;
 /// OH = (H + padTop + padBottom − KH) / SH + 1 (likewise OW).
 /// </summary>
 /// <remarks>
-/// Weights are stored [F, C, KH, KW] and decayed by L2; biases [F]. Few-channel stride-1 layers run a direct kernel
+/// Weights are stored [F, C, KH, KW] and decayed by L2; biases [F]. The kernels' <c>ConvPlan</c> picks the path by shape:
+/// few-channel stride-1 layers run a direct kernel
 /// forward and fixed-order dot products for the weight gradient; others run im2col (fused into the GEMM's packing in
 /// the forward pass) and packed GEMMs. Every path gives the same bits on every tier and thread count.
 /// </remarks>
 public sealed class Conv2D : Layer
 {
     private ConvGeometry _geometry;
-    private float[]? _columns, _columnGradients;
-    private float[] _padded = [];
-    private float[] _partial = [];
-    private bool _forwardPrepared;
+    private readonly PlanCache<ConvPlan> _plans = new();
 
     /// <summary>A convolution with square kernels and equal strides.</summary>
     /// <param name="filters">Output channels, at least 1.</param>
@@ -90,7 +88,8 @@ public sealed class Conv2D : Layer
     /// <summary>F: one bias per output channel (0 before the layer is built).</summary>
     public override int BiasCount => IsBuilt ? Filters : 0;
 
-    private protected override Shape InferOutputShape(Shape input)
+    /// <inheritdoc />
+    protected override Shape InferOutputShape(Shape input)
     {
         if (input.Rank != 3)
             throw ShapeError(input, $"Conv2D needs a rank-3 (channels, height, width) input, not rank {input.Rank}");
@@ -109,7 +108,8 @@ public sealed class Conv2D : Layer
         return new Shape(Filters, g.OutputHeight, g.OutputWidth);
     }
 
-    private protected override string Describe()
+    /// <inheritdoc />
+    protected override string Describe()
     {
         string kernel = $"{KernelHeight}×{KernelWidth}";
         string stride = StrideHeight == StrideWidth ? $"{StrideHeight}" : $"{StrideHeight}×{StrideWidth}";
@@ -117,130 +117,41 @@ public sealed class Conv2D : Layer
         return $"Conv2D({Filters}, {kernel}, stride {stride}, {Padding}{init})";
     }
 
-    internal override void InitializeParameters(SeededRandom random)
+    /// <inheritdoc />
+    public override void InitializeParameters(SeededRandom random)
     {
-        RequireBound();
+        ArgumentNullException.ThrowIfNull(random);
         int kernelArea = KernelHeight * KernelWidth;
         WeightInitializer.Fill(Init, Weights, fanIn: _geometry.Channels * kernelArea, fanOut: Filters * kernelArea, random);
         Biases.Clear();
     }
 
-    /// <remarks>
-    /// Scratch is one sample's column matrix per thread (<see cref="Cpu.ThreadCount"/> when Prepare runs, at most
-    /// <paramref name="maxBatch"/>) for x, and one group of samples' column matrices and output gradients
-    /// (<see cref="Conv2DKernels.ScratchSize"/>, or one column matrix per thread if more) for backward-data; the forward
-    /// pass of a few-channel stride-1 layer uses the direct kernel and a padded copy of one sample per thread instead, and
-    /// small weight gradients the fixed-order dot kernel and its scratch (partial sums, plus a padded sample and its output
-    /// gradient with padded rows per thread).
-    /// </remarks>
-    internal override void Prepare(int maxBatch, bool training = true)
+    /// <summary>The kernels' plan for batches of up to <paramref name="maxBatch"/> on up to <paramref name="threads"/> threads.</summary>
+    internal ConvPlan Plan(int maxBatch, int threads)
     {
         RequireBuilt();
-        ArgumentOutOfRangeException.ThrowIfLessThan(maxBatch, 1);
-        // Forward and ungrouped backward-data run samples on up to one thread each; each thread has its own scratch.
-        int size = _geometry.ColumnSize, slots = (int)Math.Clamp(Math.Min(Cpu.ThreadCount, maxBatch), 1, int.MaxValue / Math.Max(size, 1));
-        // The direct forward pass reads a zero-padded copy of each sample.
-        int padded = Conv2DDirect.ScratchSize(_geometry) * slots;
-        if (Conv2DDirect.Supports(_geometry) && _padded.Length < padded)
-            _padded = new float[padded];
-        _forwardPrepared = true;
-        if (!training) return;
-        // The weight gradient im2col's one sample at a time (GEMM path) into one column matrix per thread.
-        if ((_columns?.Length ?? 0) < (long)size * slots) _columns = new float[size * slots];
-        // Backward-data runs groups of samples side by side (Conv2DKernels.GroupSize, fixed by the shape).
-        long grouped = Math.Max(Conv2DKernels.ScratchSize(_geometry, Filters, maxBatch), (long)size * slots);
-        if (grouped > Array.MaxLength) throw new InvalidOperationException($"{Name}: the backward scratch of {grouped} floats is too large.");
-        if ((_columnGradients?.Length ?? 0) < grouped) _columnGradients = new float[grouped];
-        // The direct weight gradient splits the weights over threads, each with its own padded sample and dy rows.
-        int partial = Conv2DDirect.SupportsWeightGradient(_geometry, Filters)
-            ? Conv2DDirect.WeightGradientScratchSize(_geometry, Filters, Cpu.ThreadCount)
-            : Filters * Lanes16.Count;
-        if (_partial.Length < partial) _partial = new float[partial];
+        return _plans.Get(maxBatch, threads, this, static (layer, batch, count) => ConvPlan.Create(layer._geometry, layer.Filters, batch, count));
     }
 
-    internal override void Forward(ReadOnlySpan<float> x, Span<float> y, int batch)
-    {
-        RequireBound();
-        if (!_forwardPrepared) throw NotPrepared();
-        if (Conv2DDirect.Supports(_geometry))
-            Conv2DDirect.Forward(_geometry, batch, Filters, x, Weights, Biases, y, _padded);
-        else
-            Conv2DKernels.Forward(_geometry, batch, Filters, x, Weights, Biases, y);
-    }
+    /// <summary>Scratch of the chosen kernels (see <see cref="ConvPlan"/>): e.g. a padded sample per thread for the direct
+    /// forward pass, column matrices for the weight and data gradients.</summary>
+    public override long ScratchSize(int maxBatch, int threads, LayerMode mode) =>
+        Plan(maxBatch, threads).ScratchSize(mode == LayerMode.Training);
 
-    internal override void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx, int batch)
-    {
-        RequirePrepared();
-        if (Conv2DDirect.SupportsWeightGradient(_geometry, Filters))
-            Conv2DDirect.BackwardWeights(_geometry, batch, Filters, x, dy, WeightGradients, BiasGradients, _columns, _partial);
-        else
-            Conv2DKernels.BackwardWeights(_geometry, batch, Filters, x, dy, WeightGradients, BiasGradients, _columns, _partial);
-        if (!dx.IsEmpty)
-            Conv2DKernels.BackwardData(_geometry, batch, Filters, Weights, dy, dx, _columnGradients);
-    }
+    /// <inheritdoc />
+    protected override void OnForward(ReadOnlySpan<float> x, Span<float> y, int batch, in LayerContext context) =>
+        Plan(context.MaxBatch, context.Threads).Forward(x, Weights, Biases, y, batch, context.Scratch);
 
-    internal override void WriteConfiguration(BinaryWriter writer)
+    /// <inheritdoc />
+    protected override void OnBackward(ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx, int batch, in LayerContext context)
     {
-        writer.Write(Filters);
-        writer.Write(KernelHeight);
-        writer.Write(KernelWidth);
-        writer.Write(StrideHeight);
-        writer.Write(StrideWidth);
-        writer.Write((int)Padding.Mode);
-        writer.Write(Padding.Top);
-        writer.Write(Padding.Bottom);
-        writer.Write(Padding.Left);
-        writer.Write(Padding.Right);
-        writer.Write((int)Init);
-    }
-
-    /// <summary>Reads what <see cref="WriteConfiguration"/> wrote and creates an unbuilt layer from it.</summary>
-    /// <exception cref="InvalidDataException">A value is out of range.</exception>
-    internal static Conv2D ReadConfiguration(BinaryReader reader)
-    {
-        int filters = ReadPositive(reader, "filters");
-        int kernelHeight = ReadPositive(reader, "kernel height");
-        int kernelWidth = ReadPositive(reader, "kernel width");
-        int strideHeight = ReadPositive(reader, "stride height");
-        int strideWidth = ReadPositive(reader, "stride width");
-        int mode = reader.ReadInt32();
-        int top = reader.ReadInt32(), bottom = reader.ReadInt32(), left = reader.ReadInt32(), right = reader.ReadInt32();
-        if (!Enum.IsDefined((PaddingMode)mode))
-            throw new InvalidDataException($"Conv2D configuration: unknown padding mode {mode}.");
-        if (top < 0 || bottom < 0 || left < 0 || right < 0)
-            throw new InvalidDataException($"Conv2D configuration: negative padding ({top}, {bottom}, {left}, {right}).");
-        Padding padding = (PaddingMode)mode switch
-        {
-            PaddingMode.Valid => Padding.Valid,
-            PaddingMode.Same => Padding.Same,
-            _ => Padding.Explicit(top, bottom, left, right),
-        };
-        if ((PaddingMode)mode != PaddingMode.Explicit && (top | bottom | left | right) != 0)
-            throw new InvalidDataException($"Conv2D configuration: {padding} padding with nonzero amounts ({top}, {bottom}, {left}, {right}).");
-        int init = reader.ReadInt32();
-        if (!Enum.IsDefined((WeightInit)init))
-            throw new InvalidDataException($"Conv2D configuration: unknown weight initialisation {init}.");
-        return new Conv2D(filters, kernelHeight, kernelWidth, strideHeight, strideWidth, padding, (WeightInit)init);
+        var plan = Plan(context.MaxBatch, context.Threads);
+        plan.BackwardWeights(x, dy, WeightGradients, BiasGradients, batch, context.Scratch);
+        if (!dx.IsEmpty) plan.BackwardData(Weights, dy, dx, batch, context.Scratch);
     }
 
     private static void RequirePositive(int value, string name)
     {
         if (value < 1) throw new ArgumentOutOfRangeException(name, value, $"Conv2D: {name} must be at least 1.");
     }
-
-    private static int ReadPositive(BinaryReader reader, string what)
-    {
-        int value = reader.ReadInt32();
-        if (value < 1) throw new InvalidDataException($"Conv2D configuration: {what} must be at least 1, not {value}.");
-        return value;
-    }
-
-    private void RequirePrepared()
-    {
-        RequireBound();
-        if (_columns is null || _columnGradients is null) throw NotPrepared();
-    }
-
-    private InvalidOperationException NotPrepared() =>
-        new($"{Name}: Prepare must be called before Forward or Backward (Prepare with training for Backward).");
 }

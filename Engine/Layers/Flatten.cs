@@ -9,23 +9,15 @@ public sealed class Flatten : Layer
     /// <summary>Creates the layer.</summary>
     public Flatten() { }
 
-    private protected override Shape InferOutputShape(Shape input) => new(input.Size);
+    /// <inheritdoc />
+    protected override Shape InferOutputShape(Shape input) => new(input.Size);
 
-    internal override void Forward(ReadOnlySpan<float> x, Span<float> y, int batch)
+    /// <inheritdoc />
+    protected override void OnForward(ReadOnlySpan<float> x, Span<float> y, int batch, in LayerContext context) => x.CopyTo(y);
+
+    /// <inheritdoc />
+    protected override void OnBackward(ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx, int batch, in LayerContext context)
     {
-        int n = batch * InputShape.Size;
-        x[..n].CopyTo(y);
+        if (!dx.IsEmpty) dy.CopyTo(dx);
     }
-
-    internal override void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx, int batch)
-    {
-        if (dx.IsEmpty) return;
-        int n = batch * InputShape.Size;
-        dy[..n].CopyTo(dx);
-    }
-
-    internal override void WriteConfiguration(BinaryWriter writer) { }
-
-    /// <summary>Reads what <see cref="WriteConfiguration"/> wrote (nothing).</summary>
-    internal static Flatten ReadConfiguration(BinaryReader reader) => new();
 }

@@ -22,26 +22,18 @@ public sealed class LeakyReLU : ActivationLayer
     /// <summary>The slope for negative inputs.</summary>
     public float Slope { get; }
 
-    private protected override string Describe() => $"{Kind}({Slope})";
+    /// <inheritdoc />
+    protected override string Describe() => $"{Kind}({Slope})";
 
-    internal override void Apply(ReadOnlySpan<float> x, Span<float> y) => Activations.Forward(new LeakyReluOperator(Slope), x, y);
+    /// <inheritdoc />
+    protected internal override void Apply(ReadOnlySpan<float> x, Span<float> y) => Activations.Forward(new LeakyReluOperator(Slope), x, y);
 
-    internal override void Derive(ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx) =>
+    /// <inheritdoc />
+    protected internal override void Derive(ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx) =>
         Activations.Backward(new LeakyReluOperator(Slope), x, y, dy, dx);
 
-    internal override bool IsMonotone => true;
-
-    internal override void WriteConfiguration(BinaryWriter writer) => writer.Write(Slope);
-
-    /// <summary>Reads what <see cref="WriteConfiguration"/> wrote.</summary>
-    /// <exception cref="InvalidDataException">The slope is not finite or not in [0, 1).</exception>
-    internal static LeakyReLU ReadConfiguration(BinaryReader reader)
-    {
-        float slope = reader.ReadSingle();
-        if (!IsValidSlope(slope))
-            throw new InvalidDataException($"LeakyReLU configuration has slope {slope}; it must be finite with 0 ≤ slope < 1.");
-        return new LeakyReLU(slope);
-    }
+    /// <inheritdoc />
+    public override bool IsMonotone => true;
 
     private static bool IsValidSlope(float slope) => float.IsFinite(slope) && slope >= 0f && slope < 1f;
 }

@@ -32,37 +32,47 @@ public abstract class Pool2D : Layer
     public int StrideWidth { get; }
 
     /// <summary>The window geometry for the input shape (set when the layer is added to a network).</summary>
-    private protected PoolGeometry Geometry { get; private set; }
+    /// <summary>The kernel plan of this layer's geometry (set when the layer is built).</summary>
+    private protected PoolPlan Plan { get; private set; } = null!;
 
-    private protected sealed override Shape InferOutputShape(Shape input)
+    private protected abstract PoolKind PoolKind { get; }
+
+    /// <inheritdoc />
+    protected sealed override Shape InferOutputShape(Shape input)
     {
         if (input.Rank != 3 || input[1] < SizeHeight || input[2] < SizeWidth)
             throw ShapeError(input, $"needs channels×height×width with height ≥ {SizeHeight} and width ≥ {SizeWidth} for its {SizeHeight}×{SizeWidth} window");
-        Geometry = PoolGeometry.Create(input[0], input[1], input[2], SizeHeight, SizeWidth, StrideHeight, StrideWidth);
-        return new Shape(Geometry.Channels, Geometry.OutputHeight, Geometry.OutputWidth);
+        Plan = PoolPlan.Create(PoolKind, PoolGeometry.Create(input[0], input[1], input[2], SizeHeight, SizeWidth, StrideHeight, StrideWidth));
+        var g = Plan.Geometry;
+        return new Shape(g.Channels, g.OutputHeight, g.OutputWidth);
     }
 
-    private protected sealed override string Describe() =>
+    /// <inheritdoc />
+    protected sealed override string Describe() =>
         SizeHeight == SizeWidth && StrideHeight == StrideWidth
             ? $"{Kind}({SizeHeight}×{SizeWidth}, stride {StrideHeight})"
             : $"{Kind}({SizeHeight}×{SizeWidth}, stride {StrideHeight}×{StrideWidth})";
 
-    internal sealed override void WriteConfiguration(BinaryWriter writer)
+    /// <summary>Max pooling keeps each window's argmax (one int per output, stored in float slots) from Forward to Backward.</summary>
+    public sealed override long SavedSize(int maxBatch) => Plan.SavedSize(maxBatch);
+
+    /// <inheritdoc />
+    protected sealed override void OnForward(ReadOnlySpan<float> x, Span<float> y, int batch, in LayerContext context) =>
+        Plan.Forward(x, y, Argmax(context, batch), batch);
+
+    /// <inheritdoc />
+    protected sealed override void OnBackward(ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx, int batch, in LayerContext context)
     {
-        writer.Write(SizeHeight);
-        writer.Write(SizeWidth);
-        writer.Write(StrideHeight);
-        writer.Write(StrideWidth);
+        if (dx.IsEmpty) return;
+        Plan.Backward(dy, Argmax(context, batch), dx, batch);
     }
 
-    /// <summary>Reads what <see cref="WriteConfiguration"/> wrote: (size height, size width, stride height, stride width).</summary>
-    /// <exception cref="InvalidDataException">A size or stride is less than 1.</exception>
-    private protected static (int SizeHeight, int SizeWidth, int StrideHeight, int StrideWidth) ReadWindow(BinaryReader reader, string kind)
+    /// <summary>The argmax [N, C, OH, OW] of max pooling in the context's saved memory (empty for average pooling).</summary>
+    private Span<int> Argmax(in LayerContext context, int batch)
     {
-        int sizeHeight = reader.ReadInt32(), sizeWidth = reader.ReadInt32();
-        int strideHeight = reader.ReadInt32(), strideWidth = reader.ReadInt32();
-        if (sizeHeight < 1 || sizeWidth < 1 || strideHeight < 1 || strideWidth < 1)
-            throw new InvalidDataException($"{kind} configuration has window {sizeHeight}×{sizeWidth} and stride {strideHeight}×{strideWidth}; each must be at least 1.");
-        return (sizeHeight, sizeWidth, strideHeight, strideWidth);
+        long needed = Plan.SavedSize(batch);
+        if (context.Saved.Length < needed)
+            throw new ArgumentException($"{Name}: the context's saved memory holds {context.Saved.Length} values, the batch needs {needed}.", nameof(context));
+        return System.Runtime.InteropServices.MemoryMarshal.Cast<float, int>(context.Saved[..(int)needed]);
     }
 }

@@ -11,15 +11,13 @@ public sealed class ReLU : ActivationLayer
     /// <summary>Creates the layer.</summary>
     public ReLU() { }
 
-    internal override void Apply(ReadOnlySpan<float> x, Span<float> y) => Activations.Forward(new ReluOperator(), x, y);
+    /// <inheritdoc />
+    protected internal override void Apply(ReadOnlySpan<float> x, Span<float> y) => Activations.Forward(new ReluOperator(), x, y);
 
-    internal override void Derive(ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx) =>
+    /// <inheritdoc />
+    protected internal override void Derive(ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx) =>
         Activations.Backward(new ReluOperator(), x, y, dy, dx);
 
-    internal override bool IsMonotone => true;
-
-    internal override void WriteConfiguration(BinaryWriter writer) { }
-
-    /// <summary>Reads what <see cref="WriteConfiguration"/> wrote (nothing).</summary>
-    internal static ReLU ReadConfiguration(BinaryReader reader) => new();
+    /// <inheritdoc />
+    public override bool IsMonotone => true;
 }

@@ -11,9 +11,11 @@ public sealed class Sigmoid : ActivationLayer
     /// <summary>Creates the layer.</summary>
     public Sigmoid() { }
 
-    internal override void Apply(ReadOnlySpan<float> x, Span<float> y) => Activations.Forward(new SigmoidOperator(), x, y);
+    /// <inheritdoc />
+    protected internal override void Apply(ReadOnlySpan<float> x, Span<float> y) => Activations.Forward(new SigmoidOperator(), x, y);
 
-    internal override void Derive(ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx) =>
+    /// <inheritdoc />
+    protected internal override void Derive(ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx) =>
         Activations.Backward(new SigmoidOperator(), x, y, dy, dx);
 
     /// <remarks>
@@ -21,10 +23,6 @@ public sealed class Sigmoid : ActivationLayer
     /// would route the gradient to a different (saturated) element than the report's order does. It is therefore
     /// not reordered with max pooling.
     /// </remarks>
-    internal override bool IsMonotone => false;
-
-    internal override void WriteConfiguration(BinaryWriter writer) { }
-
-    /// <summary>Reads what <see cref="WriteConfiguration"/> wrote (nothing).</summary>
-    internal static Sigmoid ReadConfiguration(BinaryReader reader) => new();
+    /// <inheritdoc />
+    public override bool IsMonotone => false;
 }

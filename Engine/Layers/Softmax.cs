@@ -16,24 +16,22 @@ public sealed class Softmax : Layer
     /// <summary>Creates the layer.</summary>
     public Softmax() { }
 
-    private protected override Shape InferOutputShape(Shape input)
+    /// <inheritdoc />
+    protected override Shape InferOutputShape(Shape input)
     {
         if (input.Rank != 1)
             throw ShapeError(input, "needs a vector of class scores (rank 1); add a Flatten or Dense layer before it");
         return input;
     }
 
-    internal override void Forward(ReadOnlySpan<float> x, Span<float> y, int batch) =>
+    /// <inheritdoc />
+    protected override void OnForward(ReadOnlySpan<float> x, Span<float> y, int batch, in LayerContext context) =>
         SoftmaxKernels.Forward(x, y, batch, InputShape[0]);
 
-    internal override void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx, int batch)
+    /// <inheritdoc />
+    protected override void OnBackward(ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx, int batch, in LayerContext context)
     {
         if (dx.IsEmpty) return;
         SoftmaxKernels.Backward(y, dy, dx, batch, InputShape[0]);
     }
-
-    internal override void WriteConfiguration(BinaryWriter writer) { }
-
-    /// <summary>Reads what <see cref="WriteConfiguration"/> wrote (nothing).</summary>
-    internal static Softmax ReadConfiguration(BinaryReader reader) => new();
 }

@@ -21,12 +21,12 @@ public sealed class CrossEntropy : Loss
 
     /// <inheritdoc />
     /// <exception cref="ArgumentOutOfRangeException">A label is outside 0..K−1 (the message names its index).</exception>
-    internal override double Compute(ReadOnlySpan<float> outputs, ReadOnlySpan<int> labels, int batch, int classes) =>
+    public override double Compute(ReadOnlySpan<float> outputs, ReadOnlySpan<int> labels, int batch, int classes) =>
         LossKernels.CrossEntropy(outputs, labels, batch, classes);
 
     /// <inheritdoc />
     /// <exception cref="ArgumentOutOfRangeException">A label is outside 0..K−1 (the message names its index).</exception>
-    internal override void Gradient(ReadOnlySpan<float> outputs, ReadOnlySpan<int> labels, Span<float> gradient, int batch, int classes) =>
+    public override void Gradient(ReadOnlySpan<float> outputs, ReadOnlySpan<int> labels, Span<float> gradient, int batch, int classes) =>
         LossKernels.CrossEntropyGradient(outputs, labels, gradient, batch, classes);
 
     /// <summary>

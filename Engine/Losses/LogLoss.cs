@@ -19,11 +19,11 @@ public sealed class LogLoss : Loss
 
     /// <inheritdoc />
     /// <exception cref="ArgumentOutOfRangeException">A label is outside 0..K−1 (the message names its index).</exception>
-    internal override double Compute(ReadOnlySpan<float> outputs, ReadOnlySpan<int> labels, int batch, int classes) =>
+    public override double Compute(ReadOnlySpan<float> outputs, ReadOnlySpan<int> labels, int batch, int classes) =>
         LossKernels.LogLoss(outputs, labels, batch, classes);
 
     /// <inheritdoc />
     /// <exception cref="ArgumentOutOfRangeException">A label is outside 0..K−1 (the message names its index).</exception>
-    internal override void Gradient(ReadOnlySpan<float> outputs, ReadOnlySpan<int> labels, Span<float> gradient, int batch, int classes) =>
+    public override void Gradient(ReadOnlySpan<float> outputs, ReadOnlySpan<int> labels, Span<float> gradient, int batch, int classes) =>
         LossKernels.LogLossGradient(outputs, labels, gradient, batch, classes);
 }

@@ -2,7 +2,6 @@ using System.Buffers.Binary;
 using System.Security.Cryptography;
 using System.Text;
 using Engine.Layers;
-using Engine.Training;
 
 namespace Engine.Serialization;
 
@@ -20,7 +19,8 @@ namespace Engine.Serialization;
 /// i32 parameter count, f32 × count   all weights in layer order, then all biases
 /// 32 bytes                       SHA-256 of everything before it
 /// </code>
-/// Files are written to a temporary file and renamed, so a crash never leaves half a model.
+/// Files are written to a temporary file and renamed, so a crash never leaves half a model. The format knows layers and
+/// shapes (<see cref="LayerCodec"/>), not networks: it reads and writes a <see cref="ModelContents"/>.
 /// </summary>
 internal static class ModelFile
 {
@@ -28,23 +28,10 @@ internal static class ModelFile
     internal const ushort FormatVersion = 1;
     private const int HashLength = 32;
 
-    private static readonly Dictionary<string, Func<BinaryReader, Layer>> Readers = new()
-    {
-        ["Conv2D"] = Conv2D.ReadConfiguration,
-        ["Dense"] = Dense.ReadConfiguration,
-        ["MaxPool2D"] = MaxPool2D.ReadConfiguration,
-        ["AvgPool2D"] = AvgPool2D.ReadConfiguration,
-        ["Flatten"] = Flatten.ReadConfiguration,
-        ["Sigmoid"] = Sigmoid.ReadConfiguration,
-        ["ReLU"] = ReLU.ReadConfiguration,
-        ["LeakyReLU"] = LeakyReLU.ReadConfiguration,
-        ["Softmax"] = Softmax.ReadConfiguration,
-    };
-
-    public static void Save(Network network, string path)
+    public static void Save(ModelContents contents, string path)
     {
         ArgumentNullException.ThrowIfNull(path);
-        var bytes = Serialize(network);
+        var bytes = Serialize(contents);
         string full = Path.GetFullPath(path);
         string temp = full + ".tmp-" + Environment.ProcessId;
         try
@@ -62,23 +49,23 @@ internal static class ModelFile
         }
     }
 
-    public static byte[] Serialize(Network network)
+    public static byte[] Serialize(ModelContents contents)
     {
-        var parameters = network.Parameters;
+        var parameters = contents.Parameters;
         using var stream = new MemoryStream();
         using (var w = new BinaryWriter(stream, Encoding.UTF8, leaveOpen: true))
         {
             w.Write(Magic);
             w.Write(FormatVersion);
-            w.Write((byte)network.InputShape.Rank);
-            for (int i = 0; i < network.InputShape.Rank; i++) w.Write(network.InputShape[i]);
-            w.Write(network.Seed);
-            w.Write(network.Layers.Count);
-            foreach (var layer in network.Layers)
+            w.Write((byte)contents.InputShape.Rank);
+            for (int i = 0; i < contents.InputShape.Rank; i++) w.Write(contents.InputShape[i]);
+            w.Write(contents.Seed);
+            w.Write(contents.Layers.Count);
+            foreach (var layer in contents.Layers)
             {
                 w.Write(layer.Kind);
                 using var config = new MemoryStream();
-                using (var cw = new BinaryWriter(config, Encoding.UTF8, leaveOpen: true)) layer.WriteConfiguration(cw);
+                using (var cw = new BinaryWriter(config, Encoding.UTF8, leaveOpen: true)) LayerCodec.Write(cw, layer);
                 w.Write((int)config.Length);
                 w.Write(config.GetBuffer(), 0, (int)config.Length);
                 w.Write(layer.WeightCount);
@@ -87,7 +74,7 @@ internal static class ModelFile
             w.Write(parameters.Length);
             var raw = new byte[parameters.Length * sizeof(float)];
             for (int i = 0; i < parameters.Length; i++)
-                BinaryPrimitives.WriteSingleLittleEndian(raw.AsSpan(i * 4), parameters[i]);
+                BinaryPrimitives.WriteSingleLittleEndian(raw.AsSpan(i * 4), parameters.Span[i]);
             w.Write(raw);
         }
         var hash = SHA256.HashData(stream.GetBuffer().AsSpan(0, (int)stream.Length));
@@ -95,7 +82,7 @@ internal static class ModelFile
         return stream.ToArray();
     }
 
-    public static Network Load(string path)
+    public static ModelContents Load(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
         byte[] bytes;
@@ -106,7 +93,7 @@ internal static class ModelFile
         return Deserialize(bytes, path);
     }
 
-    public static Network Deserialize(byte[] bytes, string path)
+    public static ModelContents Deserialize(byte[] bytes, string path)
     {
         if (bytes.Length < Magic.Length || !bytes.AsSpan(0, Magic.Length).SequenceEqual(Magic))
             throw new ModelFileException(path, "not a SimdCnn model file (it does not start with \"SIMDCNN1\").");
@@ -119,10 +106,10 @@ internal static class ModelFile
             throw new ModelFileException(path, "truncated: the file is too short to hold a model.");
         int body = bytes.Length - HashLength;
         bool intact = SHA256.HashData(bytes.AsSpan(0, body)).AsSpan().SequenceEqual(bytes.AsSpan(body));
-        Network network;
+        ModelContents contents;
         try
         {
-            network = Parse(bytes, body, path);
+            contents = Parse(bytes, body, path);
         }
         catch (ModelFileException e) when (!intact)
         {
@@ -130,10 +117,10 @@ internal static class ModelFile
         }
         if (!intact)
             throw new ModelFileException(path, "corrupt: the checksum does not match the contents.");
-        return network;
+        return contents;
     }
 
-    private static Network Parse(byte[] bytes, int body, string path)
+    private static ModelContents Parse(byte[] bytes, int body, string path)
     {
         using var stream = new MemoryStream(bytes, 0, body, writable: false);
         using var r = new BinaryReader(stream, Encoding.UTF8);
@@ -147,41 +134,45 @@ internal static class ModelFile
             Shape input;
             try { input = new Shape(dims); }
             catch (ArgumentException e) { throw new ModelFileException(path, "corrupt input shape: " + e.Message, e); }
-            var network = new Network(input, r.ReadInt64());
+            long seed = r.ReadInt64();
             int count = r.ReadInt32();
             if (count is < 0 or > 10_000) throw new ModelFileException(path, $"corrupt: {count} layers.");
-            var counts = new (int Weights, int Biases)[count];
+            var layers = new List<Layer>(count);
+            var shape = input;
+            long parameterCount = 0;
             for (int i = 0; i < count; i++)
             {
                 string kind = r.ReadString();
-                if (!Readers.TryGetValue(kind, out var read))
+                if (!LayerCodec.Knows(kind))
                     throw new ModelFileException(path, $"layer {i + 1} is of unknown kind \"{kind}\".");
                 int length = r.ReadInt32();
                 if (length < 0 || length > body - stream.Position)
                     throw new ModelFileException(path, $"corrupt: layer {i + 1} ({kind}) claims {length} configuration bytes.");
                 long end = stream.Position + length;
                 Layer layer;
-                try { layer = read(r); }
+                try { layer = LayerCodec.Read(r, kind); }
                 catch (InvalidDataException e) { throw new ModelFileException(path, $"layer {i + 1} ({kind}): {e.Message}", e); }
                 catch (ArgumentException e) { throw new ModelFileException(path, $"layer {i + 1} ({kind}): invalid configuration: {e.Message}", e); }
                 if (stream.Position != end)
                     throw new ModelFileException(path, $"corrupt: layer {i + 1} ({kind}) configuration has {length} bytes but {stream.Position - (end - length)} were read.");
-                try { network.Add(layer); }
+                try { layer.Build(shape, Layer.PositionName(i + 1, layer)); }
                 catch (ArgumentException e) { throw new ModelFileException(path, "the layers do not fit together: " + e.Message, e); }
-                counts[i] = (r.ReadInt32(), r.ReadInt32());
-                if (counts[i] != (layer.WeightCount, layer.BiasCount))
-                    throw new ModelFileException(path, $"{layer.Name} holds {counts[i].Weights} weights and {counts[i].Biases} biases in the file, but its configuration needs {layer.WeightCount} and {layer.BiasCount}.");
+                shape = layer.OutputShape;
+                var counts = (Weights: r.ReadInt32(), Biases: r.ReadInt32());
+                if (counts != (layer.WeightCount, layer.BiasCount))
+                    throw new ModelFileException(path, $"{layer.Name} holds {counts.Weights} weights and {counts.Biases} biases in the file, but its configuration needs {layer.WeightCount} and {layer.BiasCount}.");
+                parameterCount += layer.ParameterCount;
+                layers.Add(layer);
             }
             int total = r.ReadInt32();
-            if (total != network.ParameterCount)
-                throw new ModelFileException(path, $"corrupt: {total} parameters stored, the layers need {network.ParameterCount}.");
+            if (total != parameterCount)
+                throw new ModelFileException(path, $"corrupt: {total} parameters stored, the layers need {parameterCount}.");
             if ((long)total * 4 != body - stream.Position)
                 throw new ModelFileException(path, $"truncated or padded: {total} parameters need {(long)total * 4} bytes, {body - stream.Position} remain.");
-            network.EnsureParameters(initialize: false);
-            var parameters = network.Parameters;
+            var parameters = new float[total];
             var raw = bytes.AsSpan((int)stream.Position, total * 4);
             for (int i = 0; i < total; i++) parameters[i] = BinaryPrimitives.ReadSingleLittleEndian(raw.Slice(i * 4));
-            return network;
+            return new ModelContents(input, seed, layers, parameters);
         }
         catch (EndOfStreamException e)
         {
@@ -189,3 +180,7 @@ internal static class ModelFile
         }
     }
 }
+
+/// <summary>What a model file holds: the input shape, the seed, the layers in order (built, named by position when read) and all
+/// parameters (every layer's weights in order, then every layer's biases).</summary>
+internal sealed record ModelContents(Shape InputShape, long Seed, IReadOnlyList<Layer> Layers, ReadOnlyMemory<float> Parameters);

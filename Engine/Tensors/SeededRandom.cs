@@ -26,6 +26,16 @@ public sealed class SeededRandom
         return new SeededRandom((long)SplitMix(ref x));
     }
 
+    /// <summary>
+    /// A 64-bit hash of (<paramref name="seed"/>, <paramref name="index"/>) with the SplitMix64 finaliser: a counter-based random
+    /// value, so element i of a random mask can be drawn from (seed, i) by any thread in any order with the same result.
+    /// </summary>
+    public static ulong Mix(ulong seed, ulong index)
+    {
+        ulong x = seed ^ (0x9E3779B97F4A7C15UL * (index + 1));
+        return SplitMix(ref x);
+    }
+
     /// <summary>The next 64 random bits.</summary>
     public ulong NextUInt64()
     {

@@ -35,7 +35,7 @@ public class Conv2DDirectTests
             var y = Enumerable.Repeat(float.NaN, t.Batch * t.Filters * g.ColumnCols).ToArray();
             var scratch = Enumerable.Repeat(float.NaN, Conv2DDirect.ScratchSize(g)).ToArray();
             using (Tiers.Force(tier))
-                Conv2DDirect.Forward(g, t.Batch, t.Filters, x, w, b, y, scratch);
+                Conv2DDirect.Forward(g, t.Batch, t.Filters, x, w, b, y, scratch, 1);
             DirectConvolution.AssertClose(y, expected, scale, $"{tier} y");
             if (scalar is null) scalar = y;
             else Assert.That(y, Is.EqualTo(scalar).AsCollection, $"{tier} differs from Scalar");
@@ -45,7 +45,7 @@ public class Conv2DDirectTests
     /// <summary>Every shape of the kernel tests (any stride and padding) plus long rows with every tail length mod 16.</summary>
     public static IEnumerable<ConvCase> WeightGradientCases()
     {
-        foreach (var c in ConvCase.All().Where(c => Conv2DDirect.SupportsWeightGradient(c.Geometry, c.Filters))) yield return c;
+        foreach (var c in ConvCase.All().Where(c => Conv2DDirectWeights.Supports(c.Geometry, c.Filters))) yield return c;
         yield return new(2, 3, 32, 32, 6, 4, 4, 1, 1, Padding.Valid);       // paper-cifar
         yield return new(2, 1, 28, 28, 6, 5, 5, 1, 1, Padding.Explicit(2)); // lenet5 conv1
         yield return new(2, 1, 3, 40, 2, 1, 20, 1, 1, Padding.Valid);       // a window row wider than 16
@@ -70,10 +70,9 @@ public class Conv2DDirectTests
         {
             var dw = (float[])dw0.Clone();
             var db = (float[])db0.Clone();
-            var columns = Enumerable.Repeat(float.NaN, g.ColumnSize).ToArray();
-            var partial = Enumerable.Repeat(float.NaN, Conv2DDirect.WeightGradientScratchSize(g, t.Filters)).ToArray();
+            var scratch = Enumerable.Repeat(float.NaN, (int)Conv2DDirectWeights.ScratchSize(g, t.Filters)).ToArray();
             using (Tiers.Force(tier))
-                Conv2DDirect.BackwardWeights(g, t.Batch, t.Filters, x, dy, dw, db, columns, partial);
+                Conv2DDirectWeights.BackwardWeights(g, t.Batch, t.Filters, x, dy, dw, db, scratch, 1);
             DirectConvolution.AssertClose(dw, ew, sw, $"{tier} dW");
             DirectConvolution.AssertClose(db, eb, sb, $"{tier} db");
             if (scalar is not { } s) scalar = (dw, db);
@@ -97,7 +96,7 @@ public class Conv2DDirectTests
         {
             var y = new float[batch * filters * g.ColumnCols];
             using (Tiers.Threads(count))
-                Conv2DDirect.Forward(g, batch, filters, x, w, b, y, new float[Conv2DDirect.ScratchSize(g) * count]);
+                Conv2DDirect.Forward(g, batch, filters, x, w, b, y, new float[Conv2DDirect.ScratchSize(g) * count], count);
             return y;
         }
         Assert.That(Run(threads), Is.EqualTo(Run(1)).AsCollection);
@@ -120,7 +119,7 @@ public class Conv2DDirectTests
     public void WeightGradientSplitOverThreadsGivesTheSameBitsOnEveryTier(ConvCase t)
     {
         var g = t.Geometry;
-        Assert.That(Conv2DDirect.SupportsWeightGradient(g, t.Filters), Is.True);
+        Assert.That(Conv2DDirectWeights.Supports(g, t.Filters), Is.True);
         var x = GradientCheck.Random(t.Batch * g.InputSize, 8);
         var dy = GradientCheck.Random(t.Batch * t.Filters * g.ColumnCols, 9);
         var dw0 = GradientCheck.Random(t.Filters * g.ColumnRows, 10);
@@ -129,10 +128,9 @@ public class Conv2DDirectTests
         {
             var dw = (float[])dw0.Clone();
             var db = (float[])db0.Clone();
-            var scratch = Enumerable.Repeat(float.NaN, Conv2DDirect.WeightGradientScratchSize(g, t.Filters, threads)).ToArray();
+            var scratch = Enumerable.Repeat(float.NaN, (int)Conv2DDirectWeights.ScratchSize(g, t.Filters, threads)).ToArray();
             using (Tiers.Force(tier))
-            using (Tiers.Threads(threads))
-                Conv2DDirect.BackwardWeights(g, t.Batch, t.Filters, x, dy, dw, db, [], scratch);
+                Conv2DDirectWeights.BackwardWeights(g, t.Batch, t.Filters, x, dy, dw, db, scratch, threads);
             return (dw, db);
         }
         var (ew, sw, eb, sb) = DirectConvolution.BackwardWeights(g, t.Batch, t.Filters, x, dy);

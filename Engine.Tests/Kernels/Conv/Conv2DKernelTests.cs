@@ -15,6 +15,9 @@ public class Conv2DKernelTests
         return columns;
     }
 
+    private static float[] WeightScratch(ConvGeometry g, int filters) =>
+        Enumerable.Repeat(float.NaN, (int)Conv2DKernels.WeightGradientScratchSize(g, filters)).ToArray();
+
     [TestCaseSource(nameof(Cases))]
     public void ForwardMatchesDirectLoops(ConvCase shape)
     {
@@ -25,7 +28,7 @@ public class Conv2DKernelTests
         float[] b = GradientCheck.Random(f, 3);
         var y = new float[n * f * g.ColumnCols];
         Array.Fill(y, float.NaN);
-        Conv2DKernels.Forward(g, n, f, x, w, b, y);
+        Conv2DKernels.Forward(g, n, f, x, w, b, y, Cpu.ThreadCount);
         var (expected, scale) = DirectConvolution.Forward(g, n, f, x, w, b);
         DirectConvolution.AssertClose(y, expected, scale, "y");
     }
@@ -41,7 +44,7 @@ public class Conv2DKernelTests
         float[] db0 = GradientCheck.Random(f, 7);
         var dw = (float[])dw0.Clone();
         var db = (float[])db0.Clone();
-        Conv2DKernels.BackwardWeights(g, n, f, x, dy, dw, db, Scratch(g, f, n), new float[f * 16]);
+        Conv2DKernels.BackwardWeights(g, n, f, x, dy, dw, db, WeightScratch(g, f));
 
         var (ew, sw, eb, sb) = DirectConvolution.BackwardWeights(g, n, f, x, dy);
         for (int i = 0; i < ew.Length; i++) { ew[i] += dw0[i]; sw[i] += Math.Abs(dw0[i]); }
@@ -59,7 +62,7 @@ public class Conv2DKernelTests
         float[] dy = GradientCheck.Random(n * f * g.ColumnCols, 9);
         var dx = new float[n * g.InputSize];
         Array.Fill(dx, float.NaN); // overwritten, never read
-        Conv2DKernels.BackwardData(g, n, f, w, dy, dx, Scratch(g, f, n));
+        Conv2DKernels.BackwardData(g, n, f, w, dy, dx, Scratch(g, f, n), 1);
         var (expected, scale) = DirectConvolution.BackwardData(g, n, f, w, dy);
         DirectConvolution.AssertClose(dx, expected, scale, "dx");
     }
@@ -70,7 +73,7 @@ public class Conv2DKernelTests
         // 1×3×3 input 1..9, one 2×2 filter [[1,0],[0,-1]] (x[r,s] − x[r+1,s+1] = −4 everywhere), bias 0.5.
         var g = LayerGeometry.Conv(1, 3, 3, 2, 2, 1, 1, Engine.Layers.Padding.Valid);
         var y = new float[4];
-        Conv2DKernels.Forward(g, 1, 1, [1, 2, 3, 4, 5, 6, 7, 8, 9], [1, 0, 0, -1], [0.5f], y);
+        Conv2DKernels.Forward(g, 1, 1, [1, 2, 3, 4, 5, 6, 7, 8, 9], [1, 0, 0, -1], [0.5f], y, Cpu.ThreadCount);
         Assert.That(y, Is.EqualTo(new float[] { -3.5f, -3.5f, -3.5f, -3.5f }));
     }
 
@@ -83,19 +86,19 @@ public class Conv2DKernelTests
         var w = new float[4 * g.ColumnRows];
         var b = new float[4];
         var y = new float[2 * 4 * g.ColumnCols];
-        var columns = new float[g.ColumnSize];
+        var columns = new float[Conv2DKernels.WeightGradientScratchSize(g, 4)];
         var grouped = new float[Conv2DKernels.ScratchSize(g, 4, 2)];
         Assert.Multiple(() =>
         {
-            Assert.That(Assert.Throws<ArgumentException>(() => Conv2DKernels.Forward(g, 2, 4, x.AsSpan(1), w, b, y))!.ParamName, Is.EqualTo("x"));
-            Assert.That(Assert.Throws<ArgumentException>(() => Conv2DKernels.Forward(g, 2, 4, x, w.AsSpan(1), b, y))!.ParamName, Is.EqualTo("weights"));
-            Assert.That(Assert.Throws<ArgumentException>(() => Conv2DKernels.Forward(g, 2, 4, x, w, b.AsSpan(1), y))!.ParamName, Is.EqualTo("bias"));
-            Assert.That(Assert.Throws<ArgumentException>(() => Conv2DKernels.Forward(g, 2, 4, x, w, b, y.AsSpan(1)))!.ParamName, Is.EqualTo("y"));
-            Assert.That(Assert.Throws<ArgumentException>(() => Conv2DKernels.BackwardWeights(g, 2, 4, x, y, w, b, columns.AsSpan(1), new float[64]))!.ParamName, Is.EqualTo("columns"));
-            Assert.That(Assert.Throws<ArgumentException>(() => Conv2DKernels.BackwardWeights(g, 2, 4, x, y.AsSpan(1), w, b, columns, new float[64]))!.ParamName, Is.EqualTo("dy"));
-            Assert.That(Assert.Throws<ArgumentException>(() => Conv2DKernels.BackwardWeights(g, 2, 4, x, y, w, b, columns.AsSpan(1), new float[64]))!.ParamName, Is.EqualTo("columns"));
-            Assert.That(Assert.Throws<ArgumentException>(() => Conv2DKernels.BackwardData(g, 2, 4, w, y, x.AsSpan(1), grouped))!.ParamName, Is.EqualTo("dx"));
-            Assert.That(Assert.Throws<ArgumentException>(() => Conv2DKernels.BackwardData(g, 2, 4, w, y, x, grouped.AsSpan(1)))!.ParamName, Is.EqualTo("columns"));
+            Assert.That(Assert.Throws<ArgumentException>(() => Conv2DKernels.Forward(g, 2, 4, x.AsSpan(1), w, b, y, Cpu.ThreadCount))!.ParamName, Is.EqualTo("x"));
+            Assert.That(Assert.Throws<ArgumentException>(() => Conv2DKernels.Forward(g, 2, 4, x, w.AsSpan(1), b, y, Cpu.ThreadCount))!.ParamName, Is.EqualTo("weights"));
+            Assert.That(Assert.Throws<ArgumentException>(() => Conv2DKernels.Forward(g, 2, 4, x, w, b.AsSpan(1), y, Cpu.ThreadCount))!.ParamName, Is.EqualTo("bias"));
+            Assert.That(Assert.Throws<ArgumentException>(() => Conv2DKernels.Forward(g, 2, 4, x, w, b, y.AsSpan(1), Cpu.ThreadCount))!.ParamName, Is.EqualTo("y"));
+            Assert.That(Assert.Throws<ArgumentException>(() => Conv2DKernels.BackwardWeights(g, 2, 4, x, y, w, b, columns.AsSpan(1)))!.ParamName, Is.EqualTo("scratch"));
+            Assert.That(Assert.Throws<ArgumentException>(() => Conv2DKernels.BackwardWeights(g, 2, 4, x, y.AsSpan(1), w, b, columns))!.ParamName, Is.EqualTo("dy"));
+            Assert.That(Assert.Throws<ArgumentException>(() => Conv2DKernels.BackwardWeights(g, 2, 4, x, y, w, b, columns.AsSpan(1)))!.ParamName, Is.EqualTo("scratch"));
+            Assert.That(Assert.Throws<ArgumentException>(() => Conv2DKernels.BackwardData(g, 2, 4, w, y, x.AsSpan(1), grouped, 1))!.ParamName, Is.EqualTo("dx"));
+            Assert.That(Assert.Throws<ArgumentException>(() => Conv2DKernels.BackwardData(g, 2, 4, w, y, x, grouped.AsSpan(1), 1))!.ParamName, Is.EqualTo("columns"));
         });
     }
 
@@ -127,9 +130,9 @@ public class Conv2DKernelTests
             var y = new float[n * f * g.ColumnCols];
             var dx = new float[n * g.InputSize];
             float[] dw = (float[])dw0.Clone(), db = (float[])db0.Clone();
-            Conv2DKernels.Forward(g, n, f, x, w, b, y);
-            Conv2DKernels.BackwardWeights(g, n, f, x, dy, dw, db, columns, new float[f * 16]);
-            Conv2DKernels.BackwardData(g, n, f, w, dy, dx, columns);
+            Conv2DKernels.Forward(g, n, f, x, w, b, y, Cpu.ThreadCount);
+            Conv2DKernels.BackwardWeights(g, n, f, x, dy, dw, db, WeightScratch(g, f));
+            Conv2DKernels.BackwardData(g, n, f, w, dy, dx, columns, threads);
             return (y, dw, db, dx);
         }
 
@@ -192,8 +195,8 @@ public class Conv2DKernelTests
         float[] dw = (float[])dw0.Clone(), db = (float[])db0.Clone();
         var dx = new float[n * g.InputSize];
         Array.Fill(dx, float.NaN);
-        Conv2DKernels.BackwardWeights(g, n, f, x, dy, dw, db, Scratch(g, f, n, budget), new float[f * 16]);
-        Conv2DKernels.BackwardData(g, n, f, w, dy, dx, Scratch(g, f, n, budget), budget);
+        Conv2DKernels.BackwardWeights(g, n, f, x, dy, dw, db, WeightScratch(g, f));
+        Conv2DKernels.BackwardData(g, n, f, w, dy, dx, Scratch(g, f, n, budget), 1, budget);
 
         var (ew, sw, eb, sb) = DirectConvolution.BackwardWeights(g, n, f, x, dy);
         for (int i = 0; i < ew.Length; i++) { ew[i] += dw0[i]; sw[i] += Math.Abs(dw0[i]); }
@@ -223,8 +226,8 @@ public class Conv2DKernelTests
             Array.Fill(columns, float.NaN);
             float[] dw = (float[])dw0.Clone(), db = new float[f];
             var dx = new float[n * g.InputSize];
-            Conv2DKernels.BackwardWeights(g, n, f, x, dy, dw, db, columns, new float[f * 16]);
-            Conv2DKernels.BackwardData(g, n, f, w, dy, dx, columns, budget);
+            Conv2DKernels.BackwardWeights(g, n, f, x, dy, dw, db, WeightScratch(g, f));
+            Conv2DKernels.BackwardData(g, n, f, w, dy, dx, columns, threads, budget);
             return (dw, db, dx);
         }
 

@@ -180,7 +180,7 @@ public class GemmTierTests
     [TestCaseSource(nameof(ThreadedShapes))]
     public void ThreadCountsAndTiersGiveIdenticalBits(bool transposeA, bool transposeB, int m, int n, int k)
     {
-        Assert.That(2L * m * n * k, Is.GreaterThanOrEqualTo(GemmPacked.ParallelThreshold), "shape too small to be threaded");
+        Assert.That(2L * m * n * k, Is.GreaterThanOrEqualTo(2 * ParallelFor.MinimumWorkPerPart), "shape too small to be threaded");
         var problem = new Problem(transposeA, transposeB, m, n, k, beta: (m + n) % 2, seed: m * n);
         float[] expected = problem.RunOn(ComputeTier.Scalar, threads: 1);
         foreach (ComputeTier tier in Tiers.Available())
@@ -234,7 +234,7 @@ public class GemmTierTests
         var c = new float[m * n];
         using (Tiers.Threads(2))
         {
-            Assert.That(2L * m * n * k, Is.GreaterThanOrEqualTo(GemmPacked.ParallelThreshold));
+            Assert.That(2L * m * n * k, Is.GreaterThanOrEqualTo(2 * ParallelFor.MinimumWorkPerPart));
             long allocated = Allocations.SteadyState(() => Gemm.Multiply(false, false, m, n, k, a, k, b, n, 1f, c, n), warmUp: 5, runs: 3);
             Assert.That(allocated, Is.Zero);
         }

@@ -1,6 +1,5 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
-using System.Runtime.Intrinsics;
 
 namespace Engine.Kernels;
 
@@ -24,7 +23,7 @@ internal static class Conv2DKernels
     /// <summary>y = W ⊛ x + b for <paramref name="batch"/> samples (y overwritten).</summary>
     /// <exception cref="ArgumentException">A span is shorter than the shapes need.</exception>
     public static void Forward(in ConvGeometry g, int batch, int filters, ReadOnlySpan<float> x, ReadOnlySpan<float> weights,
-        ReadOnlySpan<float> bias, Span<float> y)
+        ReadOnlySpan<float> bias, Span<float> y, int threads)
     {
         // x: [N, C, H, W]   weights: [F, C*KH*KW]   bias: [F]   y: [N, F, OH, OW]
         int ckk = g.ColumnRows, spatial = g.ColumnCols, outSize = filters * spatial;
@@ -33,7 +32,7 @@ internal static class Conv2DKernels
         CheckLength(weights.Length, (long)filters * ckk, "weights", "[F, C, KH, KW]");
         CheckLength(bias.Length, filters, "bias", "[F]");
         CheckLength(y.Length, (long)batch * outSize, "y", "[N, F, OH, OW]");
-        RunSamples(g, batch, filters, x, weights, bias, y, Span<float>.Empty, backwardData: false);
+        RunSamples(g, batch, filters, x, weights, bias, y, Span<float>.Empty, threads, backwardData: false);
     }
 
     /// <summary>Floats of column matrices per group of <see cref="BackwardData"/>: a group holds max(1, ⌊budget / ColumnSize⌋) samples.</summary>
@@ -55,6 +54,17 @@ internal static class Conv2DKernels
     public static long ScratchSize(in ConvGeometry g, int filters, int maxBatch, int columnBudget = DefaultColumnBudget) =>
         (long)Math.Min(GroupSize(g, columnBudget), Math.Max(1, maxBatch)) * g.ColumnCols * (g.ColumnRows + filters);
 
+    /// <summary>Floats of scratch <see cref="BackwardWeights"/> needs: the bias partial sums [F, 16] and one sample's column matrix.</summary>
+    public static long WeightGradientScratchSize(in ConvGeometry g, int filters) => (long)filters * Lanes16.Count + g.ColumnSize;
+
+    /// <summary>
+    /// Floats of scratch <see cref="BackwardData"/> needs for batches of up to <paramref name="maxBatch"/> on up to
+    /// <paramref name="threads"/> threads: one group's matrices (<see cref="ScratchSize"/>), and for layers too large to group
+    /// at least one column matrix per thread.
+    /// </summary>
+    public static long DataGradientScratchSize(in ConvGeometry g, int filters, int maxBatch, int threads) =>
+        Math.Max(ScratchSize(g, filters, maxBatch), GroupSize(g) > 1 ? 0 : (long)g.ColumnSize * Math.Clamp(Math.Min(threads, maxBatch), 1, int.MaxValue));
+
     /// <summary>dW += Σₙ dy[n]·im2col(x[n])ᵀ and db += Σₙ Σ dy[n, f, ·, ·] (both accumulated).</summary>
     /// <remarks>
     /// One GEMM per sample, samples in order. Grouping samples side by side (one GEMM of depth G·OH·OW) measured no faster
@@ -62,19 +72,19 @@ internal static class Conv2DKernels
     /// </remarks>
     /// <exception cref="ArgumentException">A span is shorter than the shapes need.</exception>
     public static void BackwardWeights(in ConvGeometry g, int batch, int filters, ReadOnlySpan<float> x, ReadOnlySpan<float> dy,
-        Span<float> weightGradients, Span<float> biasGradients, Span<float> columns, Span<float> biasPartial)
+        Span<float> weightGradients, Span<float> biasGradients, Span<float> scratch)
     {
-        // x: [N, C, H, W]   dy: [N, F, OH, OW]   weightGradients: [F, C*KH*KW] (+=)   biasGradients: [F] (+=)   columns: [C*KH*KW, OH*OW]
+        // x: [N, C, H, W]   dy: [N, F, OH, OW]   weightGradients: [F, C*KH*KW] (+=)   biasGradients: [F] (+=)
+        // scratch: biasPartial [F, 16] | columns [C*KH*KW, OH*OW]
         int ckk = g.ColumnRows, spatial = g.ColumnCols, outSize = filters * spatial;
         CheckBatch(batch, filters);
         CheckLength(x.Length, (long)batch * g.InputSize, "x", "[N, C, H, W]");
         CheckLength(dy.Length, (long)batch * outSize, "dy", "[N, F, OH, OW]");
         CheckLength(weightGradients.Length, (long)filters * ckk, "weightGradients", "[F, C, KH, KW]");
         CheckLength(biasGradients.Length, filters, "biasGradients", "[F]");
-        CheckLength(columns.Length, g.ColumnSize, "columns", "[C*KH*KW, OH*OW]");
-        CheckLength(biasPartial.Length, filters * Lanes16.Count, "biasPartial", "[F, 16]");
-        var tier = Cpu.Tier;
-        biasPartial = biasPartial[..(filters * Lanes16.Count)];
+        CheckLength(scratch.Length, WeightGradientScratchSize(g, filters), "scratch", "[F*16 + C*KH*KW*OH*OW]");
+        var biasPartial = scratch[..(filters * Lanes16.Count)];
+        var columns = scratch.Slice(biasPartial.Length, g.ColumnSize);
         biasPartial.Clear();
         for (int n = 0; n < batch; n++)
         {
@@ -82,7 +92,7 @@ internal static class Conv2DKernels
             ReadOnlySpan<float> dyn = dy.Slice(n * outSize, outSize);
             // dW [F, CKK] += dy[n] [F, OH*OW] · columnsᵀ [OH*OW, CKK]
             Gemm.Multiply(false, true, filters, ckk, spatial, dyn, spatial, columns, spatial, 1f, weightGradients, ckk);
-            FixedOrderReductions.AccumulateRowSums(tier, filters, spatial, dyn, biasPartial);
+            FixedOrderReductions.AccumulateRowSums(filters, spatial, dyn, biasPartial);
         }
         FixedOrderReductions.AddTotals(biasPartial, biasGradients);
     }
@@ -97,7 +107,7 @@ internal static class Conv2DKernels
     /// </remarks>
     /// <exception cref="ArgumentException">A span is shorter than the shapes need.</exception>
     public static void BackwardData(in ConvGeometry g, int batch, int filters, ReadOnlySpan<float> weights, ReadOnlySpan<float> dy,
-        Span<float> dx, Span<float> columns, int columnBudget = DefaultColumnBudget)
+        Span<float> dx, Span<float> columns, int threads, int columnBudget = DefaultColumnBudget)
     {
         // weights: [F, C*KH*KW]   dy: [N, F, OH, OW]   dx: [N, C, H, W] (overwritten)   columns: [C*KH*KW + F, G*OH*OW]
         int ckk = g.ColumnRows, spatial = g.ColumnCols, outSize = filters * spatial;
@@ -110,7 +120,7 @@ internal static class Conv2DKernels
         if (group == 1)
         {
             // One sample per group: threads take whole samples, as many as the scratch holds column matrices.
-            RunSamples(g, batch, filters, dy, weights, default, dx, columns, backwardData: true);
+            RunSamples(g, batch, filters, dy, weights, default, dx, columns, threads, backwardData: true);
             return;
         }
         for (int n0 = 0; n0 < batch; n0 += group)
@@ -146,25 +156,32 @@ internal static class Conv2DKernels
     /// so with several threads and column scratch for several of them, threads take contiguous ranges of samples,
     /// each with its own slice of <paramref name="columns"/>; every sample is computed by the same operations as on one thread.
     /// </summary>
-    private static unsafe void RunSamples(in ConvGeometry g, int batch, int filters, ReadOnlySpan<float> input, ReadOnlySpan<float> weights,
-        ReadOnlySpan<float> bias, Span<float> output, Span<float> columns, bool backwardData)
+    private static void RunSamples(in ConvGeometry g, int batch, int filters, ReadOnlySpan<float> input, ReadOnlySpan<float> weights,
+        ReadOnlySpan<float> bias, Span<float> output, Span<float> columns, int threads, bool backwardData)
     {
         if (batch == 0) return;
-        // Backward-data needs one column matrix per part; the forward pass packs im2col inside the GEMM and needs none.
-        int slots = backwardData ? columns.Length / g.ColumnSize : int.MaxValue;
-        int parts = Math.Min(Math.Min(Cpu.ThreadCount, slots), batch);
-        if (parts <= 1)
+        // Backward-data needs one column matrix per worker; the forward pass packs im2col inside the GEMM and needs none.
+        int workers = backwardData ? Math.Min(threads, columns.Length / g.ColumnSize) : threads;
+        var body = new Samples(g, batch, filters, input, weights, bias, output, columns, backwardData);
+        body.Parts = ParallelFor.PartsFor(2L * batch * filters * g.ColumnSize, batch, workers);
+        ParallelFor.Run(ref body, body.Parts, workers);
+    }
+
+    /// <summary>A contiguous range of samples of <see cref="RunSamples"/>, with the running worker's column matrix.</summary>
+    private ref struct Samples(in ConvGeometry g, int batch, int filters, ReadOnlySpan<float> input, ReadOnlySpan<float> weights,
+        ReadOnlySpan<float> bias, Span<float> output, Span<float> columns, bool backwardData) : IParallelBody
+    {
+        private readonly ConvGeometry _g = g;
+        private readonly ReadOnlySpan<float> _input = input, _weights = weights, _bias = bias;
+        private readonly Span<float> _output = output, _columns = columns;
+
+        public int Parts { get; set; } = 1;
+
+        public readonly void Execute(int part, int worker)
         {
-            for (int n = 0; n < batch; n++) RunSample(g, n, filters, input, weights, bias, output, columns, backwardData);
-            return;
-        }
-        var job = _samples ??= new SampleJob();
-        fixed (float* inputPointer = input, weightPointer = weights, biasPointer = bias, outputPointer = output, columnPointer = columns)
-        {
-            job.Set(g, batch, filters, parts, inputPointer, input.Length, weightPointer, weights.Length, biasPointer, bias.Length,
-                outputPointer, output.Length, columnPointer, backwardData);
-            try { WorkerPool.Shared.Run(job, parts, parts); }
-            finally { job.Clear(); }
+            int first = (int)((long)part * batch / Parts), last = (int)((long)(part + 1) * batch / Parts);
+            var columns = backwardData ? _columns.Slice(worker * _g.ColumnSize, _g.ColumnSize) : Span<float>.Empty;
+            for (int n = first; n < last; n++) RunSample(_g, n, filters, _input, _weights, _bias, _output, columns, backwardData);
         }
     }
 
@@ -189,54 +206,22 @@ internal static class Conv2DKernels
     /// <summary>values[k] += b (element-wise, so every vector width gives the same bits).</summary>
     private static void AddScalar(Span<float> values, float b)
     {
-        int k = 0, n = values.Length;
-        ref float v = ref MemoryMarshal.GetReference(values);
-        if (Vector512.IsHardwareAccelerated)
-        {
-            var b16 = Vector512.Create(b);
-            for (; k + 16 <= n; k += 16) (Vector512.LoadUnsafe(ref v, (nuint)k) + b16).StoreUnsafe(ref v, (nuint)k);
-        }
-        if (Vector256.IsHardwareAccelerated)
-        {
-            var b8 = Vector256.Create(b);
-            for (; k + 8 <= n; k += 8) (Vector256.LoadUnsafe(ref v, (nuint)k) + b8).StoreUnsafe(ref v, (nuint)k);
-        }
-        for (; k < n; k++) Unsafe.Add(ref v, k) += b;
+        var kernel = new AddScalarKernel(values, b);
+        TierDispatch.Run(ref kernel);
     }
 
-    [ThreadStatic] private static SampleJob? _samples;
-
-    /// <summary>The arguments of one threaded <see cref="RunSamples"/> call, kept per calling thread so it allocates nothing.</summary>
-    private sealed unsafe class SampleJob : ParallelJob
+    private readonly ref struct AddScalarKernel(Span<float> values, float b) : IWidthKernel
     {
-        private ConvGeometry _geometry;
-        private int _batch, _filters, _parts, _inputLength, _weightLength, _biasLength, _outputLength;
-        private float* _input, _weights, _bias, _output, _columns;
-        private bool _backwardData;
+        private readonly Span<float> _values = values;
 
-        public void Set(in ConvGeometry g, int batch, int filters, int parts, float* input, int inputLength, float* weights, int weightLength,
-            float* bias, int biasLength, float* output, int outputLength, float* columns, bool backwardData)
+        public void Run<TWidth, TVector>() where TWidth : struct, IVectorWidth<TVector> where TVector : struct
         {
-            (_geometry, _batch, _filters, _parts, _backwardData) = (g, batch, filters, parts, backwardData);
-            (_inputLength, _weightLength, _biasLength, _outputLength) = (inputLength, weightLength, biasLength, outputLength);
-            _input = input;
-            _weights = weights;
-            _bias = bias;
-            _output = output;
-            _columns = columns;
-        }
-
-        public void Clear() => _input = _weights = _bias = _output = _columns = null;
-
-        public override void Execute(int part)
-        {
-            int first = (int)((long)part * _batch / _parts), last = (int)((long)(part + 1) * _batch / _parts);
-            var columns = _backwardData ? new Span<float>(_columns + (long)part * _geometry.ColumnSize, _geometry.ColumnSize) : Span<float>.Empty;
-            var input = new ReadOnlySpan<float>(_input, _inputLength);
-            var weights = new ReadOnlySpan<float>(_weights, _weightLength);
-            var bias = new ReadOnlySpan<float>(_bias, _biasLength);
-            var output = new Span<float>(_output, _outputLength);
-            for (int n = first; n < last; n++) RunSample(_geometry, n, _filters, input, weights, bias, output, columns, _backwardData);
+            int k = 0, n = _values.Length;
+            ref float v = ref MemoryMarshal.GetReference(_values);
+            var bv = TWidth.Broadcast(b);
+            for (; k + TWidth.Count <= n; k += TWidth.Count)
+                TWidth.Store(TWidth.Add(TWidth.Load(ref Unsafe.Add(ref v, k)), bv), ref Unsafe.Add(ref v, k));
+            for (; k < n; k++) Unsafe.Add(ref v, k) += b;
         }
     }
 

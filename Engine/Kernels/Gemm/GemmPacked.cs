@@ -17,13 +17,9 @@ namespace Engine.Kernels;
 /// </summary>
 internal static unsafe class GemmPacked
 {
-    /// <summary>Products with fewer floating-point operations (2·m·n·k) than this stay on one thread.</summary>
-    public const long ParallelThreshold = 2_000_000;
-
     /// <summary>Alignment of the packed buffers, in bytes (one cache line, one zmm load).</summary>
     private const int Alignment = 64;
 
-    [ThreadStatic] private static Job? _job;
     [ThreadStatic] private static float[]? _packedA, _packedB;
 
     /// <summary>
@@ -39,12 +35,8 @@ internal static unsafe class GemmPacked
                 for (int i = 0; i < m; i++) new Span<float>(c + (long)i * ldc, n).Clear();
             return;
         }
-
-        GemmBlocking blocking = GemmBlocking.For(tier);
-        var job = _job ??= new Job();
-        job.Set(tier, blocking, transposeA, transposeB, m, n, k, a, lda, b, ldb, overwrite, c, ldc);
-        job.SetImplicitIm2Col(null);
-        Run(job, blocking, threads, m, n, k);
+        var call = new Call(tier, transposeA, transposeB, m, n, k, a, lda, b, ldb, overwrite, c, ldc, geometry: null);
+        Run(call, threads);
     }
 
     /// <summary>
@@ -56,74 +48,79 @@ internal static unsafe class GemmPacked
         in ConvGeometry geometry, float* image, float* c, int ldc)
     {
         int n = geometry.ColumnCols, k = geometry.ColumnRows;
-        GemmBlocking blocking = GemmBlocking.For(tier);
-        var job = _job ??= new Job();
-        job.Set(tier, blocking, transposeA, false, m, n, k, a, lda, image, n, true, c, ldc);
-        job.SetImplicitIm2Col(geometry);
-        Run(job, blocking, threads, m, n, k);
+        var call = new Call(tier, transposeA, false, m, n, k, a, lda, image, n, true, c, ldc, geometry);
+        Run(call, threads);
     }
 
-    private static void Run(Job job, GemmBlocking blocking, int threads, int m, int n, int k)
+    /// <summary>Runs <paramref name="call"/> whole, or split into parts of whole tiles handed out to up to <paramref name="threads"/> threads.</summary>
+    private static void Run(in Call call, int threads)
     {
-        int rowTiles = (m + blocking.MR - 1) / blocking.MR;
-        int columnTiles = (n + blocking.NR - 1) / blocking.NR;
-        long flops = 2L * m * n * k;
-        if (threads <= 1 || flops < ParallelThreshold || Math.Max(rowTiles, columnTiles) < 2)
+        var blocking = call.Blocking;
+        int rowTiles = (call.M + blocking.MR - 1) / blocking.MR;
+        int columnTiles = (call.N + blocking.NR - 1) / blocking.NR;
+        long flops = 2L * call.M * call.N * call.K;
+        // Split the longer side of C, so the operand packed again by every part is the smaller one.
+        bool splitColumns = columnTiles >= threads ? call.N >= call.M || rowTiles < threads : columnTiles >= rowTiles;
+        int tiles = splitColumns ? columnTiles : rowTiles;
+        int parts = ParallelFor.PartsFor(flops, tiles, threads);
+        if (parts <= 1)
         {
-            job.RunBlock(0, m, 0, n);
+            call.RunBlock(0, call.M, 0, call.N);
             return;
         }
-
-        // Split the longer side of C, so the operand packed again by every part is the smaller one.
-        bool splitColumns = columnTiles >= threads ? n >= m || rowTiles < threads : columnTiles >= rowTiles;
-        int tiles = splitColumns ? columnTiles : rowTiles;
-        int parts = Math.Min(threads, tiles);
-        job.SetPartition(splitColumns, tiles, parts);
-        WorkerPool.Shared.Run(job, parts, threads);
+        var body = new Parts(call, splitColumns, tiles, parts);
+        ParallelFor.Run(ref body, parts, threads);
     }
 
-    /// <summary>One call's arguments, kept per calling thread so a threaded run allocates nothing.</summary>
-    private sealed class Job : ParallelJob
+    /// <summary>Part p of a split product: a contiguous range of whole MR-row or NR-column tiles of C (no tile is shared).</summary>
+    private readonly struct Parts(Call call, bool splitColumns, int tiles, int parts) : IParallelBody
     {
-        private delegate*<int, float*, float*, float*, nint, int, int, bool, void> _kernel;
-        private GemmBlocking _blocking;
-        private bool _transposeA, _transposeB, _overwrite, _splitColumns, _im2col;
-        private ConvGeometry _geometry;
-        private int _m, _n, _k, _lda, _ldb, _ldc, _tiles, _parts;
-        private float* _a, _b, _c;
+        public void Execute(int part, int worker)
+        {
+            int first = (int)((long)part * tiles / parts), last = (int)((long)(part + 1) * tiles / parts);
+            if (splitColumns)
+                call.RunBlock(0, call.M, first * call.Blocking.NR, Math.Min(call.N, last * call.Blocking.NR));
+            else
+                call.RunBlock(first * call.Blocking.MR, Math.Min(call.M, last * call.Blocking.MR), 0, call.N);
+        }
+    }
 
-        public void Set(ComputeTier tier, GemmBlocking blocking, bool transposeA, bool transposeB, int m, int n, int k,
-            float* a, int lda, float* b, int ldb, bool overwrite, float* c, int ldc)
+    /// <summary>One product's arguments (explicit B, or implicit im2col of an image when a geometry is given).</summary>
+    private readonly struct Call
+    {
+        private readonly delegate*<int, float*, float*, float*, nint, int, int, bool, void> _kernel;
+        private readonly bool _transposeA, _transposeB, _overwrite, _im2col;
+        private readonly ConvGeometry _geometry;
+        private readonly int _lda, _ldb, _ldc;
+        private readonly float* _a, _b, _c;
+
+        public Call(ComputeTier tier, bool transposeA, bool transposeB, int m, int n, int k,
+            float* a, int lda, float* b, int ldb, bool overwrite, float* c, int ldc, ConvGeometry? geometry)
         {
             _kernel = GemmMicrokernels.For(tier);
-            _blocking = blocking;
-            (_transposeA, _transposeB, _m, _n, _k) = (transposeA, transposeB, m, n, k);
+            Blocking = GemmBlocking.For(tier);
+            (_transposeA, _transposeB, M, N, K) = (transposeA, transposeB, m, n, k);
             (_lda, _ldb, _overwrite, _ldc) = (lda, ldb, overwrite, ldc);
+            (_im2col, _geometry) = (geometry.HasValue, geometry.GetValueOrDefault());
             _a = a;
             _b = b;
             _c = c;
         }
 
-        public void SetImplicitIm2Col(ConvGeometry? geometry) => (_im2col, _geometry) = (geometry.HasValue, geometry.GetValueOrDefault());
+        public GemmBlocking Blocking { get; }
 
-        public void SetPartition(bool splitColumns, int tiles, int parts) => (_splitColumns, _tiles, _parts) = (splitColumns, tiles, parts);
+        public int M { get; }
 
-        public override void Execute(int part)
-        {
-            // Part boundaries fall on whole MR/NR tiles, so no tile is shared between parts.
-            int first = (int)((long)part * _tiles / _parts), last = (int)((long)(part + 1) * _tiles / _parts);
-            if (_splitColumns)
-                RunBlock(0, _m, first * _blocking.NR, Math.Min(_n, last * _blocking.NR));
-            else
-                RunBlock(first * _blocking.MR, Math.Min(_m, last * _blocking.MR), 0, _n);
-        }
+        public int N { get; }
+
+        public int K { get; }
 
         /// <summary>The five loops over rows [rowStart, rowEnd) and columns [columnStart, columnEnd) of C.</summary>
         public void RunBlock(int rowStart, int rowEnd, int columnStart, int columnEnd)
         {
-            int mr = _blocking.MR, nr = _blocking.NR, kcMax = Math.Min(GemmBlocking.KC, _k);
-            int mcMax = Math.Min(_blocking.MC, RoundUp(rowEnd - rowStart, mr));
-            int ncBlock = _blocking.NC;
+            int mr = Blocking.MR, nr = Blocking.NR, kcMax = Math.Min(GemmBlocking.KC, K);
+            int mcMax = Math.Min(Blocking.MC, RoundUp(rowEnd - rowStart, mr));
+            int ncBlock = Blocking.NC;
             int ncMax = Math.Min(ncBlock, RoundUp(columnEnd - columnStart, nr));
             int aLength = mcMax * kcMax, bLength = kcMax * ncMax, pad = Alignment / sizeof(float);
             float[] aArray = PinnedBuffer(ref _packedA, aLength + pad), bArray = PinnedBuffer(ref _packedB, bLength + pad);
@@ -135,14 +132,14 @@ internal static unsafe class GemmPacked
             for (int jc = columnStart; jc < columnEnd; jc += ncBlock)
             {
                 int nc = Math.Min(ncBlock, columnEnd - jc);
-                for (int pc = 0; pc < _k; pc += GemmBlocking.KC)
+                for (int pc = 0; pc < K; pc += GemmBlocking.KC)
                 {
-                    int kc = Math.Min(GemmBlocking.KC, _k - pc);
+                    int kc = Math.Min(GemmBlocking.KC, K - pc);
                     bool accumulate = pc > 0 || !_overwrite;
                     PackBlockB(pc, kc, jc, nc, nr, bPacked);
-                    for (int ic = rowStart; ic < rowEnd; ic += _blocking.MC)
+                    for (int ic = rowStart; ic < rowEnd; ic += Blocking.MC)
                     {
-                        int mc = Math.Min(_blocking.MC, rowEnd - ic);
+                        int mc = Math.Min(Blocking.MC, rowEnd - ic);
                         GemmPacking.PackA(_transposeA, _a, _lda, ic, mc, pc, kc, mr, aPacked);
                         for (int jr = 0; jr < nc; jr += nr)
                         {

@@ -20,6 +20,7 @@ public enum ComputeTier
 public static class Cpu
 {
     private static int _threadCount = Environment.ProcessorCount;
+    private static readonly AsyncLocal<int> _scopedThreads = new();
 
     /// <summary>The widest tier this process can run (honours the <c>DOTNET_Enable*</c> knobs).</summary>
     public static ComputeTier DetectedTier { get; } = Detect();
@@ -30,16 +31,45 @@ public static class Cpu
     /// <summary>Test-only: forces a tier no wider than <see cref="DetectedTier"/>; null restores detection.</summary>
     internal static ComputeTier? TierOverride { get; set; }
 
-    /// <summary>How many threads the kernels may use (default: all logical processors).</summary>
+    /// <summary>
+    /// How many threads the kernels may use on the current flow of execution: the innermost <see cref="UseThreads"/>
+    /// scope's count, or else the process default (all logical processors unless set). Setting it changes the process
+    /// default; prefer a <see cref="UseThreads"/> scope, which never changes what other callers get.
+    /// </summary>
     /// <exception cref="ArgumentOutOfRangeException">The value is less than 1.</exception>
     public static int ThreadCount
     {
-        get => _threadCount;
+        get => _scopedThreads.Value is > 0 and var scoped ? scoped : _threadCount;
         set
         {
             ArgumentOutOfRangeException.ThrowIfLessThan(value, 1, nameof(ThreadCount));
             _threadCount = value;
         }
+    }
+
+    /// <summary>
+    /// Limits the kernels to <paramref name="threads"/> threads until the returned scope is disposed, for this flow of
+    /// execution only (it follows async calls and tasks started inside it; other threads keep their own count). Scopes nest.
+    /// </summary>
+    /// <example><code>using (Cpu.UseThreads(1)) net.Fit(train, val, options);</code></example>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="threads"/> is less than 1.</exception>
+    public static ThreadScope UseThreads(int threads)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(threads, 1);
+        int previous = _scopedThreads.Value;
+        _scopedThreads.Value = threads;
+        return new ThreadScope(previous);
+    }
+
+    /// <summary>Restores the thread count that was in effect before <see cref="UseThreads"/> when disposed.</summary>
+    public readonly struct ThreadScope : IDisposable
+    {
+        private readonly int _previous;
+
+        internal ThreadScope(int previous) => _previous = previous;
+
+        /// <summary>Ends the scope.</summary>
+        public void Dispose() => _scopedThreads.Value = _previous;
     }
 
     private static ComputeTier Detect()

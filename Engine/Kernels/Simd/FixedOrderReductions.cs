@@ -1,6 +1,5 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
-using System.Runtime.Intrinsics;
 
 namespace Engine.Kernels;
 
@@ -21,7 +20,7 @@ internal static class FixedOrderReductions
     /// partial[f, k, lane] += Σ_{p ≡ lane} dy[f, p]·source[rowStarts[k] + p] (dy: [F, length]; row k of the
     /// second operand starts at rowStarts[k] in <paramref name="source"/> — rows may overlap; partial: [F, rows, 16]).
     /// </summary>
-    public static void AccumulateDots(ComputeTier tier, int filters, int length, ReadOnlySpan<float> dy, ReadOnlySpan<float> source,
+    public static void AccumulateDots(int filters, int length, ReadOnlySpan<float> dy, ReadOnlySpan<float> source,
         ReadOnlySpan<int> rowStarts, Span<float> partial)
     {
         foreach (int start in rowStarts)
@@ -29,25 +28,37 @@ internal static class FixedOrderReductions
                 throw new ArgumentOutOfRangeException(nameof(rowStarts), $"A row of {length} starting at {start} leaves the source of {source.Length}.");
         if (dy.Length < filters * length) throw new ArgumentException($"dy needs {filters}×{length} values.", nameof(dy));
         if (partial.Length < filters * rowStarts.Length * L) throw new ArgumentException("partial is too short.", nameof(partial));
-        switch (tier)
-        {
-            case ComputeTier.Avx512: AccumulateDots<Width512, Vector512<float>>(filters, length, dy, source, rowStarts, partial); break;
-            case ComputeTier.Avx2: AccumulateDots<Width256, Vector256<float>>(filters, length, dy, source, rowStarts, partial); break;
-            case ComputeTier.Vector128: AccumulateDots<Width128, Vector128<float>>(filters, length, dy, source, rowStarts, partial); break;
-            default: AccumulateDots<Width1, float>(filters, length, dy, source, rowStarts, partial); break;
-        }
+        var kernel = new DotsKernel(filters, length, dy, source, rowStarts, partial);
+        TierDispatch.Run(ref kernel);
     }
 
     /// <summary>partial[r, lane] += Σ_{p ≡ lane} values[r, p] (values: [count, length], partial: [count, 16]).</summary>
-    public static void AccumulateRowSums(ComputeTier tier, int count, int length, ReadOnlySpan<float> values, Span<float> partial)
+    public static void AccumulateRowSums(int count, int length, ReadOnlySpan<float> values, Span<float> partial)
     {
-        switch (tier)
-        {
-            case ComputeTier.Avx512: AccumulateRowSums<Width512, Vector512<float>>(count, length, values, partial); break;
-            case ComputeTier.Avx2: AccumulateRowSums<Width256, Vector256<float>>(count, length, values, partial); break;
-            case ComputeTier.Vector128: AccumulateRowSums<Width128, Vector128<float>>(count, length, values, partial); break;
-            default: AccumulateRowSums<Width1, float>(count, length, values, partial); break;
-        }
+        if (values.Length < (long)count * length) throw new ArgumentException($"values needs {count}×{length} values.", nameof(values));
+        if (partial.Length < count * L) throw new ArgumentException($"partial needs {count}×{L} values.", nameof(partial));
+        var kernel = new RowSumsKernel(count, length, values, partial);
+        TierDispatch.Run(ref kernel);
+    }
+
+    private readonly ref struct DotsKernel(int filters, int length, ReadOnlySpan<float> dy, ReadOnlySpan<float> source,
+        ReadOnlySpan<int> rowStarts, Span<float> partial) : IWidthKernel
+    {
+        private readonly ReadOnlySpan<float> _dy = dy, _source = source;
+        private readonly ReadOnlySpan<int> _rowStarts = rowStarts;
+        private readonly Span<float> _partial = partial;
+
+        public void Run<TWidth, TVector>() where TWidth : struct, IVectorWidth<TVector> where TVector : struct =>
+            AccumulateDots<TWidth, TVector>(filters, length, _dy, _source, _rowStarts, _partial);
+    }
+
+    private readonly ref struct RowSumsKernel(int count, int length, ReadOnlySpan<float> values, Span<float> partial) : IWidthKernel
+    {
+        private readonly ReadOnlySpan<float> _values = values;
+        private readonly Span<float> _partial = partial;
+
+        public void Run<TWidth, TVector>() where TWidth : struct, IVectorWidth<TVector> where TVector : struct =>
+            AccumulateRowSums<TWidth, TVector>(count, length, _values, _partial);
     }
 
     /// <summary>target[i] += Lanes16.Sum(partial[i, 0..16)).</summary>

@@ -1,0 +1,159 @@
+namespace Engine.Kernels;
+
+/// <summary>How a <see cref="ConvPlan"/> computes the forward pass.</summary>
+internal enum ConvForwardPath
+{
+    /// <summary><see cref="Conv2DDirect"/>: few-channel stride-1 layers, vectorised over output columns.</summary>
+    Direct,
+    /// <summary><see cref="Conv2DKernels.Forward"/>: packed GEMM with im2col fused into the packing of B.</summary>
+    Im2ColGemm,
+}
+
+/// <summary>How a <see cref="ConvPlan"/> computes the weight and bias gradients.</summary>
+internal enum ConvWeightGradientPath
+{
+    /// <summary><see cref="Conv2DDirectWeights"/>: fixed-order dot products (few weights or few filters).</summary>
+    FixedOrderDots,
+    /// <summary><see cref="Conv2DKernels.BackwardWeights"/>: im2col per sample, then a packed GEMM.</summary>
+    Im2ColGemm,
+    /// <summary><see cref="Conv2DReference"/>: plain loops, for shapes whose column matrix would be too large to hold.</summary>
+    Reference,
+}
+
+/// <summary>How a <see cref="ConvPlan"/> computes the input gradient.</summary>
+internal enum ConvDataGradientPath
+{
+    /// <summary><see cref="Conv2DKernels.BackwardData"/>: GEMM then col2im, samples side by side in groups or one per worker.</summary>
+    GemmCol2Im,
+    /// <summary><see cref="Conv2DReference"/>: plain loops, for shapes whose column matrix would be too large to hold.</summary>
+    Reference,
+}
+
+/// <summary>
+/// The convolution family's strategy for one (geometry, filters, maximum batch, threads): which kernel runs each pass and
+/// how much scratch it needs. Computed once and immutable, so a layer keeps its plan and its scratch and nothing else of the
+/// kernels' internals. Every path gives the same bits on every tier and for every thread count; the choice depends only on
+/// the shape (never on the thread count), so a layer's results never depend on the threads either.
+/// </summary>
+internal sealed class ConvPlan
+{
+    /// <summary>Column matrices larger than this (floats) are not held: such layers run the reference kernels backward.</summary>
+    public const long MaxColumnScratch = 1L << 27;
+
+    private ConvPlan(in ConvGeometry g, int filters, int maxBatch, int threads)
+    {
+        Geometry = g;
+        Filters = filters;
+        MaxBatch = maxBatch;
+        Threads = threads;
+        ForwardPath = Conv2DDirect.Supports(g) ? ConvForwardPath.Direct : ConvForwardPath.Im2ColGemm;
+        bool columnsFit = g.ColumnSize <= MaxColumnScratch;
+        WeightGradientPath = Conv2DDirectWeights.Supports(g, filters) && (IsStrideOne(g) || columnsFit) ? ConvWeightGradientPath.FixedOrderDots
+            : columnsFit ? ConvWeightGradientPath.Im2ColGemm : ConvWeightGradientPath.Reference;
+        DataGradientPath = columnsFit ? ConvDataGradientPath.GemmCol2Im : ConvDataGradientPath.Reference;
+        int workers = Math.Max(1, Math.Min(threads, maxBatch));
+        ForwardScratch = ForwardPath == ConvForwardPath.Direct ? (long)Conv2DDirect.ScratchSize(g) * workers : 0;
+        long weights = WeightGradientPath switch
+        {
+            ConvWeightGradientPath.FixedOrderDots => Conv2DDirectWeights.ScratchSize(g, filters, threads),
+            ConvWeightGradientPath.Im2ColGemm => Conv2DKernels.WeightGradientScratchSize(g, filters),
+            _ => 0,
+        };
+        long data = DataGradientPath == ConvDataGradientPath.GemmCol2Im ? Conv2DKernels.DataGradientScratchSize(g, filters, maxBatch, threads) : 0;
+        BackwardScratch = Math.Max(weights, data);
+    }
+
+    /// <summary>The plan for <paramref name="filters"/> filters over <paramref name="geometry"/>, batches of up to
+    /// <paramref name="maxBatch"/> and up to <paramref name="threads"/> threads.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">A count is less than 1.</exception>
+    public static ConvPlan Create(in ConvGeometry geometry, int filters, int maxBatch, int threads)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(filters, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxBatch, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(threads, 1);
+        return new ConvPlan(geometry, filters, maxBatch, threads);
+    }
+
+    /// <summary>The convolution's geometry.</summary>
+    public ConvGeometry Geometry { get; }
+
+    /// <summary>Output channels F.</summary>
+    public int Filters { get; }
+
+    /// <summary>The largest batch the scratch sizes cover.</summary>
+    public int MaxBatch { get; }
+
+    /// <summary>The most threads the passes split over (scratch holds one slot per worker).</summary>
+    public int Threads { get; }
+
+    /// <summary>The forward kernel.</summary>
+    public ConvForwardPath ForwardPath { get; }
+
+    /// <summary>The weight-gradient kernel.</summary>
+    public ConvWeightGradientPath WeightGradientPath { get; }
+
+    /// <summary>The data-gradient kernel.</summary>
+    public ConvDataGradientPath DataGradientPath { get; }
+
+    /// <summary>Floats of scratch the forward pass needs.</summary>
+    public long ForwardScratch { get; }
+
+    /// <summary>Floats of scratch the backward pass needs (weight gradient, then data gradient, in the same scratch).</summary>
+    public long BackwardScratch { get; }
+
+    /// <summary>Scratch for inference (forward only) or training (the larger of the passes; they run one after the other).</summary>
+    public long ScratchSize(bool training) => training ? Math.Max(ForwardScratch, BackwardScratch) : ForwardScratch;
+
+    /// <summary>y = W ⊛ x + b for <paramref name="batch"/> ≤ <see cref="MaxBatch"/> samples (y overwritten).</summary>
+    public void Forward(ReadOnlySpan<float> x, ReadOnlySpan<float> weights, ReadOnlySpan<float> bias, Span<float> y, int batch, Span<float> scratch)
+    {
+        // x: [N, C, H, W]   weights: [F, C, KH, KW]   bias: [F]   y: [N, F, OH, OW]
+        CheckBatch(batch);
+        if (ForwardPath == ConvForwardPath.Direct)
+            Conv2DDirect.Forward(Geometry, batch, Filters, x, weights, bias, y, scratch, Threads);
+        else
+            Conv2DKernels.Forward(Geometry, batch, Filters, x, weights, bias, y, Threads);
+    }
+
+    /// <summary>dW += Σₙ dy[n] ⊛ x[n] and db += Σ dy (both accumulated).</summary>
+    public void BackwardWeights(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> weightGradients, Span<float> biasGradients,
+        int batch, Span<float> scratch)
+    {
+        // x: [N, C, H, W]   dy: [N, F, OH, OW]   weightGradients: [F, C, KH, KW] (+=)   biasGradients: [F] (+=)
+        CheckBatch(batch);
+        switch (WeightGradientPath)
+        {
+            case ConvWeightGradientPath.FixedOrderDots:
+                Conv2DDirectWeights.BackwardWeights(Geometry, batch, Filters, x, dy, weightGradients, biasGradients, scratch, Threads);
+                break;
+            case ConvWeightGradientPath.Im2ColGemm:
+                Conv2DKernels.BackwardWeights(Geometry, batch, Filters, x, dy, weightGradients, biasGradients, scratch);
+                break;
+            default:
+                Conv2DReference.BackwardWeights(Geometry, batch, Filters, x, dy, weightGradients, biasGradients);
+                break;
+        }
+    }
+
+    /// <summary>dx = Wᵀ ⊛ dy (dx overwritten).</summary>
+    public void BackwardData(ReadOnlySpan<float> weights, ReadOnlySpan<float> dy, Span<float> dx, int batch, Span<float> scratch)
+    {
+        // weights: [F, C, KH, KW]   dy: [N, F, OH, OW]   dx: [N, C, H, W]
+        CheckBatch(batch);
+        if (DataGradientPath == ConvDataGradientPath.GemmCol2Im)
+            Conv2DKernels.BackwardData(Geometry, batch, Filters, weights, dy, dx, scratch, Threads);
+        else
+            Conv2DReference.BackwardData(Geometry, batch, Filters, weights, dy, dx);
+    }
+
+    /// <inheritdoc />
+    public override string ToString() => $"forward {ForwardPath}, weight gradient {WeightGradientPath}, data gradient {DataGradientPath}";
+
+    private static bool IsStrideOne(in ConvGeometry g) => g.StrideHeight == 1 && g.StrideWidth == 1;
+
+    private void CheckBatch(int batch)
+    {
+        if ((uint)batch > (uint)MaxBatch)
+            throw new ArgumentOutOfRangeException(nameof(batch), batch, $"This convolution plan covers batches of up to {MaxBatch}.");
+    }
+}

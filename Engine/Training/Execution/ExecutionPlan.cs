@@ -1,0 +1,111 @@
+using Engine.Layers;
+using Engine.Losses;
+
+namespace Engine.Training;
+
+/// <summary>
+/// A network compiled for running: its layers grouped into <see cref="Stage"/>s (plain layers, and fusions that save a pass
+/// over memory), connected by values — value 0 is the input, every stage writes one new value — so the stages form a directed
+/// acyclic graph run by one forward loop in order and one backward loop in reverse. Immutable and shared by every workspace.
+/// </summary>
+internal sealed class ExecutionPlan
+{
+    /// <summary>A fusion: when <see cref="Matches"/> holds at layer i, the <see cref="Length"/> layers from i become one stage.</summary>
+    private sealed record Fusion(string Name, int Length, Func<IReadOnlyList<Layer>, int, Settings, bool> Matches,
+        Func<int, int, int, IReadOnlyList<Layer>, Stage> Create);
+
+    /// <summary>What a compilation depends on besides the layers.</summary>
+    /// <param name="Loss">The training loss (null for inference): cross-entropy after a final softmax fuses their gradients.</param>
+    /// <param name="FuseActivationWithPooling">Whether a monotone activation before max pooling runs after it instead.</param>
+    internal readonly record struct Settings(Loss? Loss, bool FuseActivationWithPooling);
+
+    private static readonly Fusion[] Fusions =
+    [
+        new("pool-then-activate", 2,
+            (l, i, s) => s.FuseActivationWithPooling && l[i] is ActivationLayer { IsMonotone: true } && l[i + 1] is MaxPool2D,
+            (input, output, i, l) => new PoolThenActivateStage(input, output, i, i + 1, l[i + 1].OutputShape.Size)),
+        new("softmax-cross-entropy", 1,
+            (l, i, s) => s.Loss is CrossEntropy && i == l.Count - 1 && l[i] is Softmax,
+            (input, output, i, _) => new SoftmaxCrossEntropyStage(input, output, i)),
+    ];
+
+    private ExecutionPlan(IReadOnlyList<Layer> layers, Stage[] stages, Shape[] values)
+    {
+        Layers = layers;
+        Stages = stages;
+        ValueShapes = values;
+        var producer = new int[values.Length];
+        var lastConsumer = new int[values.Length];
+        var consumers = new int[values.Length];
+        producer[0] = -1;
+        for (int s = 0; s < stages.Length; s++)
+        {
+            producer[stages[s].Output] = s;
+            foreach (int v in stages[s].Inputs) { lastConsumer[v] = Math.Max(lastConsumer[v], s); consumers[v]++; }
+        }
+        lastConsumer[Output] = stages.Length;
+        Producer = producer;
+        LastConsumer = lastConsumer;
+        ConsumerCount = consumers;
+        LossGradientValue = stages[^1] is SoftmaxCrossEntropyStage fused ? fused.Inputs[0] : Output;
+    }
+
+    /// <summary>The layers the stages run, in network order (indices in <see cref="Stage.Layers"/> refer to this list).</summary>
+    public IReadOnlyList<Layer> Layers { get; }
+
+    /// <summary>The stages in forward order.</summary>
+    public Stage[] Stages { get; }
+
+    /// <summary>The per-sample shape of each value (value 0: the input).</summary>
+    public Shape[] ValueShapes { get; }
+
+    /// <summary>The value holding the network's output.</summary>
+    public int Output => ValueShapes.Length - 1;
+
+    /// <summary>The stage producing each value (−1 for the input).</summary>
+    public int[] Producer { get; }
+
+    /// <summary>The last stage reading each value (the stage count for the output, which the caller reads).</summary>
+    public int[] LastConsumer { get; }
+
+    /// <summary>How many stage inputs read each value (its gradient is the sum over them).</summary>
+    public int[] ConsumerCount { get; }
+
+    /// <summary>The value whose gradient the loss writes: the output, or the final softmax's input when their gradients are fused.</summary>
+    public int LossGradientValue { get; }
+
+    /// <summary>Whether the loss writes the fused softmax + cross-entropy gradient (with respect to the logits).</summary>
+    public bool FusesLossGradient => LossGradientValue != Output;
+
+    /// <summary>Compiles <paramref name="layers"/> (built, in order, for samples of <paramref name="input"/>).</summary>
+    public static ExecutionPlan Compile(Shape input, IReadOnlyList<Layer> layers, Settings settings)
+    {
+        var stages = new List<Stage>();
+        var values = new List<Shape> { input };
+        for (int i = 0; i < layers.Count;)
+        {
+            var fusion = Array.Find(Fusions, f => i + f.Length <= layers.Count && f.Matches(layers, i, settings));
+            int length = fusion?.Length ?? 1;
+            int output = values.Count;
+            values.Add(layers[i + length - 1].OutputShape);
+            stages.Add(fusion is null ? new LayerStage(output - 1, output, i) : fusion.Create(output - 1, output, i, layers));
+            i += length;
+        }
+        return new ExecutionPlan(layers, stages.ToArray(), values.ToArray());
+    }
+
+    /// <summary>Runs every stage forward on the first <paramref name="batch"/> samples of the workspace's input.</summary>
+    public void Forward(Workspace ws, int batch, LayerMode mode)
+    {
+        for (int s = 0; s < Stages.Length; s++) Stages[s].Forward(ws, s, batch, mode);
+    }
+
+    /// <summary>Runs every stage backward, from the gradient of <see cref="LossGradientValue"/> the caller wrote.</summary>
+    public void Backward(Workspace ws, int batch)
+    {
+        for (int s = Stages.Length - 1; s >= 0; s--) Stages[s].Backward(ws, s, batch);
+    }
+
+    /// <summary>One line per stage.</summary>
+    public string Describe() => string.Join(Environment.NewLine, Stages.Select(s => s.Describe(Layers)));
+}

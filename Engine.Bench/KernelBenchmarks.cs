@@ -93,7 +93,7 @@ public class OptimizerBenchmarks
 
     /// <summary>Fast Adam step.</summary>
     [Benchmark]
-    public void Adam() => OptimizerKernels.Adam(_w, _g, _m, _v, 1e-3f, 0.9f, 0.999f, 1e-8f, 0.1f, 0.001f, 0.001f);
+    public void Adam() => OptimizerKernels.Apply(new AdamRule(1e-3f, 0.9f, 0.999f, 1e-8f, 0.1f, 0.001f), _w, _g, _m, _v, 0.001f);
 }
 
 /// <summary>

@@ -5,7 +5,7 @@ using Engine.Optimizers;
 namespace Engine.Tests.Optimizers;
 
 /// <summary>
-/// The seven optimizers against their formulas: the first three steps on a 5-parameter buffer (3 weights, then
+/// The nine optimizers against their formulas: the first three steps on a 5-parameter buffer (3 weights, then
 /// 2 biases) against the same formulas evaluated here in double; first steps against numbers worked out by hand;
 /// L2 on weights only; state and step count; argument checks; every kernel at every length 0..33 against a
 /// per-element loop; and no allocation per step.
@@ -14,15 +14,15 @@ public class OptimizerTests
 {
     // ------------------------------------------------------------------ the tiny problem
 
-    private const int WeightCount = 3;
-    private const float Eta = 0.05f;
-    private const float L2 = 0.1f;
+    internal const int WeightCount = 3;
+    internal const float Eta = 0.05f;
+    internal const float L2 = 0.1f;
 
     /// <summary>w[0..2] are weights, w[3..4] biases.</summary>
-    private static readonly float[] InitialParameters = [0.5f, -1.25f, 2.0f, 0.25f, -0.75f];
+    internal static readonly float[] InitialParameters = [0.5f, -1.25f, 2.0f, 0.25f, -0.75f];
 
     /// <summary>The gradients of steps 1, 2, 3 (different each step so the state matters).</summary>
-    private static readonly float[][] StepGradients =
+    internal static readonly float[][] StepGradients =
     [
         [0.3f, -0.2f, 0.15f, 0.4f, -0.5f],
         [-0.1f, 0.35f, 0.05f, 0.2f, 0.1f],
@@ -54,7 +54,7 @@ public class OptimizerTests
     /// Relative tolerance 1e-6, relative to the larger of the expected value and the parameter's starting value: a
     /// parameter that moves close to 0 carries the float rounding of the O(1) numbers it was computed from.
     /// </summary>
-    private static void AssertClose(float[] actual, double[] expected, string what)
+    internal static void AssertClose(float[] actual, double[] expected, string what)
     {
         Assert.Multiple(() =>
         {
@@ -196,6 +196,49 @@ public class OptimizerTests
         });
     }
 
+    [TestCase(0.9f)]
+    [TestCase(0.5f)]
+    [TestCase(0f)]
+    public void NesterovFollowsFormula(float momentum)
+    {
+        double eta = Eta, mu = momentum;
+        double[] v = new double[InitialParameters.Length];
+        AssertFollowsFormula(new Momentum(Eta, momentum, nesterov: true), (w, g) =>
+        {
+            for (int i = 0; i < w.Length; i++)
+            {
+                double d = Effective(w, g, i);
+                v[i] = mu * v[i] + d;
+                w[i] = w[i] - eta * (d + mu * v[i]);
+            }
+        });
+    }
+
+    [TestCase(0.9f, 0.999f, 1e-8f, 0.01f)]
+    [TestCase(0.8f, 0.99f, 0.01f, 0.5f)]
+    [TestCase(0f, 0.5f, 1e-8f, 0f)]
+    public void AdamWFollowsFormula(float beta1, float beta2, float epsilon, float weightDecay)
+    {
+        double eta = Eta, b1 = beta1, b2 = beta2, eps = epsilon, wd = weightDecay;
+        double[] m = new double[InitialParameters.Length];
+        double[] v = new double[InitialParameters.Length];
+        int t = 0;
+        AssertFollowsFormula(new AdamW(Eta, beta1, beta2, epsilon, weightDecay), (w, g) =>
+        {
+            t++;
+            for (int i = 0; i < w.Length; i++)
+            {
+                double d = Effective(w, g, i);              // the L2 term sees the weight before the decay
+                if (i < WeightCount) w[i] = w[i] - eta * wd * w[i];
+                m[i] = b1 * m[i] + (1 - b1) * d;
+                v[i] = b2 * v[i] + (1 - b2) * d * d;
+                double mHat = m[i] / (1 - Math.Pow(b1, t));
+                double vHat = v[i] / (1 - Math.Pow(b2, t));
+                w[i] = w[i] - eta * mHat / (Math.Sqrt(vHat) + eps);
+            }
+        });
+    }
+
     // ------------------------------------------------------------------ first step, worked out by hand
 
     // Step 1: w = [0.5, −1.25, 2, 0.25, −0.75], g = [0.3, −0.2, 0.15, 0.4, −0.5], λ = 0.1 on the first three:
@@ -219,6 +262,14 @@ public class OptimizerTests
         yield return new TestCaseData(new RmsProp(Eta), rmsStep).SetArgDisplayNames("rmsprop");
         // rmsprop-momentum: v = 0 + 0.158113883·sign(d): the same as rmsprop.
         yield return new TestCaseData(new RmsPropMomentum(Eta), rmsStep).SetArgDisplayNames("rmsprop-momentum");
+        // nesterov: v = d, w − η·(d + 0.9·d) = w − 0.095·d
+        //   = [0.5 − 0.03325, −1.25 + 0.030875, 2 − 0.03325, 0.25 − 0.038, −0.75 + 0.0475].
+        float[] nesterov = [0.46675f, -1.219125f, 1.96675f, 0.212f, -0.7025f];
+        yield return new TestCaseData(new Momentum(Eta, 0.9f, nesterov: true), nesterov).SetArgDisplayNames("nesterov");
+        // adamw (wd = 0.01): weights first become w·(1 − 0.05·0.01) = 0.9995·w = [0.49975, −1.249375, 1.999], then
+        // Adam's ≈ 0.05·sign(d) step; the biases only take Adam's step.
+        float[] adamw = [0.44975f, -1.199375f, 1.949f, 0.2f, -0.7f];
+        yield return new TestCaseData(new AdamW(Eta), adamw).SetArgDisplayNames("adamw");
     }
 
     [TestCaseSource(nameof(FirstStepsByHand))]
@@ -230,9 +281,10 @@ public class OptimizerTests
         AssertClose(parameters, Array.ConvertAll(expected, x => (double)x), optimizer.Name);
     }
 
-    // ------------------------------------------------------------------ behaviour common to all seven
+    // ------------------------------------------------------------------ behaviour common to all nine
 
-    private static IEnumerable<TestCaseData> AllOptimizers()
+    /// <summary>Every built-in optimizer (AdamW without its own decay, so that "no L2, no gradient" means "no change").</summary>
+    internal static IEnumerable<TestCaseData> AllOptimizers()
     {
         yield return new TestCaseData(new Func<Optimizer>(() => new Sgd(Eta))).SetArgDisplayNames("sgd");
         yield return new TestCaseData(new Func<Optimizer>(() => new Momentum(Eta))).SetArgDisplayNames("momentum");
@@ -241,6 +293,8 @@ public class OptimizerTests
         yield return new TestCaseData(new Func<Optimizer>(() => new RmsProp(Eta))).SetArgDisplayNames("rmsprop");
         yield return new TestCaseData(new Func<Optimizer>(() => new RmsPropMomentum(Eta))).SetArgDisplayNames("rmsprop-momentum");
         yield return new TestCaseData(new Func<Optimizer>(() => new Adam(Eta))).SetArgDisplayNames("adam");
+        yield return new TestCaseData(new Func<Optimizer>(() => new Momentum(Eta, nesterov: true))).SetArgDisplayNames("nesterov");
+        yield return new TestCaseData(new Func<Optimizer>(() => new AdamW(Eta, weightDecay: 0f))).SetArgDisplayNames("adamw");
     }
 
     /// <summary>Initializes a fresh optimizer and runs <paramref name="steps"/> steps of the tiny problem.</summary>
@@ -344,7 +398,8 @@ public class OptimizerTests
     public void NameAndToStringAreStable(Func<Optimizer> create)
     {
         Optimizer optimizer = create();
-        Assert.That(optimizer.Name, Is.AnyOf("sgd", "momentum", "adagrad", "adagrad-momentum", "rmsprop", "rmsprop-momentum", "adam"));
+        Assert.That(optimizer.Name, Is.AnyOf("sgd", "momentum", "adagrad", "adagrad-momentum", "rmsprop", "rmsprop-momentum", "adam",
+                                             "nesterov", "adamw"));
         Assert.That(optimizer.ToString(), Does.StartWith(optimizer.Name + "(eta=0.05"));
     }
 
@@ -365,6 +420,16 @@ public class OptimizerTests
             Assert.That(new Adagrad(0.1f).Epsilon, Is.EqualTo(1e-8f));
             Assert.That((new Adam(0.1f).Beta1, new Adam(0.1f).Beta2), Is.EqualTo((0.9f, 0.999f)));
             Assert.That(adam.ToString(), Is.EqualTo("adam(eta=0.001, beta1=0.8, beta2=0.99, epsilon=1E-07)"));
+            var adamW = new AdamW(0.001f, 0.8f, 0.99f, 1e-7f, 0.05f);
+            Assert.That((adamW.Beta1, adamW.Beta2, adamW.Epsilon, adamW.WeightDecay), Is.EqualTo((0.8f, 0.99f, 1e-7f, 0.05f)));
+            Assert.That(adamW.ToString(), Is.EqualTo("adamw(eta=0.001, beta1=0.8, beta2=0.99, epsilon=1E-07, weightDecay=0.05)"));
+            Assert.That((new AdamW(0.1f).Beta1, new AdamW(0.1f).Beta2, new AdamW(0.1f).WeightDecay), Is.EqualTo((0.9f, 0.999f, 0.01f)));
+            var nesterov = new Momentum(0.1f, 0.8f, nesterov: true);
+            Assert.That((nesterov.Nesterov, nesterov.MomentumCoefficient, momentumDefault.Nesterov), Is.EqualTo((true, 0.8f, false)));
+            Assert.That(nesterov.ToString(), Is.EqualTo("nesterov(eta=0.1, momentum=0.8)"));
+            Assert.That(momentumDefault.ToString(), Is.EqualTo("momentum(eta=0.1, momentum=0.9)"));
+            Assert.That((new Sgd(0.1f).StateVectorCount, momentumDefault.StateVectorCount, adam.StateVectorCount, adamW.StateVectorCount),
+                        Is.EqualTo((0, 1, 2, 2)));
         });
     }
 
@@ -386,6 +451,9 @@ public class OptimizerTests
             yield return Case($"rmsprop-momentum momentum={bad}", "momentum", () => new RmsPropMomentum(Eta, momentum: bad));
             yield return Case($"adam beta1={bad}", "beta1", () => new Adam(Eta, beta1: bad));
             yield return Case($"adam beta2={bad}", "beta2", () => new Adam(Eta, beta2: bad));
+            yield return Case($"nesterov momentum={bad}", "momentum", () => new Momentum(Eta, bad, nesterov: true));
+            yield return Case($"adamw beta1={bad}", "beta1", () => new AdamW(Eta, beta1: bad));
+            yield return Case($"adamw beta2={bad}", "beta2", () => new AdamW(Eta, beta2: bad));
         }
         foreach (float bad in new[] { 0f, -1e-8f, float.NaN, float.PositiveInfinity })
         {
@@ -394,8 +462,12 @@ public class OptimizerTests
             yield return Case($"rmsprop epsilon={bad}", "epsilon", () => new RmsProp(Eta, epsilon: bad));
             yield return Case($"rmsprop-momentum epsilon={bad}", "epsilon", () => new RmsPropMomentum(Eta, epsilon: bad));
             yield return Case($"adam epsilon={bad}", "epsilon", () => new Adam(Eta, epsilon: bad));
+            yield return Case($"adamw epsilon={bad}", "epsilon", () => new AdamW(Eta, epsilon: bad));
         }
+        foreach (float bad in new[] { -0.01f, float.NaN, float.PositiveInfinity })
+            yield return Case($"adamw weightDecay={bad}", "weightDecay", () => new AdamW(Eta, weightDecay: bad));
         yield return Case("adam eta=0", "eta", () => new Adam(0f));
+        yield return Case("adamw eta=-1", "eta", () => new AdamW(-1f));
     }
 
     [TestCaseSource(nameof(BadConstructions))]
@@ -411,6 +483,7 @@ public class OptimizerTests
         Assert.DoesNotThrow(() => _ = new Momentum(Eta, 0f));
         Assert.DoesNotThrow(() => _ = new RmsPropMomentum(Eta, 0f, 0f, float.Epsilon));
         Assert.DoesNotThrow(() => _ = new Adam(Eta, 0f, 0.99999994f));   // the largest float below 1
+        Assert.DoesNotThrow(() => _ = new AdamW(Eta, weightDecay: 0f));
     }
 
     [TestCaseSource(nameof(AllOptimizers))]
@@ -478,24 +551,24 @@ public class OptimizerTests
     private static IEnumerable<(string Name, KernelCall Kernel, ElementRule Rule)> Kernels()
     {
         yield return ("sgd",
-            (w, g, s1, s2, l2) => OptimizerKernels.Sgd(w, g, KEta, l2),
+            (w, g, s1, s2, l2) => OptimizerKernels.Apply(new SgdRule(KEta), w, g, s1, s2, l2),
             (float w, float d, ref float s1, ref float s2) => w - KEta * d);
         yield return ("momentum",
-            (w, g, s1, s2, l2) => OptimizerKernels.Momentum(w, g, s1, KEta, KMu, l2),
+            (w, g, s1, s2, l2) => OptimizerKernels.Apply(new MomentumRule(KEta, KMu), w, g, s1, s2, l2),
             (float w, float d, ref float v, ref float s2) =>
             {
                 v = KMu * v + KEta * d;
                 return w - v;
             });
         yield return ("adagrad",
-            (w, g, s1, s2, l2) => OptimizerKernels.Adagrad(w, g, s1, KEta, KEps, l2),
+            (w, g, s1, s2, l2) => OptimizerKernels.Apply(new AdagradRule(KEta, KEps), w, g, s1, s2, l2),
             (float w, float d, ref float sum, ref float s2) =>
             {
                 sum += d * d;
                 return w - KEta * d / (MathF.Sqrt(sum) + KEps);
             });
         yield return ("adagrad-momentum",
-            (w, g, s1, s2, l2) => OptimizerKernels.AdagradMomentum(w, g, s1, s2, KEta, KMu, KEps, l2),
+            (w, g, s1, s2, l2) => OptimizerKernels.Apply(new AdagradMomentumRule(KEta, KMu, KEps), w, g, s1, s2, l2),
             (float w, float d, ref float sum, ref float v) =>
             {
                 sum += d * d;
@@ -503,14 +576,14 @@ public class OptimizerTests
                 return w - v;
             });
         yield return ("rmsprop",
-            (w, g, s1, s2, l2) => OptimizerKernels.RmsProp(w, g, s1, KEta, KRho, KEps, l2),
+            (w, g, s1, s2, l2) => OptimizerKernels.Apply(new RmsPropRule(KEta, KRho, KEps), w, g, s1, s2, l2),
             (float w, float d, ref float s, ref float s2) =>
             {
                 s = KRho * s + (1 - KRho) * (d * d);
                 return w - KEta * d / (MathF.Sqrt(s) + KEps);
             });
         yield return ("rmsprop-momentum",
-            (w, g, s1, s2, l2) => OptimizerKernels.RmsPropMomentum(w, g, s1, s2, KEta, KRho, KMu, KEps, l2),
+            (w, g, s1, s2, l2) => OptimizerKernels.Apply(new RmsPropMomentumRule(KEta, KRho, KMu, KEps), w, g, s1, s2, l2),
             (float w, float d, ref float s, ref float v) =>
             {
                 s = KRho * s + (1 - KRho) * (d * d);
@@ -518,12 +591,19 @@ public class OptimizerTests
                 return w - v;
             });
         yield return ("adam",
-            (w, g, s1, s2, l2) => OptimizerKernels.Adam(w, g, s1, s2, KEta, KBeta1, KBeta2, KEps, KCorrection1, KCorrection2, l2),
+            (w, g, s1, s2, l2) => OptimizerKernels.Apply(new AdamRule(KEta, KBeta1, KBeta2, KEps, KCorrection1, KCorrection2), w, g, s1, s2, l2),
             (float w, float d, ref float m, ref float v) =>
             {
                 m = KBeta1 * m + (1 - KBeta1) * d;
                 v = KBeta2 * v + (1 - KBeta2) * (d * d);
                 return w - KEta * (m / KCorrection1) / (MathF.Sqrt(v / KCorrection2) + KEps);
+            });
+        yield return ("nesterov",
+            (w, g, s1, s2, l2) => OptimizerKernels.Apply(new NesterovRule(KEta, KMu), w, g, s1, s2, l2),
+            (float w, float d, ref float v, ref float s2) =>
+            {
+                v = KMu * v + d;
+                return w - KEta * (d + KMu * v);
             });
     }
 
@@ -586,8 +666,11 @@ public class OptimizerTests
     {
         var w = new float[5];
         var g = new float[5];
-        Assert.Throws<ArgumentException>(() => OptimizerKernels.Sgd(w, new float[4], 0.1f, 0f));
-        Assert.Throws<ArgumentException>(() => OptimizerKernels.Momentum(w, g, new float[4], 0.1f, 0.9f, 0f));
-        Assert.Throws<ArgumentException>(() => OptimizerKernels.Adam(w, g, new float[5], new float[6], 0.1f, 0.9f, 0.999f, 1e-8f, 0.1f, 0.001f, 0f));
+        Assert.Throws<ArgumentException>(() => OptimizerKernels.Apply(new SgdRule(0.1f), w, new float[4], default, default, 0f));
+        Assert.Throws<ArgumentException>(() => OptimizerKernels.Apply(new MomentumRule(0.1f, 0.9f), w, g, new float[4], default, 0f));
+        Assert.Throws<ArgumentException>(() => OptimizerKernels.Apply(new AdamRule(0.1f, 0.9f, 0.999f, 1e-8f, 0.1f, 0.001f),
+                                                                      w, g, new float[5], new float[6], 0f));
+        Assert.Throws<ArgumentException>(() => OptimizerKernels.Apply(new NesterovRule(0.1f, 0.9f), w, g, default, default, 0f));
+        Assert.DoesNotThrow(() => OptimizerKernels.Apply(new SgdRule(0.1f), w, g, default, default, 0f), "a stateless rule needs no state");
     }
 }

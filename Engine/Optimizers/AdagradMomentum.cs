@@ -6,22 +6,20 @@ namespace Engine.Optimizers;
 /// <summary>
 /// Adagrad with momentum: <c>G ← G + g²</c>; <c>v ← μ·v + η·g / (√G + ε)</c>; <c>w ← w − v</c>, where for weights
 /// <c>g</c> includes the L2 term <c>λ·w</c>. Keeps a running sum of squared gradients and a velocity per parameter,
-/// both zero after <c>Initialize</c>.
+/// both zero after <c>Initialize</c>. Exact operations: <c>d = fma(λ, w, g)</c>; <c>G = fma(d, d, G)</c>;
+/// <c>v = fma(μ, v, (η·d) / (√G + ε))</c>; <c>w = w − v</c>.
 /// </summary>
 public sealed class AdagradMomentum : Optimizer
 {
-    private float[]? _sumOfSquares;
-    private float[]? _velocity;
-
     /// <summary>Creates Adagrad with momentum.</summary>
     /// <param name="eta">Learning rate η, a positive finite number.</param>
     /// <param name="momentum">Momentum coefficient μ, in [0, 1).</param>
     /// <param name="epsilon">ε added to √G in the denominator, a positive finite number.</param>
     /// <exception cref="ArgumentOutOfRangeException">An argument is outside its range.</exception>
-    public AdagradMomentum(float eta, float momentum = 0.9f, float epsilon = 1e-8f) : base(eta)
+    public AdagradMomentum(float eta, float momentum = 0.9f, float epsilon = 1e-8f) : base(eta, stateVectorCount: 2)
     {
-        OptimizerKernels.CheckCoefficient("adagrad-momentum", nameof(momentum), momentum);
-        OptimizerKernels.CheckEpsilon("adagrad-momentum", nameof(epsilon), epsilon);
+        CheckCoefficient("adagrad-momentum", nameof(momentum), momentum);
+        CheckEpsilon("adagrad-momentum", nameof(epsilon), epsilon);
         MomentumCoefficient = momentum;
         Epsilon = epsilon;
     }
@@ -39,24 +37,7 @@ public sealed class AdagradMomentum : Optimizer
     public override string ToString()
         => string.Create(CultureInfo.InvariantCulture, $"{Name}(eta={Eta}, momentum={MomentumCoefficient}, epsilon={Epsilon})");
 
-    internal override void Initialize(int parameterCount)
-    {
-        OptimizerKernels.CheckInitialize(Name, parameterCount);
-        _sumOfSquares = new float[parameterCount];
-        _velocity = new float[parameterCount];
-        StepCount = 0;
-    }
-
-    internal override void Step(Span<float> parameters, ReadOnlySpan<float> gradients, int decayedCount, float l2)
-    {
-        OptimizerKernels.CheckStep(Name, _sumOfSquares?.Length ?? -1, parameters.Length, gradients.Length, decayedCount, l2);
-        Span<float> sumOfSquares = _sumOfSquares!;
-        Span<float> v = _velocity!;
-        int k = decayedCount;
-        OptimizerKernels.AdagradMomentum(parameters[..k], gradients[..k], sumOfSquares[..k], v[..k],
-                                         Eta, MomentumCoefficient, Epsilon, l2);
-        OptimizerKernels.AdagradMomentum(parameters[k..], gradients[k..], sumOfSquares[k..], v[k..],
-                                         Eta, MomentumCoefficient, Epsilon, 0f);
-        StepCount++;
-    }
+    /// <inheritdoc />
+    protected override void Update(OptimizerSlice slice)
+        => slice.Apply(new AdagradMomentumRule(slice.LearningRate, MomentumCoefficient, Epsilon));
 }

@@ -6,20 +6,20 @@ namespace Engine.Optimizers;
 /// <summary>
 /// RMSprop: <c>s ← ρ·s + (1−ρ)·g²</c>; <c>w ← w − η·g / (√s + ε)</c>, where for weights <c>g</c> includes the
 /// L2 term <c>λ·w</c>. Keeps one decaying mean of squared gradients per parameter, zero after <c>Initialize</c>.
+/// Exact operations: <c>d = fma(λ, w, g)</c>; <c>s = fma(ρ, s, (1−ρ)·(d·d))</c> with 1−ρ rounded once;
+/// <c>w = w − (η·d) / (√s + ε)</c>.
 /// </summary>
 public sealed class RmsProp : Optimizer
 {
-    private float[]? _meanSquare;
-
     /// <summary>Creates RMSprop.</summary>
     /// <param name="eta">Learning rate η, a positive finite number.</param>
     /// <param name="rho">Decay ρ of the mean square, in [0, 1).</param>
     /// <param name="epsilon">ε added to √s in the denominator, a positive finite number.</param>
     /// <exception cref="ArgumentOutOfRangeException">An argument is outside its range.</exception>
-    public RmsProp(float eta, float rho = 0.9f, float epsilon = 1e-8f) : base(eta)
+    public RmsProp(float eta, float rho = 0.9f, float epsilon = 1e-8f) : base(eta, stateVectorCount: 1)
     {
-        OptimizerKernels.CheckCoefficient("rmsprop", nameof(rho), rho);
-        OptimizerKernels.CheckEpsilon("rmsprop", nameof(epsilon), epsilon);
+        CheckCoefficient("rmsprop", nameof(rho), rho);
+        CheckEpsilon("rmsprop", nameof(epsilon), epsilon);
         Rho = rho;
         Epsilon = epsilon;
     }
@@ -37,20 +37,6 @@ public sealed class RmsProp : Optimizer
     public override string ToString()
         => string.Create(CultureInfo.InvariantCulture, $"{Name}(eta={Eta}, rho={Rho}, epsilon={Epsilon})");
 
-    internal override void Initialize(int parameterCount)
-    {
-        OptimizerKernels.CheckInitialize(Name, parameterCount);
-        _meanSquare = new float[parameterCount];
-        StepCount = 0;
-    }
-
-    internal override void Step(Span<float> parameters, ReadOnlySpan<float> gradients, int decayedCount, float l2)
-    {
-        OptimizerKernels.CheckStep(Name, _meanSquare?.Length ?? -1, parameters.Length, gradients.Length, decayedCount, l2);
-        Span<float> meanSquare = _meanSquare!;
-        int k = decayedCount;
-        OptimizerKernels.RmsProp(parameters[..k], gradients[..k], meanSquare[..k], Eta, Rho, Epsilon, l2);
-        OptimizerKernels.RmsProp(parameters[k..], gradients[k..], meanSquare[k..], Eta, Rho, Epsilon, 0f);
-        StepCount++;
-    }
+    /// <inheritdoc />
+    protected override void Update(OptimizerSlice slice) => slice.Apply(new RmsPropRule(slice.LearningRate, Rho, Epsilon));
 }

@@ -6,24 +6,23 @@ namespace Engine.Optimizers;
 /// <summary>
 /// RMSprop with momentum: <c>s ← ρ·s + (1−ρ)·g²</c>; <c>v ← μ·v + η·g / (√s + ε)</c>; <c>w ← w − v</c>, where for
 /// weights <c>g</c> includes the L2 term <c>λ·w</c>. Keeps a decaying mean of squared gradients and a velocity per
-/// parameter, both zero after <c>Initialize</c>.
+/// parameter, both zero after <c>Initialize</c>. Exact operations: <c>d = fma(λ, w, g)</c>;
+/// <c>s = fma(ρ, s, (1−ρ)·(d·d))</c> with 1−ρ rounded once; <c>v = fma(μ, v, (η·d) / (√s + ε))</c>; <c>w = w − v</c>.
 /// </summary>
 public sealed class RmsPropMomentum : Optimizer
 {
-    private float[]? _meanSquare;
-    private float[]? _velocity;
-
     /// <summary>Creates RMSprop with momentum.</summary>
     /// <param name="eta">Learning rate η, a positive finite number.</param>
     /// <param name="rho">Decay ρ of the mean square, in [0, 1).</param>
     /// <param name="momentum">Momentum coefficient μ, in [0, 1).</param>
     /// <param name="epsilon">ε added to √s in the denominator, a positive finite number.</param>
     /// <exception cref="ArgumentOutOfRangeException">An argument is outside its range.</exception>
-    public RmsPropMomentum(float eta, float rho = 0.9f, float momentum = 0.9f, float epsilon = 1e-8f) : base(eta)
+    public RmsPropMomentum(float eta, float rho = 0.9f, float momentum = 0.9f, float epsilon = 1e-8f)
+        : base(eta, stateVectorCount: 2)
     {
-        OptimizerKernels.CheckCoefficient("rmsprop-momentum", nameof(rho), rho);
-        OptimizerKernels.CheckCoefficient("rmsprop-momentum", nameof(momentum), momentum);
-        OptimizerKernels.CheckEpsilon("rmsprop-momentum", nameof(epsilon), epsilon);
+        CheckCoefficient("rmsprop-momentum", nameof(rho), rho);
+        CheckCoefficient("rmsprop-momentum", nameof(momentum), momentum);
+        CheckEpsilon("rmsprop-momentum", nameof(epsilon), epsilon);
         Rho = rho;
         MomentumCoefficient = momentum;
         Epsilon = epsilon;
@@ -46,24 +45,7 @@ public sealed class RmsPropMomentum : Optimizer
         => string.Create(CultureInfo.InvariantCulture,
             $"{Name}(eta={Eta}, rho={Rho}, momentum={MomentumCoefficient}, epsilon={Epsilon})");
 
-    internal override void Initialize(int parameterCount)
-    {
-        OptimizerKernels.CheckInitialize(Name, parameterCount);
-        _meanSquare = new float[parameterCount];
-        _velocity = new float[parameterCount];
-        StepCount = 0;
-    }
-
-    internal override void Step(Span<float> parameters, ReadOnlySpan<float> gradients, int decayedCount, float l2)
-    {
-        OptimizerKernels.CheckStep(Name, _meanSquare?.Length ?? -1, parameters.Length, gradients.Length, decayedCount, l2);
-        Span<float> meanSquare = _meanSquare!;
-        Span<float> v = _velocity!;
-        int k = decayedCount;
-        OptimizerKernels.RmsPropMomentum(parameters[..k], gradients[..k], meanSquare[..k], v[..k],
-                                         Eta, Rho, MomentumCoefficient, Epsilon, l2);
-        OptimizerKernels.RmsPropMomentum(parameters[k..], gradients[k..], meanSquare[k..], v[k..],
-                                         Eta, Rho, MomentumCoefficient, Epsilon, 0f);
-        StepCount++;
-    }
+    /// <inheritdoc />
+    protected override void Update(OptimizerSlice slice)
+        => slice.Apply(new RmsPropMomentumRule(slice.LearningRate, Rho, MomentumCoefficient, Epsilon));
 }

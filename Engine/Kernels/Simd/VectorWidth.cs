@@ -83,6 +83,14 @@ internal interface IVectorWidth<TVector> where TVector : struct
 
     /// <summary>a &gt;&gt; <paramref name="count"/> on the integer lanes, sign bit copied in.</summary>
     static abstract TVector ShiftRightArithmeticInt32(TVector a, int count);
+
+    // Division and square root (the optimizer update rules), both correctly rounded on every width.
+
+    /// <summary>a ÷ b, correctly rounded.</summary>
+    static abstract TVector Divide(TVector a, TVector b);
+
+    /// <summary>√a, correctly rounded (NaN for a &lt; 0).</summary>
+    static abstract TVector Sqrt(TVector a);
 }
 
 /// <summary>512-bit registers (AVX-512 tier).</summary>
@@ -117,6 +125,8 @@ internal readonly struct Width512 : IVectorWidth<Vector512<float>>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> SubtractInt32(Vector512<float> a, Vector512<float> b) => (a.AsInt32() - b.AsInt32()).AsSingle();
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> ShiftLeftInt32(Vector512<float> a, int count) => Vector512.ShiftLeft(a.AsInt32(), count).AsSingle();
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> ShiftRightArithmeticInt32(Vector512<float> a, int count) => Vector512.ShiftRightArithmetic(a.AsInt32(), count).AsSingle();
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Divide(Vector512<float> a, Vector512<float> b) => a / b;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Sqrt(Vector512<float> a) => Vector512.Sqrt(a);
 }
 
 /// <summary>256-bit registers (AVX2 + FMA tier).</summary>
@@ -151,6 +161,8 @@ internal readonly struct Width256 : IVectorWidth<Vector256<float>>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> SubtractInt32(Vector256<float> a, Vector256<float> b) => (a.AsInt32() - b.AsInt32()).AsSingle();
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> ShiftLeftInt32(Vector256<float> a, int count) => Vector256.ShiftLeft(a.AsInt32(), count).AsSingle();
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> ShiftRightArithmeticInt32(Vector256<float> a, int count) => Vector256.ShiftRightArithmetic(a.AsInt32(), count).AsSingle();
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Divide(Vector256<float> a, Vector256<float> b) => a / b;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Sqrt(Vector256<float> a) => Vector256.Sqrt(a);
 }
 
 /// <summary>128-bit registers (Vector128 tier).</summary>
@@ -184,6 +196,8 @@ internal readonly struct Width128 : IVectorWidth<Vector128<float>>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> SubtractInt32(Vector128<float> a, Vector128<float> b) => (a.AsInt32() - b.AsInt32()).AsSingle();
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> ShiftLeftInt32(Vector128<float> a, int count) => Vector128.ShiftLeft(a.AsInt32(), count).AsSingle();
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> ShiftRightArithmeticInt32(Vector128<float> a, int count) => Vector128.ShiftRightArithmetic(a.AsInt32(), count).AsSingle();
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> Divide(Vector128<float> a, Vector128<float> b) => a / b;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> Sqrt(Vector128<float> a) => Vector128.Sqrt(a);
 }
 
 /// <summary>One float at a time (scalar tier), with the same fused multiply-add.</summary>
@@ -212,6 +226,8 @@ internal readonly struct Width1 : IVectorWidth<float>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float SubtractInt32(float a, float b) => Bits(Int(a) - Int(b));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float ShiftLeftInt32(float a, int count) => Bits(Int(a) << count);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float ShiftRightArithmeticInt32(float a, int count) => Bits(Int(a) >> count);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Divide(float a, float b) => a / b;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Sqrt(float a) => MathF.Sqrt(a);
     private static float Mask(bool condition) => Bits(condition ? -1 : 0);
     private static int Int(float value) => BitConverter.SingleToInt32Bits(value);
     private static float Bits(int value) => BitConverter.Int32BitsToSingle(value);

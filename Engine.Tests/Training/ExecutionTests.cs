@@ -155,6 +155,20 @@ public class ExecutionTests
     }
 
     [Test]
+    public void SetParametersReplacesEveryParameterAndChecksTheCount()
+    {
+        var a = Zoo("paper-cifar");
+        var b = Zoo("paper-cifar");
+        var values = a.GetParameters().Select(v => v * 2).ToArray();
+        b.SetParameters(values);
+        Assert.That(b.GetParameters(), Is.EqualTo(values));
+        var e = Assert.Throws<ArgumentException>(() => b.SetParameters(values.AsSpan(1)));
+        Assert.That(e!.Message, Does.Contain(values.Length.ToString()));
+        var data = Random(ModelZoo.InputShape("paper-cifar"), 8, 1);
+        Assert.That(b.Evaluate(data), Is.Not.EqualTo(a.Evaluate(data)), "the new values are the ones used");
+    }
+
+    [Test]
     public void ThreadScopesNestAndStayOnTheirFlow()
     {
         int outside = Cpu.ThreadCount;

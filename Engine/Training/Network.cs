@@ -85,6 +85,20 @@ public sealed partial class Network
         return (float[])_parameters!.Clone();
     }
 
+    /// <summary>
+    /// Replaces all parameters with <paramref name="values"/>, laid out as <see cref="GetParameters"/> returns them: every layer's
+    /// weights in layer order, then every layer's biases. Not while Fit runs.
+    /// </summary>
+    /// <exception cref="ArgumentException"><paramref name="values"/> does not hold exactly <see cref="ParameterCount"/> values.</exception>
+    public void SetParameters(ReadOnlySpan<float> values)
+    {
+        int count = ParameterCount;
+        if (values.Length != count)
+            throw new ArgumentException($"The network has {count} parameters, not {values.Length}.", nameof(values));
+        EnsureParameters(initialize: false); // every value is overwritten next (existing parameters stay bound)
+        values.CopyTo(_parameters);
+    }
+
     /// <summary>Writes the architecture, seed and parameters to <paramref name="path"/> (versioned binary format, checksummed).</summary>
     /// <exception cref="NotSupportedException">The network holds a custom layer, which model files cannot describe.</exception>
     public void Save(string path) => ModelFile.Save(ToModelContents(), path);

@@ -9,7 +9,7 @@ namespace Engine.Layers;
 /// </summary>
 /// <remarks>
 /// Its backward pass is the full Jacobian product dx_i = y_i(dy_i − Σ_j dy_j y_j). With a
-/// <see cref="Engine.Losses.CrossEntropy"/> loss the network skips it and uses the fused gradient (p − onehot)/N.
+/// <c>CrossEntropy</c> loss the network skips it and uses the fused gradient (p − onehot)/N.
 /// </remarks>
 public sealed class Softmax : Layer
 {

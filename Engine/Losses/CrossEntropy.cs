@@ -8,7 +8,7 @@ namespace Engine.Losses;
 /// <c>−1/(N(p + ε))</c> at each label, 0 elsewhere.
 /// </summary>
 /// <remarks>
-/// When the network ends in a <see cref="Engine.Layers.Softmax"/> layer it skips that layer's backward pass
+/// When the network ends in a <c>Softmax</c> layer it skips that layer's backward pass
 /// and uses <see cref="FusedSoftmaxGradient"/>, the gradient with respect to the logits: <c>(p − onehot)/N</c>.
 /// </remarks>
 public sealed class CrossEntropy : Loss

@@ -26,10 +26,11 @@ public sealed class Conv2D : Layer
     /// <param name="stride">Step in both directions, at least 1.</param>
     /// <param name="padding">Zero padding; <c>default</c> is <see cref="Padding.Valid"/>.</param>
     /// <param name="init">How the weights are initialised.</param>
+    /// <param name="bias">Whether each filter has a bias (false before a batch norm, which has its own shift).</param>
     /// <exception cref="ArgumentOutOfRangeException">A size is less than 1 or <paramref name="init"/> is unknown.</exception>
-    [SuppressMessage("ApiDesign", "RS0026", Justification = "The square and the rectangular constructors are the designed API (DESIGN §6); they differ in arity, so named arguments never clash.")]
-    public Conv2D(int filters, int kernel, int stride = 1, Padding padding = default, WeightInit init = WeightInit.He)
-        : this(filters, kernel, kernel, stride, stride, padding, init) { }
+    [SuppressMessage("ApiDesign", "RS0026", Justification = "The square and the rectangular constructors are the designed API; they differ in arity, so named arguments never clash.")]
+    public Conv2D(int filters, int kernel, int stride = 1, Padding padding = default, WeightInit init = WeightInit.He, bool bias = true)
+        : this(filters, kernel, kernel, stride, stride, padding, init, bias) { }
 
     /// <summary>A convolution with rectangular kernels and separate vertical and horizontal strides.</summary>
     /// <param name="filters">Output channels, at least 1.</param>
@@ -39,9 +40,10 @@ public sealed class Conv2D : Layer
     /// <param name="strideWidth">Horizontal step, at least 1.</param>
     /// <param name="padding">Zero padding; <c>default</c> is <see cref="Padding.Valid"/>.</param>
     /// <param name="init">How the weights are initialised.</param>
+    /// <param name="bias">Whether each filter has a bias (false before a batch norm, which has its own shift).</param>
     /// <exception cref="ArgumentOutOfRangeException">A size is less than 1 or <paramref name="init"/> is unknown.</exception>
-    [SuppressMessage("ApiDesign", "RS0026", Justification = "The square and the rectangular constructors are the designed API (DESIGN §6); they differ in arity, so named arguments never clash.")]
-    public Conv2D(int filters, int kernelHeight, int kernelWidth, int strideHeight, int strideWidth, Padding padding, WeightInit init = WeightInit.He)
+    [SuppressMessage("ApiDesign", "RS0026", Justification = "The square and the rectangular constructors are the designed API; they differ in arity, so named arguments never clash.")]
+    public Conv2D(int filters, int kernelHeight, int kernelWidth, int strideHeight, int strideWidth, Padding padding, WeightInit init = WeightInit.He, bool bias = true)
     {
         RequirePositive(filters, nameof(filters));
         RequirePositive(kernelHeight, nameof(kernelHeight));
@@ -56,7 +58,11 @@ public sealed class Conv2D : Layer
         StrideWidth = strideWidth;
         Padding = padding;
         Init = init;
+        HasBias = bias;
     }
+
+    /// <summary>Whether each filter has a bias.</summary>
+    public bool HasBias { get; }
 
     /// <summary>Number of kernels, i.e. output channels F.</summary>
     public int Filters { get; }
@@ -85,8 +91,8 @@ public sealed class Conv2D : Layer
     /// <summary>F·C·KH·KW (0 before the layer is built).</summary>
     public override int WeightCount => IsBuilt ? Filters * _geometry.ColumnRows : 0;
 
-    /// <summary>F: one bias per output channel (0 before the layer is built).</summary>
-    public override int BiasCount => IsBuilt ? Filters : 0;
+    /// <summary>F: one bias per output channel, or 0 without biases (0 before the layer is built).</summary>
+    public override int BiasCount => IsBuilt && HasBias ? Filters : 0;
 
     /// <inheritdoc />
     protected override Shape InferOutputShape(Shape input)
@@ -114,7 +120,7 @@ public sealed class Conv2D : Layer
         string kernel = $"{KernelHeight}×{KernelWidth}";
         string stride = StrideHeight == StrideWidth ? $"{StrideHeight}" : $"{StrideHeight}×{StrideWidth}";
         string init = Init == WeightInit.He ? "" : $", {WeightInitializer.Describe(Init)}";
-        return $"Conv2D({Filters}, {kernel}, stride {stride}, {Padding}{init})";
+        return $"Conv2D({Filters}, {kernel}, stride {stride}, {Padding}{init}{(HasBias ? "" : ", no bias")})";
     }
 
     /// <inheritdoc />

@@ -24,7 +24,7 @@ namespace Engine.Layers;
 public abstract class Layer
 {
     private Shape _inputShape, _outputShape;
-    private Memory<float> _weights, _biases, _weightGradients, _biasGradients;
+    private Memory<float> _weights, _biases, _weightGradients, _biasGradients, _state;
     private bool _bound;
 
     /// <summary>The layer's kind, e.g. <c>Conv2D</c>.</summary>
@@ -55,6 +55,10 @@ public abstract class Layer
 
     /// <summary>All trainable parameters: <see cref="WeightCount"/> + <see cref="BiasCount"/>.</summary>
     public int ParameterCount => WeightCount + BiasCount;
+
+    /// <summary>Values the layer keeps that do not train but belong to the model (e.g. batch norm's running statistics): saved and
+    /// loaded with it, updated by training Forward passes, read by evaluation passes.</summary>
+    public virtual int StateCount => 0;
 
     /// <inheritdoc />
     public override string ToString() => IsBuilt ? $"{Describe()}: {InputShape} → {OutputShape}" : Describe();
@@ -111,6 +115,22 @@ public abstract class Layer
         _biasGradients = biasGradients;
         _bound = true;
     }
+
+    /// <summary>Points the layer at its slice of the network's state buffer (<see cref="StateCount"/> values).</summary>
+    /// <exception cref="InvalidOperationException">The layer is not built.</exception>
+    /// <exception cref="ArgumentException">The slice's length differs from <see cref="StateCount"/>.</exception>
+    public void BindState(Memory<float> state)
+    {
+        RequireBuilt();
+        CheckSlice(state.Length, StateCount, nameof(state));
+        _state = state;
+    }
+
+    /// <summary>This layer's state [StateCount] (see <see cref="StateCount"/>).</summary>
+    protected Span<float> State => _state.Length == StateCount ? _state.Span : throw new InvalidOperationException($"{Name}: its state is not bound yet.");
+
+    /// <summary>Sets the initial state (e.g. running variance 1); the network calls it once, after binding.</summary>
+    public virtual void InitializeState() { }
 
     /// <summary>This layer's weights [WeightCount] in the network's parameter buffer.</summary>
     protected Span<float> Weights => Bound()._weights.Span;

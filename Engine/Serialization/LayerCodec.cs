@@ -7,17 +7,69 @@ namespace Engine.Serialization;
 /// Serialization knows the layers' public settings, the layers know nothing of files. All little-endian.
 /// <code>
 /// Conv2D     i32 filters, kernel height, kernel width, stride height, stride width, padding mode, top, bottom, left, right, init
+///            [version 2: u8 has bias]
 /// Dense      i32 units, init
 /// MaxPool2D, AvgPool2D   i32 size height, size width, stride height, stride width
 /// LeakyReLU  f32 slope
+/// BatchNorm2D, BatchNorm1D   f32 momentum, epsilon
+/// Residual   i32 body count, then per body layer a record (string kind, i32 length, configuration); the shortcut follows
+///            from the shapes
 /// Flatten, Sigmoid, ReLU, Softmax   (nothing)
 /// </code>
 /// </summary>
 internal static class LayerCodec
 {
+    /// <summary>How deep residual blocks may nest in a file (a bound on what a file can make the reader do).</summary>
+    public const int MaxNesting = 8;
+
+    /// <summary>Writes a layer's record: its kind, then its configuration's length and bytes.</summary>
+    public static void WriteRecord(BinaryWriter w, Layer layer)
+    {
+        w.Write(layer.Kind);
+        using var config = new MemoryStream();
+        using (var cw = new BinaryWriter(config, System.Text.Encoding.UTF8, leaveOpen: true)) Write(cw, layer);
+        w.Write((int)config.Length);
+        w.Write(config.GetBuffer(), 0, (int)config.Length);
+    }
+
+    /// <summary>Reads a record written by <see cref="WriteRecord"/> (<paramref name="version"/> of the file; <paramref name="end"/> bounds
+    /// the bytes it may claim) and creates the unbuilt layer.</summary>
+    /// <exception cref="InvalidDataException">An unknown kind, a length beyond the data, a value out of range, or nesting too deep.</exception>
+    public static Layer ReadRecord(BinaryReader r, int version, long end, int depth = 0)
+    {
+        if (depth > MaxNesting) throw new InvalidDataException($"residual blocks nested deeper than {MaxNesting}.");
+        string kind = r.ReadString();
+        if (!Knows(kind)) throw new InvalidDataException($"unknown layer kind \"{kind}\".");
+        int length = r.ReadInt32();
+        long start = r.BaseStream.Position;
+        if (length < 0 || length > end - start)
+            throw new InvalidDataException($"{kind} claims {length} configuration bytes, more than the file holds.");
+        var layer = kind == "Residual" ? ReadResidual(r, version, start + length, depth) : Read(r, kind, version);
+        if (r.BaseStream.Position != start + length)
+            throw new InvalidDataException($"{kind} configuration has {length} bytes but {r.BaseStream.Position - start} were read.");
+        return layer;
+    }
+
+    /// <summary>A layer's (weights, biases, states): a residual block's are its layers' sums.</summary>
+    public static (int Weights, int Biases, int States) Counts(Layer layer)
+    {
+        int weights = 0, biases = 0, states = 0;
+        foreach (var leaf in Residual.Leaves(layer)) (weights, biases, states) = (weights + leaf.WeightCount, biases + leaf.BiasCount, states + leaf.StateCount);
+        return (weights, biases, states);
+    }
+
+    private static Residual ReadResidual(BinaryReader r, int version, long end, int depth)
+    {
+        int count = r.ReadInt32();
+        if (count < 1 || count > (end - r.BaseStream.Position) / 5)
+            throw new InvalidDataException($"Residual configuration: {count} body layers.");
+        var body = new Layer[count];
+        for (int i = 0; i < count; i++) body[i] = ReadRecord(r, version, end, depth + 1);
+        return new Residual(body);
+    }
+
     private static readonly Dictionary<string, Func<BinaryReader, Layer>> Readers = new()
     {
-        ["Conv2D"] = ReadConv2D,
         ["Dense"] = ReadDense,
         ["MaxPool2D"] = r => ReadWindow(r, "MaxPool2D", (h, w, sh, sw) => new MaxPool2D(h, w, sh, sw)),
         ["AvgPool2D"] = r => ReadWindow(r, "AvgPool2D", (h, w, sh, sw) => new AvgPool2D(h, w, sh, sw)),
@@ -26,10 +78,12 @@ internal static class LayerCodec
         ["ReLU"] = _ => new ReLU(),
         ["LeakyReLU"] = ReadLeakyReLU,
         ["Softmax"] = _ => new Softmax(),
+        ["BatchNorm2D"] = r => { var (m, e) = ReadNorm(r, "BatchNorm2D"); return new BatchNorm2D(m, e); },
+        ["BatchNorm1D"] = r => { var (m, e) = ReadNorm(r, "BatchNorm1D"); return new BatchNorm1D(m, e); },
     };
 
     /// <summary>Whether <paramref name="kind"/> is a layer kind model files hold.</summary>
-    public static bool Knows(string kind) => Readers.ContainsKey(kind);
+    public static bool Knows(string kind) => kind is "Residual" or "Conv2D" || Readers.ContainsKey(kind);
 
     /// <summary>Writes <paramref name="layer"/>'s configuration.</summary>
     /// <exception cref="NotSupportedException">The layer is not a built-in kind (a custom layer cannot be saved in a model file).</exception>
@@ -41,6 +95,7 @@ internal static class LayerCodec
                 w.Write(c.Filters); w.Write(c.KernelHeight); w.Write(c.KernelWidth); w.Write(c.StrideHeight); w.Write(c.StrideWidth);
                 w.Write((int)c.Padding.Mode); w.Write(c.Padding.Top); w.Write(c.Padding.Bottom); w.Write(c.Padding.Left); w.Write(c.Padding.Right);
                 w.Write((int)c.Init);
+                w.Write(c.HasBias);
                 break;
             case Dense d:
                 w.Write(d.Units); w.Write((int)d.Init);
@@ -51,6 +106,13 @@ internal static class LayerCodec
             case LeakyReLU l:
                 w.Write(l.Slope);
                 break;
+            case BatchNorm b:
+                w.Write(b.Momentum); w.Write(b.Epsilon);
+                break;
+            case Residual block:
+                w.Write(block.Body.Count);
+                foreach (var child in block.Body) WriteRecord(w, child);
+                break;
             case Flatten or Sigmoid or ReLU or Softmax:
                 break;
             default:
@@ -58,12 +120,23 @@ internal static class LayerCodec
         }
     }
 
-    /// <summary>Reads a <paramref name="kind"/> configuration and creates the unbuilt layer.</summary>
+    /// <summary>Reads a <paramref name="kind"/> configuration (of a file of <paramref name="version"/>) and creates the unbuilt layer.</summary>
     /// <exception cref="InvalidDataException">The kind is unknown or a value is out of range.</exception>
-    public static Layer Read(BinaryReader r, string kind) =>
-        Readers.TryGetValue(kind, out var read) ? read(r) : throw new InvalidDataException($"unknown layer kind \"{kind}\".");
+    public static Layer Read(BinaryReader r, string kind, int version = ModelFile.FormatVersion)
+    {
+        if (kind == "Conv2D") return ReadConv2D(r, version);
+        return Readers.TryGetValue(kind, out var read) ? read(r) : throw new InvalidDataException($"unknown layer kind \"{kind}\".");
+    }
 
-    private static Conv2D ReadConv2D(BinaryReader r)
+    private static (float Momentum, float Epsilon) ReadNorm(BinaryReader r, string kind)
+    {
+        float momentum = r.ReadSingle(), epsilon = r.ReadSingle();
+        if (!(momentum is > 0f and <= 1f) || !(epsilon > 0f) || !float.IsFinite(epsilon))
+            throw new InvalidDataException($"{kind} configuration has momentum {momentum} and epsilon {epsilon}; they must be in (0, 1] and positive.");
+        return (momentum, epsilon);
+    }
+
+    private static Conv2D ReadConv2D(BinaryReader r, int version)
     {
         int filters = ReadPositive(r, "Conv2D", "filters");
         int kernelHeight = ReadPositive(r, "Conv2D", "kernel height");
@@ -85,7 +158,13 @@ internal static class LayerCodec
         if ((PaddingMode)mode != PaddingMode.Explicit && (top | bottom | left | right) != 0)
             throw new InvalidDataException($"Conv2D configuration: {padding} padding with nonzero amounts ({top}, {bottom}, {left}, {right}).");
         var init = ReadInit(r, "Conv2D");
-        return new Conv2D(filters, kernelHeight, kernelWidth, strideHeight, strideWidth, padding, init);
+        bool bias = version < 2 || r.ReadByte() switch
+        {
+            0 => false,
+            1 => true,
+            var b => throw new InvalidDataException($"Conv2D configuration: bias flag {b}."),
+        };
+        return new Conv2D(filters, kernelHeight, kernelWidth, strideHeight, strideWidth, padding, init, bias);
     }
 
     private static Dense ReadDense(BinaryReader r)

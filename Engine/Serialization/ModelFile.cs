@@ -6,17 +6,21 @@ using Engine.Layers;
 namespace Engine.Serialization;
 
 /// <summary>
-/// The model file format, version 1 (all integers and floats little-endian):
+/// The model file format, version 2 (all integers and floats little-endian; version 1 files, without states and input
+/// normalisation, are read too):
 /// <code>
 /// "SIMDCNN1"                     8-byte magic
-/// u16 format version             1
+/// u16 format version             2
 /// u8 rank, i32 × rank            input sample shape
 /// i64 seed
 /// i32 layer count, then per layer:
 ///     string kind                (BinaryWriter: 7-bit length prefix + UTF-8)
-///     i32 length, bytes          the layer's constructor configuration
-///     i32 weights, i32 biases    its parameter counts (checked against the configuration)
-/// i32 parameter count, f32 × count   all weights in layer order, then all biases
+///     i32 length, bytes          the layer's constructor configuration (<see cref="LayerCodec"/>; a residual block nests its layers)
+///     i32 weights, i32 biases    its parameter counts (checked against the configuration; a block's are its layers' sums)
+///     i32 states                 (version 2) its state count, likewise
+/// i32 parameter count, f32 × count   all weights in layer order, then all biases (blocks expanded)
+/// i32 state count, f32 × count   (version 2) all states in layer order (e.g. batch norm running mean and variance)
+/// u8 normalised, [i32 C, f32 mean × C, f32 std × C]   (version 2) the input's per-channel normalisation, if any
 /// 32 bytes                       SHA-256 of everything before it
 /// </code>
 /// Files are written to a temporary file and renamed, so a crash never leaves half a model. The format knows layers and
@@ -25,7 +29,7 @@ namespace Engine.Serialization;
 internal static class ModelFile
 {
     private static ReadOnlySpan<byte> Magic => "SIMDCNN1"u8;
-    internal const ushort FormatVersion = 1;
+    internal const ushort FormatVersion = 2;
     private const int HashLength = 32;
 
     public static void Save(ModelContents contents, string path)
@@ -51,7 +55,6 @@ internal static class ModelFile
 
     public static byte[] Serialize(ModelContents contents)
     {
-        var parameters = contents.Parameters;
         using var stream = new MemoryStream();
         using (var w = new BinaryWriter(stream, Encoding.UTF8, leaveOpen: true))
         {
@@ -63,23 +66,39 @@ internal static class ModelFile
             w.Write(contents.Layers.Count);
             foreach (var layer in contents.Layers)
             {
-                w.Write(layer.Kind);
-                using var config = new MemoryStream();
-                using (var cw = new BinaryWriter(config, Encoding.UTF8, leaveOpen: true)) LayerCodec.Write(cw, layer);
-                w.Write((int)config.Length);
-                w.Write(config.GetBuffer(), 0, (int)config.Length);
-                w.Write(layer.WeightCount);
-                w.Write(layer.BiasCount);
+                LayerCodec.WriteRecord(w, layer);
+                var (weights, biases, states) = LayerCodec.Counts(layer);
+                w.Write(weights);
+                w.Write(biases);
+                w.Write(states);
             }
-            w.Write(parameters.Length);
-            var raw = new byte[parameters.Length * sizeof(float)];
-            for (int i = 0; i < parameters.Length; i++)
-                BinaryPrimitives.WriteSingleLittleEndian(raw.AsSpan(i * 4), parameters.Span[i]);
-            w.Write(raw);
+            WriteFloats(w, contents.Parameters.Span);
+            WriteFloats(w, contents.State.Span);
+            if (contents.Normalization is { } norm)
+            {
+                w.Write((byte)1);
+                w.Write(norm.Mean.Length);
+                WriteRaw(w, norm.Mean);
+                WriteRaw(w, norm.Std);
+            }
+            else w.Write((byte)0);
         }
         var hash = SHA256.HashData(stream.GetBuffer().AsSpan(0, (int)stream.Length));
         stream.Write(hash);
         return stream.ToArray();
+    }
+
+    private static void WriteFloats(BinaryWriter w, ReadOnlySpan<float> values)
+    {
+        w.Write(values.Length);
+        WriteRaw(w, values);
+    }
+
+    private static void WriteRaw(BinaryWriter w, ReadOnlySpan<float> values)
+    {
+        var raw = new byte[values.Length * sizeof(float)];
+        for (int i = 0; i < values.Length; i++) BinaryPrimitives.WriteSingleLittleEndian(raw.AsSpan(i * 4), values[i]);
+        w.Write(raw);
     }
 
     public static ModelContents Load(string path)
@@ -100,8 +119,8 @@ internal static class ModelFile
         if (bytes.Length < Magic.Length + 2)
             throw new ModelFileException(path, "truncated: the file ends inside its header.");
         ushort version = BinaryPrimitives.ReadUInt16LittleEndian(bytes.AsSpan(Magic.Length));
-        if (version != FormatVersion)
-            throw new ModelFileException(path, $"model format version {version}; this build of SimdCnn reads version {FormatVersion} only.");
+        if (version is < 1 or > FormatVersion)
+            throw new ModelFileException(path, $"model format version {version}; this build of SimdCnn reads versions 1 to {FormatVersion}.");
         if (bytes.Length < Magic.Length + 2 + HashLength)
             throw new ModelFileException(path, "truncated: the file is too short to hold a model.");
         int body = bytes.Length - HashLength;
@@ -109,7 +128,7 @@ internal static class ModelFile
         ModelContents contents;
         try
         {
-            contents = Parse(bytes, body, path);
+            contents = Parse(bytes, body, path, version);
         }
         catch (ModelFileException e) when (!intact)
         {
@@ -120,7 +139,7 @@ internal static class ModelFile
         return contents;
     }
 
-    private static ModelContents Parse(byte[] bytes, int body, string path)
+    private static ModelContents Parse(byte[] bytes, int body, string path, ushort version)
     {
         using var stream = new MemoryStream(bytes, 0, body, writable: false);
         using var r = new BinaryReader(stream, Encoding.UTF8);
@@ -137,50 +156,74 @@ internal static class ModelFile
             long seed = r.ReadInt64();
             int count = r.ReadInt32();
             if (count is < 0 or > 10_000) throw new ModelFileException(path, $"corrupt: {count} layers.");
-            var layers = new List<Layer>(count);
+            var layers = new List<Layer>(Math.Min(count, 64));
             var shape = input;
-            long parameterCount = 0;
+            long parameterCount = 0, stateCount = 0;
             for (int i = 0; i < count; i++)
             {
-                string kind = r.ReadString();
-                if (!LayerCodec.Knows(kind))
-                    throw new ModelFileException(path, $"layer {i + 1} is of unknown kind \"{kind}\".");
-                int length = r.ReadInt32();
-                if (length < 0 || length > body - stream.Position)
-                    throw new ModelFileException(path, $"corrupt: layer {i + 1} ({kind}) claims {length} configuration bytes.");
-                long end = stream.Position + length;
                 Layer layer;
-                try { layer = LayerCodec.Read(r, kind); }
-                catch (InvalidDataException e) { throw new ModelFileException(path, $"layer {i + 1} ({kind}): {e.Message}", e); }
-                catch (ArgumentException e) { throw new ModelFileException(path, $"layer {i + 1} ({kind}): invalid configuration: {e.Message}", e); }
-                if (stream.Position != end)
-                    throw new ModelFileException(path, $"corrupt: layer {i + 1} ({kind}) configuration has {length} bytes but {stream.Position - (end - length)} were read.");
+                try { layer = LayerCodec.ReadRecord(r, version, body); }
+                catch (InvalidDataException e) { throw new ModelFileException(path, $"layer {i + 1}: {e.Message}", e); }
+                catch (ArgumentException e) { throw new ModelFileException(path, $"layer {i + 1} ({e.ParamName ?? "configuration"}): invalid configuration: {e.Message}", e); }
                 try { layer.Build(shape, Layer.PositionName(i + 1, layer)); }
                 catch (ArgumentException e) { throw new ModelFileException(path, "the layers do not fit together: " + e.Message, e); }
                 shape = layer.OutputShape;
-                var counts = (Weights: r.ReadInt32(), Biases: r.ReadInt32());
-                if (counts != (layer.WeightCount, layer.BiasCount))
-                    throw new ModelFileException(path, $"{layer.Name} holds {counts.Weights} weights and {counts.Biases} biases in the file, but its configuration needs {layer.WeightCount} and {layer.BiasCount}.");
-                parameterCount += layer.ParameterCount;
+                var stored = (Weights: r.ReadInt32(), Biases: r.ReadInt32(), States: version >= 2 ? r.ReadInt32() : 0);
+                var needed = LayerCodec.Counts(layer);
+                if (stored != needed)
+                    throw new ModelFileException(path, $"{layer.Name} holds {stored.Weights} weights, {stored.Biases} biases and {stored.States} states in the file, but its configuration needs {needed.Weights}, {needed.Biases} and {needed.States}.");
+                parameterCount += needed.Weights + needed.Biases;
+                stateCount += needed.States;
                 layers.Add(layer);
             }
-            int total = r.ReadInt32();
-            if (total != parameterCount)
-                throw new ModelFileException(path, $"corrupt: {total} parameters stored, the layers need {parameterCount}.");
-            if ((long)total * 4 != body - stream.Position)
-                throw new ModelFileException(path, $"truncated or padded: {total} parameters need {(long)total * 4} bytes, {body - stream.Position} remain.");
-            var parameters = new float[total];
-            var raw = bytes.AsSpan((int)stream.Position, total * 4);
-            for (int i = 0; i < total; i++) parameters[i] = BinaryPrimitives.ReadSingleLittleEndian(raw.Slice(i * 4));
-            return new ModelContents(input, seed, layers, parameters);
+            var parameters = ReadFloats(r, body, path, parameterCount, "parameters");
+            var state = version >= 2 ? ReadFloats(r, body, path, stateCount, "states") : new float[stateCount];
+            (float[] Mean, float[] Std)? normalization = null;
+            if (version >= 2 && r.ReadByte() == 1)
+            {
+                int channels = r.ReadInt32();
+                if (channels < 1 || channels > input[0] || input.Rank != 3 || channels != input[0])
+                    throw new ModelFileException(path, $"corrupt: input normalisation of {channels} channels for an input of {input}.");
+                normalization = (ReadRaw(r, body, path, channels, "normalisation means"), ReadRaw(r, body, path, channels, "normalisation deviations"));
+            }
+            if (stream.Position != body)
+                throw new ModelFileException(path, $"corrupt: {body - stream.Position} bytes follow the model.");
+            return new ModelContents(input, seed, layers, parameters) { State = state, Normalization = normalization };
         }
         catch (EndOfStreamException e)
         {
             throw new ModelFileException(path, "truncated: the file ends before the model does.", e);
         }
     }
+
+    private static float[] ReadFloats(BinaryReader r, int body, string path, long needed, string what)
+    {
+        int total = r.ReadInt32();
+        if (total != needed)
+            throw new ModelFileException(path, $"corrupt: {total} {what} stored, the layers need {needed}.");
+        return ReadRaw(r, body, path, total, what);
+    }
+
+    private static float[] ReadRaw(BinaryReader r, int body, string path, int count, string what)
+    {
+        long left = body - r.BaseStream.Position;
+        if ((long)count * 4 > left)
+            throw new ModelFileException(path, $"truncated: {count} {what} need {(long)count * 4} bytes, {left} remain.");
+        var raw = r.ReadBytes(count * 4);
+        var values = new float[count];
+        for (int i = 0; i < count; i++) values[i] = BinaryPrimitives.ReadSingleLittleEndian(raw.AsSpan(i * 4));
+        return values;
+    }
 }
 
-/// <summary>What a model file holds: the input shape, the seed, the layers in order (built, named by position when read) and all
-/// parameters (every layer's weights in order, then every layer's biases).</summary>
-internal sealed record ModelContents(Shape InputShape, long Seed, IReadOnlyList<Layer> Layers, ReadOnlyMemory<float> Parameters);
+/// <summary>What a model file holds: the input shape, the seed, the layers in order (built, named by position when read), all
+/// parameters (every layer's weights in order, then every layer's biases; residual blocks expanded), the layers' states and the
+/// input's per-channel normalisation.</summary>
+internal sealed record ModelContents(Shape InputShape, long Seed, IReadOnlyList<Layer> Layers, ReadOnlyMemory<float> Parameters)
+{
+    /// <summary>Every layer's state in order (empty when the layers keep none).</summary>
+    public ReadOnlyMemory<float> State { get; init; } = ReadOnlyMemory<float>.Empty;
+
+    /// <summary>Per-channel mean and standard deviation subtracted from and divided into the input, or null.</summary>
+    public (float[] Mean, float[] Std)? Normalization { get; init; }
+}

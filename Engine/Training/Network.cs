@@ -33,6 +33,8 @@ public sealed partial class Network
     private readonly object _sync = new();
     private float[]? _parameters;
     private float[]? _gradients;
+    private float[] _state = [];
+    private Layer[] _leaves = [];
     private int _weightCount;
     private bool _fuseActivationWithPooling = true;
 
@@ -59,7 +61,10 @@ public sealed partial class Network
     public IReadOnlyList<Layer> Layers => _layers;
 
     /// <summary>The number of trainable parameters.</summary>
-    public int ParameterCount => _layers.Sum(l => l.ParameterCount);
+    public int ParameterCount => Leaves.Sum(l => l.ParameterCount);
+
+    /// <summary>The layers that run and own parameters, in order: the network's layers with residual blocks expanded.</summary>
+    internal IReadOnlyList<Layer> Leaves => _parameters is null ? _layers.SelectMany(Residual.Leaves).ToArray() : _leaves;
 
     /// <summary>Appends <paramref name="layer"/>, inferring its shapes from the previous layer's output.</summary>
     /// <returns>This network, so calls chain.</returns>
@@ -113,7 +118,13 @@ public sealed partial class Network
         var sb = new System.Text.StringBuilder();
         sb.AppendLine($"input {InputShape}");
         foreach (var layer in _layers)
-            sb.AppendLine($"{layer.Name,-24} {layer.OutputShape,-12} {layer.ParameterCount,9} parameters");
+        {
+            int parameters = Residual.Leaves(layer).Sum(l => l.ParameterCount);
+            sb.AppendLine($"{layer.Name,-24} {layer.OutputShape,-12} {parameters,9} parameters");
+            if (layer is Residual block)
+                foreach (var inner in block.Body.Concat(block.Shortcut))
+                    sb.AppendLine($"  {inner.Name,-22} {inner.OutputShape,-12} {inner.ParameterCount,9} parameters");
+        }
         sb.Append($"total {ParameterCount} parameters");
         return sb.ToString();
     }
@@ -124,11 +135,21 @@ public sealed partial class Network
         get { EnsureParameters(); return _parameters; }
     }
 
+    /// <summary>Every layer's state (e.g. batch norm running statistics) in layer order; created with the parameters.</summary>
+    internal Span<float> State
+    {
+        get { EnsureParameters(); return _state; }
+    }
+
     /// <summary>Number of leading parameters that are weights (L2-decayed).</summary>
     internal int WeightCount { get { EnsureParameters(); return _weightCount; } }
 
     /// <summary>What <see cref="Save"/> writes.</summary>
-    internal ModelContents ToModelContents() => new(InputShape, Seed, _layers, GetParameters());
+    internal ModelContents ToModelContents()
+    {
+        EnsureParameters();
+        return new(InputShape, Seed, _layers, GetParameters()) { State = _state.ToArray() };
+    }
 
     /// <summary>A network over the built layers of a model file, with its parameters.</summary>
     internal static Network FromModelContents(ModelContents contents)
@@ -144,6 +165,7 @@ public sealed partial class Network
         }
         network.EnsureParameters(initialize: false);
         contents.Parameters.Span.CopyTo(network._parameters);
+        contents.State.Span.CopyTo(network._state);
         return network;
     }
 
@@ -156,21 +178,29 @@ public sealed partial class Network
         {
             if (_parameters is not null) return;
             if (_layers.Count == 0) throw new InvalidOperationException("The network has no layers.");
-            _weightCount = _layers.Sum(l => l.WeightCount);
-            int total = ParameterCount;
-            var parameters = new float[total];
-            _gradients = new float[total];
-            int w = 0, b = _weightCount;
-            for (int i = 0; i < _layers.Count; i++)
+            var leaves = _layers.SelectMany(Residual.Leaves).ToArray();
+            _weightCount = leaves.Sum(l => l.WeightCount);
+            var parameters = new float[leaves.Sum(l => l.ParameterCount)];
+            _gradients = new float[parameters.Length];
+            _state = new float[leaves.Sum(l => l.StateCount)];
+            int w = 0, b = _weightCount, st = 0;
+            for (int i = 0; i < leaves.Length; i++)
             {
-                var layer = _layers[i];
+                var layer = leaves[i];
                 layer.BindParameters(
                     parameters.AsMemory(w, layer.WeightCount), parameters.AsMemory(b, layer.BiasCount),
                     _gradients.AsMemory(w, layer.WeightCount), _gradients.AsMemory(b, layer.BiasCount));
-                if (initialize) layer.InitializeParameters(SeededRandom.ForStream(Seed, i));
+                layer.BindState(_state.AsMemory(st, layer.StateCount));
+                if (initialize)
+                {
+                    layer.InitializeParameters(SeededRandom.ForStream(Seed, i));
+                    layer.InitializeState();
+                }
                 w += layer.WeightCount;
                 b += layer.BiasCount;
+                st += layer.StateCount;
             }
+            _leaves = leaves;
             Volatile.Write(ref _parameters, parameters);
         }
     }

@@ -42,7 +42,7 @@ internal static class Conv2DDirect
     /// <param name="filters">Output channels F.</param>
     /// <param name="x">Input, [N, C, H, W].</param>
     /// <param name="weights">Kernels, [F, C, KH, KW].</param>
-    /// <param name="bias">Per-filter bias, [F].</param>
+    /// <param name="bias">Per-filter bias, [F], or empty for none.</param>
     /// <param name="y">Output, [N, F, OH, OW] (overwritten).</param>
     /// <param name="scratch">At least <see cref="ScratchSize"/> floats (one zero-padded sample); k times that lets k workers share the batch.</param>
     /// <param name="threads">Threads the batch may be split over (samples are independent; each part pads its own samples).</param>
@@ -53,7 +53,7 @@ internal static class Conv2DDirect
         int outSize = g.OutputHeight * g.OutputWidth, slot = ScratchSize(g);
         if (x.Length < batch * g.InputSize) throw new ArgumentException($"x needs {batch}×{g.InputSize} values.", nameof(x));
         if (weights.Length < filters * g.ColumnRows) throw new ArgumentException($"weights needs {filters}×{g.ColumnRows} values.", nameof(weights));
-        if (bias.Length < filters) throw new ArgumentException($"bias needs {filters} values.", nameof(bias));
+        if (!bias.IsEmpty && bias.Length < filters) throw new ArgumentException($"bias needs {filters} values (or none).", nameof(bias));
         if (y.Length < batch * filters * outSize) throw new ArgumentException($"y needs {batch}×{filters}×{outSize} values.", nameof(y));
         if (scratch.Length < slot) throw new ArgumentException($"scratch needs {slot} values.", nameof(scratch));
         var body = new ForwardParts(g, batch, filters, x, weights, bias, y, scratch);
@@ -138,10 +138,10 @@ internal static class Conv2DDirect
                         }
                         int lanes = Math.Min(TWidth.Count, ow - col);
                         int at = f0 * outSize + r * ow + col;
-                        TWidth.StorePartial(TWidth.Add(a0, TWidth.Broadcast(bias[f0])), ref Unsafe.Add(ref yn, at), lanes);
-                        if (count > 1) TWidth.StorePartial(TWidth.Add(a1, TWidth.Broadcast(bias[f0 + 1])), ref Unsafe.Add(ref yn, at + outSize), lanes);
-                        if (count > 2) TWidth.StorePartial(TWidth.Add(a2, TWidth.Broadcast(bias[f0 + 2])), ref Unsafe.Add(ref yn, at + 2 * outSize), lanes);
-                        if (count > 3) TWidth.StorePartial(TWidth.Add(a3, TWidth.Broadcast(bias[f0 + 3])), ref Unsafe.Add(ref yn, at + 3 * outSize), lanes);
+                        TWidth.StorePartial(TWidth.Add(a0, TWidth.Broadcast(bias.IsEmpty ? 0f : bias[f0])), ref Unsafe.Add(ref yn, at), lanes);
+                        if (count > 1) TWidth.StorePartial(TWidth.Add(a1, TWidth.Broadcast(bias.IsEmpty ? 0f : bias[f0 + 1])), ref Unsafe.Add(ref yn, at + outSize), lanes);
+                        if (count > 2) TWidth.StorePartial(TWidth.Add(a2, TWidth.Broadcast(bias.IsEmpty ? 0f : bias[f0 + 2])), ref Unsafe.Add(ref yn, at + 2 * outSize), lanes);
+                        if (count > 3) TWidth.StorePartial(TWidth.Add(a3, TWidth.Broadcast(bias.IsEmpty ? 0f : bias[f0 + 3])), ref Unsafe.Add(ref yn, at + 3 * outSize), lanes);
                     }
                 }
             }

@@ -45,7 +45,7 @@ internal static class Conv2DDirectWeights
     /// <param name="x">Input, [N, C, H, W].</param>
     /// <param name="dy">Output gradient, [N, F, OH, OW].</param>
     /// <param name="weightGradients">[F, C·KH·KW], accumulated.</param>
-    /// <param name="biasGradients">[F], accumulated.</param>
+    /// <param name="biasGradients">[F], accumulated; empty for a layer without biases.</param>
     /// <param name="scratch">At least <see cref="ScratchSize"/>(g, F, 1) floats; room for k workers lets a stride-1 layer split
     /// the weights (never a sum) over up to k threads.</param>
     /// <param name="threads">Threads the work may be split over.</param>
@@ -56,7 +56,7 @@ internal static class Conv2DDirectWeights
         if (x.Length < batch * g.InputSize) throw new ArgumentException($"x needs {batch}×{g.InputSize} values.", nameof(x));
         if (dy.Length < batch * outSize) throw new ArgumentException($"dy needs {batch}×{outSize} values.", nameof(dy));
         if (weightGradients.Length < filters * rows) throw new ArgumentException($"weightGradients needs {filters}×{rows} values.", nameof(weightGradients));
-        if (biasGradients.Length < filters) throw new ArgumentException($"biasGradients needs {filters} values.", nameof(biasGradients));
+        if (!biasGradients.IsEmpty && biasGradients.Length < filters) throw new ArgumentException($"biasGradients needs {filters} values (or none).", nameof(biasGradients));
         if (scratch.Length < ScratchSize(g, filters)) throw new ArgumentException($"scratch needs {ScratchSize(g, filters)} values.", nameof(scratch));
 
         int partialSize = PartialSize(g, filters), slot = SlotSize(g, filters);
@@ -69,7 +69,7 @@ internal static class Conv2DDirectWeights
         // within about one block of evenly (paper-mnist's 20 filters on 2 parts); else every part takes all filters and a
         // range of weights (paper-cifar's and LeNet's 6 filters: one part would otherwise get 4 of the 6).
         int filterParts = blocks >= 2 * parts - 1 ? parts : 1, rowParts = filterParts == 1 ? Math.Min(parts, rows) : 1;
-        var body = new Parts(g, batch, filters, x, dy, scratch, filterParts, rowParts);
+        var body = new Parts(g, batch, filters, x, dy, scratch, filterParts, rowParts, !biasGradients.IsEmpty);
         ParallelFor.Run(ref body, filterParts * rowParts, workers);
 
         var biasPartial = scratch.Slice(filters * rows * L, filters * L);
@@ -85,7 +85,7 @@ internal static class Conv2DDirectWeights
                         weightGradients[(f0 + f) * rows + k0 + k] += Lanes16.Sum(partial.Slice((f * kc + k) * L, L));
             }
         }
-        FixedOrderReductions.AddTotals(biasPartial, biasGradients);
+        if (!biasGradients.IsEmpty) FixedOrderReductions.AddTotals(biasPartial, biasGradients);
     }
 
     /// <summary>
@@ -94,7 +94,7 @@ internal static class Conv2DDirectWeights
     /// filters' bias sums.
     /// </summary>
     private readonly ref struct Parts(in ConvGeometry g, int batch, int filters, ReadOnlySpan<float> x, ReadOnlySpan<float> dy,
-        Span<float> scratch, int filterParts, int rowParts) : IParallelBody
+        Span<float> scratch, int filterParts, int rowParts, bool biases) : IParallelBody
     {
         private readonly ConvGeometry _g = g;
         private readonly ReadOnlySpan<float> _x = x, _dy = dy;
@@ -143,7 +143,7 @@ internal static class Conv2DDirectWeights
                     Im2Col.Forward(g, xn, slot);
                     FixedOrderReductions.AccumulateDots(fc, spatial, dyn.Slice(f0 * spatial, fc * spatial), slot, rowStarts, weightPartial);
                 }
-                if (bc > 0) FixedOrderReductions.AccumulateRowSums(bc, spatial, dyn.Slice(b0 * spatial, bc * spatial), biasPartial);
+                if (biases && bc > 0) FixedOrderReductions.AccumulateRowSums(bc, spatial, dyn.Slice(b0 * spatial, bc * spatial), biasPartial);
             }
         }
     }

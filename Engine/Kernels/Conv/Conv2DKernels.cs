@@ -20,7 +20,7 @@ namespace Engine.Kernels;
 /// </remarks>
 internal static class Conv2DKernels
 {
-    /// <summary>y = W ⊛ x + b for <paramref name="batch"/> samples (y overwritten).</summary>
+    /// <summary>y = W ⊛ x + b for <paramref name="batch"/> samples (y overwritten; an empty bias adds nothing).</summary>
     /// <exception cref="ArgumentException">A span is shorter than the shapes need.</exception>
     public static void Forward(in ConvGeometry g, int batch, int filters, ReadOnlySpan<float> x, ReadOnlySpan<float> weights,
         ReadOnlySpan<float> bias, Span<float> y, int threads)
@@ -30,7 +30,7 @@ internal static class Conv2DKernels
         CheckBatch(batch, filters);
         CheckLength(x.Length, (long)batch * g.InputSize, "x", "[N, C, H, W]");
         CheckLength(weights.Length, (long)filters * ckk, "weights", "[F, C, KH, KW]");
-        CheckLength(bias.Length, filters, "bias", "[F]");
+        if (!bias.IsEmpty) CheckLength(bias.Length, filters, "bias", "[F]");
         CheckLength(y.Length, (long)batch * outSize, "y", "[N, F, OH, OW]");
         RunSamples(g, batch, filters, x, weights, bias, y, Span<float>.Empty, threads, backwardData: false);
     }
@@ -81,7 +81,7 @@ internal static class Conv2DKernels
         CheckLength(x.Length, (long)batch * g.InputSize, "x", "[N, C, H, W]");
         CheckLength(dy.Length, (long)batch * outSize, "dy", "[N, F, OH, OW]");
         CheckLength(weightGradients.Length, (long)filters * ckk, "weightGradients", "[F, C, KH, KW]");
-        CheckLength(biasGradients.Length, filters, "biasGradients", "[F]");
+        if (!biasGradients.IsEmpty) CheckLength(biasGradients.Length, filters, "biasGradients", "[F]");
         CheckLength(scratch.Length, WeightGradientScratchSize(g, filters), "scratch", "[F*16 + C*KH*KW*OH*OW]");
         var biasPartial = scratch[..(filters * Lanes16.Count)];
         var columns = scratch.Slice(biasPartial.Length, g.ColumnSize);
@@ -92,9 +92,9 @@ internal static class Conv2DKernels
             ReadOnlySpan<float> dyn = dy.Slice(n * outSize, outSize);
             // dW [F, CKK] += dy[n] [F, OH*OW] · columnsᵀ [OH*OW, CKK]
             Gemm.Multiply(false, true, filters, ckk, spatial, dyn, spatial, columns, spatial, 1f, weightGradients, ckk);
-            FixedOrderReductions.AccumulateRowSums(filters, spatial, dyn, biasPartial);
+            if (!biasGradients.IsEmpty) FixedOrderReductions.AccumulateRowSums(filters, spatial, dyn, biasPartial);
         }
-        FixedOrderReductions.AddTotals(biasPartial, biasGradients);
+        if (!biasGradients.IsEmpty) FixedOrderReductions.AddTotals(biasPartial, biasGradients);
     }
 
     /// <summary>dx[n] = col2im(Wᵀ·dy[n]) for every sample (dx overwritten).</summary>
@@ -200,7 +200,8 @@ internal static class Conv2DKernels
         Span<float> yn = output.Slice(n * outSize, outSize);
         // y[n] [F, OH*OW] = W [F, CKK] · im2col(x[n]) [CKK, OH*OW], the column matrix packed straight from x[n]
         Gemm.MultiplyIm2Col(filters, weights, ckk, g, input.Slice(n * g.InputSize, g.InputSize), yn, spatial);
-        for (int f = 0; f < filters; f++) AddScalar(yn.Slice(f * spatial, spatial), bias[f]);
+        if (!bias.IsEmpty)
+            for (int f = 0; f < filters; f++) AddScalar(yn.Slice(f * spatial, spatial), bias[f]);
     }
 
     /// <summary>values[k] += b (element-wise, so every vector width gives the same bits).</summary>

@@ -6,7 +6,7 @@ namespace Engine.Kernels;
 /// Scalar float arithmetic in one fixed order, so it gives the same bits on every tier and thread count; it differs from
 /// the fast paths (which fuse multiply and add) by rounding only.
 /// </summary>
-/// <remarks>Layouts: x [N, C, H, W], weights [F, C, KH, KW], bias [F], y and dy [N, F, OH, OW].</remarks>
+/// <remarks>Layouts: x [N, C, H, W], weights [F, C, KH, KW], bias [F] (or empty: none), y and dy [N, F, OH, OW].</remarks>
 internal static class Conv2DReference
 {
     /// <summary>y[n, f, r, s] = bias[f] + Σ_(c, i, j) w[f, c, i, j]·x[n, c, r·SH − PT + i, s·SW − PL + j] (y overwritten; the
@@ -33,7 +33,7 @@ internal static class Conv2DReference
                     sum += weights[((f * g.Channels + c) * g.KernelHeight + i) * g.KernelWidth + j] * x[((n * g.Channels + c) * g.Height + ih) * g.Width + iw];
                 }
             }
-            y[((n * filters + f) * oh + r) * ow + s] = sum + bias[f];
+            y[((n * filters + f) * oh + r) * ow + s] = bias.IsEmpty ? sum : sum + bias[f];
         }
     }
 
@@ -45,10 +45,13 @@ internal static class Conv2DReference
         int oh = g.OutputHeight, ow = g.OutputWidth;
         for (int f = 0; f < filters; f++)
         {
-            float db = 0f;
-            for (int n = 0; n < batch; n++)
-                for (int p = 0; p < oh * ow; p++) db += dy[(n * filters + f) * oh * ow + p];
-            biasGradients[f] += db;
+            if (!biasGradients.IsEmpty)
+            {
+                float db = 0f;
+                for (int n = 0; n < batch; n++)
+                    for (int p = 0; p < oh * ow; p++) db += dy[(n * filters + f) * oh * ow + p];
+                biasGradients[f] += db;
+            }
             for (int c = 0; c < g.Channels; c++)
             for (int i = 0; i < g.KernelHeight; i++)
             for (int j = 0; j < g.KernelWidth; j++)

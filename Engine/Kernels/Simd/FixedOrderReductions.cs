@@ -61,6 +61,78 @@ internal static class FixedOrderReductions
             AccumulateRowSums<TWidth, TVector>(count, length, _values, _partial);
     }
 
+    /// <summary>
+    /// partial[r, lane] += Σ_{p ≡ lane} (values[r, p] − centers[r])² (values: [count, length], centers: [count], partial: [count, 16]),
+    /// each square fused into its sum: acc = fma(d, d, acc).
+    /// </summary>
+    public static void AccumulateSquaredDeviations(int count, int length, ReadOnlySpan<float> values, ReadOnlySpan<float> centers, Span<float> partial)
+    {
+        if (values.Length < (long)count * length) throw new ArgumentException($"values needs {count}×{length} values.", nameof(values));
+        if (centers.Length < count) throw new ArgumentException($"centers needs {count} values.", nameof(centers));
+        if (partial.Length < count * L) throw new ArgumentException($"partial needs {count}×{L} values.", nameof(partial));
+        var kernel = new CenteredKernel(count, length, values, values, centers, partial, squares: true);
+        TierDispatch.Run(ref kernel);
+    }
+
+    /// <summary>
+    /// partial[r, lane] += Σ_{p ≡ lane} a[r, p]·(b[r, p] − centers[r]) (a, b: [count, length], centers: [count], partial: [count, 16]),
+    /// acc = fma(a, b − c, acc).
+    /// </summary>
+    public static void AccumulateCenteredDots(int count, int length, ReadOnlySpan<float> a, ReadOnlySpan<float> b, ReadOnlySpan<float> centers, Span<float> partial)
+    {
+        if (a.Length < (long)count * length || b.Length < (long)count * length) throw new ArgumentException($"a and b need {count}×{length} values.");
+        if (centers.Length < count) throw new ArgumentException($"centers needs {count} values.", nameof(centers));
+        if (partial.Length < count * L) throw new ArgumentException($"partial needs {count}×{L} values.", nameof(partial));
+        var kernel = new CenteredKernel(count, length, a, b, centers, partial, squares: false);
+        TierDispatch.Run(ref kernel);
+    }
+
+    private readonly ref struct CenteredKernel(int count, int length, ReadOnlySpan<float> a, ReadOnlySpan<float> b, ReadOnlySpan<float> centers,
+        Span<float> partial, bool squares) : IWidthKernel
+    {
+        private readonly ReadOnlySpan<float> _a = a, _b = b, _centers = centers;
+        private readonly Span<float> _partial = partial;
+
+        public void Run<TWidth, TVector>() where TWidth : struct, IVectorWidth<TVector> where TVector : struct
+        {
+            int full = length / L * L, rest = length - full;
+            Span<float> tails = stackalloc float[2 * L]; // [a tail | b tail]; missing elements contribute 0
+            ref float ta = ref MemoryMarshal.GetReference(tails);
+            ref float tb = ref Unsafe.Add(ref ta, L);
+            for (int r = 0; r < count; r++)
+            {
+                float center = _centers[r];
+                ref float va = ref MemoryMarshal.GetReference(_a.Slice(r * length));
+                ref float vb = ref MemoryMarshal.GetReference(_b.Slice(r * length));
+                if (rest > 0)
+                {
+                    // Padding that adds exactly 0: a squared deviation of the center itself, or a dot with a zero gradient.
+                    tails[..L].Fill(squares ? center : 0f);
+                    tails[L..].Fill(center);
+                    _a.Slice(r * length + full, rest).CopyTo(tails);
+                    _b.Slice(r * length + full, rest).CopyTo(tails[L..]);
+                }
+                TVector c = TWidth.Broadcast(center);
+                for (int q = 0; q < L; q += TWidth.Count)
+                {
+                    ref float p = ref _partial[r * L + q];
+                    TVector acc = TWidth.Load(ref p);
+                    for (int j = q; j < full; j += L)
+                    {
+                        TVector d = TWidth.Subtract(TWidth.Load(ref Unsafe.Add(ref vb, j)), c);
+                        acc = TWidth.MultiplyAdd(squares ? d : TWidth.Load(ref Unsafe.Add(ref va, j)), d, acc);
+                    }
+                    if (rest > 0)
+                    {
+                        TVector d = TWidth.Subtract(TWidth.Load(ref Unsafe.Add(ref tb, q)), c);
+                        acc = TWidth.MultiplyAdd(squares ? d : TWidth.Load(ref Unsafe.Add(ref ta, q)), d, acc);
+                    }
+                    TWidth.Store(acc, ref p);
+                }
+            }
+        }
+    }
+
     /// <summary>target[i] += Lanes16.Sum(partial[i, 0..16)).</summary>
     public static void AddTotals(ReadOnlySpan<float> partial, Span<float> target)
     {

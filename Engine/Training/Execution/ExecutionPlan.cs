@@ -10,22 +10,30 @@ namespace Engine.Training;
 /// </summary>
 internal sealed class ExecutionPlan
 {
-    /// <summary>A fusion: when <see cref="Matches"/> holds at layer i, the <see cref="Length"/> layers from i become one stage.</summary>
+    /// <summary>A fusion: when <see cref="Matches"/> holds at leaf i, the <see cref="Length"/> leaves from i (consecutive in one
+    /// chain) become one stage. Indices are into the plan's leaves.</summary>
     private sealed record Fusion(string Name, int Length, Func<IReadOnlyList<Layer>, int, Settings, bool> Matches,
         Func<int, int, int, IReadOnlyList<Layer>, Stage> Create);
 
     /// <summary>What a compilation depends on besides the layers.</summary>
     /// <param name="Loss">The training loss (null for inference): cross-entropy after a final softmax fuses their gradients.</param>
     /// <param name="FuseActivationWithPooling">Whether a monotone activation before max pooling runs after it instead.</param>
-    internal readonly record struct Settings(Loss? Loss, bool FuseActivationWithPooling);
+    internal readonly record struct Settings(Loss? Loss, bool FuseActivationWithPooling)
+    {
+        /// <summary>The network's last layer (a softmax there may fuse with the loss).</summary>
+        public Layer? FinalLayer { get; init; }
+    }
 
     private static readonly Fusion[] Fusions =
     [
         new("pool-then-activate", 2,
             (l, i, s) => s.FuseActivationWithPooling && l[i] is ActivationLayer { IsMonotone: true } && l[i + 1] is MaxPool2D,
             (input, output, i, l) => new PoolThenActivateStage(input, output, i, i + 1, l[i + 1].OutputShape.Size)),
+        new("batch-norm-relu", 2,
+            (l, i, s) => l[i] is BatchNorm && l[i + 1] is ReLU,
+            (input, output, i, l) => new BatchNormReluStage(input, output, i, i + 1, l[i].OutputShape.Size)),
         new("softmax-cross-entropy", 1,
-            (l, i, s) => s.Loss is CrossEntropy && i == l.Count - 1 && l[i] is Softmax,
+            (l, i, s) => s.Loss is CrossEntropy && s.FinalLayer == l[i] && l[i] is Softmax,
             (input, output, i, _) => new SoftmaxCrossEntropyStage(input, output, i)),
     ];
 
@@ -50,7 +58,7 @@ internal sealed class ExecutionPlan
         LossGradientValue = stages[^1] is SoftmaxCrossEntropyStage fused ? fused.Inputs[0] : Output;
     }
 
-    /// <summary>The layers the stages run, in network order (indices in <see cref="Stage.Layers"/> refer to this list).</summary>
+    /// <summary>The layers the stages run, in network order with residual blocks expanded (indices in <see cref="Stage.Layers"/> refer to this list).</summary>
     public IReadOnlyList<Layer> Layers { get; }
 
     /// <summary>The stages in forward order.</summary>
@@ -77,21 +85,55 @@ internal sealed class ExecutionPlan
     /// <summary>Whether the loss writes the fused softmax + cross-entropy gradient (with respect to the logits).</summary>
     public bool FusesLossGradient => LossGradientValue != Output;
 
-    /// <summary>Compiles <paramref name="layers"/> (built, in order, for samples of <paramref name="input"/>).</summary>
+    /// <summary>Compiles <paramref name="layers"/> (built, in order, for samples of <paramref name="input"/>); residual blocks expand into
+    /// their body's stages, their shortcut's, and an add.</summary>
     public static ExecutionPlan Compile(Shape input, IReadOnlyList<Layer> layers, Settings settings)
     {
+        var leaves = layers.SelectMany(Residual.Leaves).ToArray();
+        var index = new Dictionary<Layer, int>(ReferenceEqualityComparer.Instance);
+        for (int i = 0; i < leaves.Length; i++) index.Add(leaves[i], i);
         var stages = new List<Stage>();
         var values = new List<Shape> { input };
-        for (int i = 0; i < layers.Count;)
+        settings = settings with { FinalLayer = layers.Count == 0 ? null : layers[^1] };
+
+        int NewValue(Shape shape) { values.Add(shape); return values.Count - 1; }
+
+        int Chain(IReadOnlyList<Layer> chain, int value)
         {
-            var fusion = Array.Find(Fusions, f => i + f.Length <= layers.Count && f.Matches(layers, i, settings));
-            int length = fusion?.Length ?? 1;
-            int output = values.Count;
-            values.Add(layers[i + length - 1].OutputShape);
-            stages.Add(fusion is null ? new LayerStage(output - 1, output, i) : fusion.Create(output - 1, output, i, layers));
-            i += length;
+            for (int i = 0; i < chain.Count;)
+            {
+                if (chain[i] is Residual block)
+                {
+                    int body = Chain(block.Body, value);
+                    int shortcut = block.Projects ? Chain(block.Shortcut, value) : value;
+                    int sum = NewValue(block.OutputShape);
+                    stages.Add(new AddStage(body, shortcut, sum));
+                    value = sum;
+                    i++;
+                    continue;
+                }
+                int leaf = index[chain[i]];
+                // A fusion needs its layers consecutive in this chain (never across a block's boundary).
+                var fusion = Array.Find(Fusions, f => i + f.Length <= chain.Count && IsRun(chain, i, f.Length, leaves, leaf) && f.Matches(leaves, leaf, settings));
+                int length = fusion?.Length ?? 1;
+                int output = NewValue(chain[i + length - 1].OutputShape);
+                stages.Add(fusion is null ? new LayerStage(value, output, leaf) : fusion.Create(value, output, leaf, leaves));
+                value = output;
+                i += length;
+            }
+            return value;
         }
-        return new ExecutionPlan(layers, stages.ToArray(), values.ToArray());
+
+        Chain(layers, 0);
+        return new ExecutionPlan(leaves, stages.ToArray(), values.ToArray());
+    }
+
+    /// <summary>Whether chain[i .. i + length) are leaves leaf, leaf + 1, … (plain layers, no block among them).</summary>
+    private static bool IsRun(IReadOnlyList<Layer> chain, int i, int length, Layer[] leaves, int leaf)
+    {
+        for (int k = 0; k < length; k++)
+            if (chain[i + k] is Residual || leaf + k >= leaves.Length || !ReferenceEquals(leaves[leaf + k], chain[i + k])) return false;
+        return true;
     }
 
     /// <summary>Runs every stage forward on the first <paramref name="batch"/> samples of the workspace's input.</summary>

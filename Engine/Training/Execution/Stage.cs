@@ -117,3 +117,53 @@ internal sealed class SoftmaxCrossEntropyStage(int input, int output, int layer)
 
     public override string Describe(IReadOnlyList<Layer> layers) => $"{layers[Layers[0]].Name} (gradient fused with the cross-entropy loss)";
 }
+
+/// <summary>The end of a residual block: y = body output + shortcut (its two inputs); backward hands dy to both.</summary>
+internal sealed class AddStage(int body, int shortcut, int output) : Stage([body, shortcut], output, [])
+{
+    public override void Forward(Workspace ws, int stage, int batch, LayerMode mode) =>
+        Engine.Kernels.VectorOps.Add(ws.Value(Inputs[0], batch), ws.Value(Inputs[1], batch), ws.Value(Output, batch));
+
+    public override void Backward(Workspace ws, int stage, int batch)
+    {
+        var dy = ws.Gradient(Output, batch);
+        for (int input = 0; input < 2; input++)
+        {
+            var dx = ws.InputGradient(stage, input, batch);
+            if (dx.IsEmpty) continue;
+            dy.CopyTo(dx);
+            ws.FinishInputGradient(stage, input, batch);
+        }
+    }
+
+    public override string Describe(IReadOnlyList<Layer> layers) => "residual add";
+}
+
+/// <summary>
+/// A batch norm followed by a ReLU, run as one pass: y = max(0, bn(x)) without storing bn(x); backward masks dy by y &gt; 0
+/// into temporary memory and runs the batch norm's backward on it.
+/// </summary>
+internal sealed class BatchNormReluStage(int input, int output, int norm, int relu, int perSample) : Stage([input], output, [norm, relu])
+{
+    /// <summary>The masked gradient [N, shape] during backward.</summary>
+    public override long TemporarySize(int maxBatch) => (long)maxBatch * perSample;
+
+    public override void Forward(Workspace ws, int stage, int batch, LayerMode mode)
+    {
+        var norm = (BatchNorm)ws.Plan.Layers[Layers[0]];
+        norm.Forward(ws.Value(Inputs[0], batch), ws.Value(Output, batch), batch, ws.Context(stage, 0, mode), relu: true);
+    }
+
+    public override void Backward(Workspace ws, int stage, int batch)
+    {
+        var norm = ws.Plan.Layers[Layers[0]];
+        var y = ws.Value(Output, batch);
+        var masked = ws.StageTemporary(stage, y.Length);
+        Engine.Kernels.VectorOps.MaskByPositive(ws.Gradient(Output, batch), y, masked);
+        var dx = ws.InputGradient(stage, 0, batch);
+        norm.Backward(ws.Value(Inputs[0], batch), y, masked, dx, batch, ws.Context(stage, 0, LayerMode.Training));
+        ws.FinishInputGradient(stage, 0, batch);
+    }
+
+    public override string Describe(IReadOnlyList<Layer> layers) => $"{layers[Layers[0]].Name} then {layers[Layers[1]].Name} (fused)";
+}

@@ -129,8 +129,7 @@ internal sealed class Workspace
         int v = Plan.Stages[stage].Inputs[input];
         if (v == 0 || Plan.LastConsumer[v] == stage) return;
         var total = Gradient(v, batch);
-        var part = _accumulate.AsSpan(0, total.Length);
-        for (int i = 0; i < total.Length; i++) total[i] += part[i];
+        Engine.Kernels.VectorOps.Add(total, _accumulate.AsSpan(0, total.Length), total);
     }
 
     /// <summary>Stage <paramref name="stage"/>'s own saved memory, its first <paramref name="length"/> floats.</summary>

@@ -1,0 +1,49 @@
+using System.Runtime.InteropServices;
+using System.Runtime.CompilerServices;
+
+namespace Engine.Kernels;
+
+/// <summary>
+/// Small element-wise passes the execution plan needs between layers: sums of two tensors (residual adds, gradients of a
+/// value read twice) and the ReLU mask of a fused batch norm. One IEEE operation per element, so every tier gives the same bits.
+/// </summary>
+internal static class VectorOps
+{
+    /// <summary>y[i] = a[i] + b[i] (y may be a or b).</summary>
+    public static void Add(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> y)
+    {
+        if (a.Length != b.Length || y.Length < a.Length) throw new ArgumentException($"Add needs equal lengths ({a.Length}, {b.Length}) and room for them ({y.Length}).");
+        var kernel = new Kernel(a, b, y, mask: false);
+        TierDispatch.Run(ref kernel);
+    }
+
+    /// <summary>y[i] = b[i] &gt; 0 ? a[i] : 0 — the gradient a through a ReLU whose output was b (NaN outputs pass no gradient).</summary>
+    public static void MaskByPositive(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> y)
+    {
+        if (a.Length != b.Length || y.Length < a.Length) throw new ArgumentException($"MaskByPositive needs equal lengths ({a.Length}, {b.Length}) and room for them ({y.Length}).");
+        var kernel = new Kernel(a, b, y, mask: true);
+        TierDispatch.Run(ref kernel);
+    }
+
+    private readonly ref struct Kernel(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> y, bool mask) : IWidthKernel
+    {
+        private readonly ReadOnlySpan<float> _a = a, _b = b;
+        private readonly Span<float> _y = y;
+
+        public void Run<TWidth, TVector>() where TWidth : struct, IVectorWidth<TVector> where TVector : struct
+        {
+            ref float pa = ref MemoryMarshal.GetReference(_a);
+            ref float pb = ref MemoryMarshal.GetReference(_b);
+            ref float py = ref MemoryMarshal.GetReference(_y);
+            int n = _a.Length, i = 0;
+            for (; i + TWidth.Count <= n; i += TWidth.Count)
+                TWidth.Store(Op<TWidth, TVector>(TWidth.Load(ref Unsafe.Add(ref pa, i)), TWidth.Load(ref Unsafe.Add(ref pb, i))), ref Unsafe.Add(ref py, i));
+            for (; i < n; i++)
+                Unsafe.Add(ref py, i) = Op<Width1, float>(Unsafe.Add(ref pa, i), Unsafe.Add(ref pb, i));
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private TV Op<TW, TV>(TV a, TV b) where TW : struct, IVectorWidth<TV> where TV : struct =>
+            mask ? TW.And(a, TW.GreaterThan(b, TW.Zero)) : TW.Add(a, b);
+    }
+}

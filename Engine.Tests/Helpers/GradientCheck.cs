@@ -40,7 +40,9 @@ public static class GradientCheck
         var gw = new float[layer.WeightCount];
         var gb = new float[layer.BiasCount];
         layer.BindParameters(w, b, gw, gb);
+        layer.BindState(new float[layer.StateCount]);
         layer.InitializeParameters(new SeededRandom(seed));
+        layer.InitializeState();
         var rng = new SeededRandom(seed + 1000);
         for (int i = 0; i < b.Length; i++) b[i] = (float)(rng.NextDouble() - 0.5);
         return new BoundLayer { Layer = layer, Weights = w, Biases = b, WeightGradients = gw, BiasGradients = gb, Batch = batch };

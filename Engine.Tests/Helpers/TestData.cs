@@ -16,6 +16,15 @@ internal static class TestData
     public static TrainTestSplit Load(string dataset) =>
         Cache.GetOrAdd(dataset, name => new Lazy<TrainTestSplit?>(() => TryLoad(name))).Value ?? throw Missing(dataset);
 
+    /// <summary><paramref name="count"/> random images of <paramref name="shape"/> in [0, 1) with labels i·7 + seed mod <paramref name="classes"/>.</summary>
+    public static Dataset Random(Engine.Shape shape, int count, int seed, int classes = 10)
+    {
+        var rng = new SeededRandom(seed);
+        var images = new float[count * shape.Size];
+        for (int i = 0; i < images.Length; i++) images[i] = (float)rng.NextDouble();
+        return new Dataset("random", images, Enumerable.Range(0, count).Select(i => (i * 7 + seed) % classes).ToArray(), shape, classes);
+    }
+
     /// <summary>MNIST, loaded once.</summary>
     public static TrainTestSplit Mnist() => Load("mnist");
 

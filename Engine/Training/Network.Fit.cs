@@ -116,6 +116,19 @@ public sealed partial class Network
     /// <returns>The batch's mean loss before the step.</returns>
     internal double TrainStep(Workspace ws, Dataset data, ReadOnlySpan<int> indices, TrainingOptions options, out int correct)
     {
+        double loss = ComputeGradients(ws, data, indices, options.Loss, out correct);
+        if (!double.IsFinite(loss)) return loss; // diverged: leave the weights as they were before this step
+        options.Optimizer.Step(_parameters, _gradients, _weightCount, options.L2);
+        return loss;
+    }
+
+    /// <summary>
+    /// Forward in training mode and backward on the images <paramref name="indices"/> of <paramref name="data"/>: the gradients
+    /// of the mean loss are left in the gradient buffer (zeroed first), unless the loss is not finite.
+    /// </summary>
+    /// <returns>The batch's mean loss.</returns>
+    internal double ComputeGradients(Workspace ws, Dataset data, ReadOnlySpan<int> indices, Loss lossFunction, out int correct)
+    {
         int n = indices.Length;
         int sampleSize = InputShape.Size, classes = OutputShape.Size;
         var input = ws.Value(0, n);
@@ -128,20 +141,22 @@ public sealed partial class Network
         var plan = ws.Plan;
         plan.Forward(ws, n, LayerMode.Training);
         var output = ws.Value(plan.Output, n);
-        double loss = options.Loss.Compute(output, labels, n, classes);
+        double loss = lossFunction.Compute(output, labels, n, classes);
         correct = CountCorrect(output, labels, n, classes);
-        if (!double.IsFinite(loss)) return loss; // diverged: leave the weights as they were before this step
+        if (!double.IsFinite(loss)) return loss;
 
         Array.Clear(_gradients!);
         var dy = ws.Gradient(plan.LossGradientValue, n);
         if (plan.FusesLossGradient)
-            ((CrossEntropy)options.Loss).FusedSoftmaxGradient(output, labels, dy, n, classes);
+            ((CrossEntropy)lossFunction).FusedSoftmaxGradient(output, labels, dy, n, classes);
         else
-            options.Loss.Gradient(output, labels, dy, n, classes);
+            lossFunction.Gradient(output, labels, dy, n, classes);
         plan.Backward(ws, n);
-        options.Optimizer.Step(_parameters, _gradients, _weightCount, options.L2);
         return loss;
     }
+
+    /// <summary>The gradient buffer (test access, after <see cref="ComputeGradients"/>).</summary>
+    internal ReadOnlySpan<float> Gradients => _gradients;
 
     /// <summary>Refuses a loss the network's output cannot feed: cross-entropy needs probabilities, i.e. a final Softmax.</summary>
     private void CheckLossFits(Loss loss)

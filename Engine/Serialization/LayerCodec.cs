@@ -12,9 +12,10 @@ namespace Engine.Serialization;
 /// MaxPool2D, AvgPool2D   i32 size height, size width, stride height, stride width
 /// LeakyReLU  f32 slope
 /// BatchNorm2D, BatchNorm1D   f32 momentum, epsilon
+/// Dropout    f32 rate
 /// Residual   i32 body count, then per body layer a record (string kind, i32 length, configuration); the shortcut follows
 ///            from the shapes
-/// Flatten, Sigmoid, ReLU, Softmax   (nothing)
+/// Flatten, Sigmoid, ReLU, Softmax, GlobalAvgPool2D   (nothing)
 /// </code>
 /// </summary>
 internal static class LayerCodec
@@ -78,6 +79,12 @@ internal static class LayerCodec
         ["ReLU"] = _ => new ReLU(),
         ["LeakyReLU"] = ReadLeakyReLU,
         ["Softmax"] = _ => new Softmax(),
+        ["GlobalAvgPool2D"] = _ => new GlobalAvgPool2D(),
+        ["Dropout"] = r =>
+        {
+            float rate = r.ReadSingle();
+            return rate is >= 0f and < 1f ? new Dropout(rate) : throw new InvalidDataException($"Dropout configuration has rate {rate}; it must be in [0, 1).");
+        },
         ["BatchNorm2D"] = r => { var (m, e) = ReadNorm(r, "BatchNorm2D"); return new BatchNorm2D(m, e); },
         ["BatchNorm1D"] = r => { var (m, e) = ReadNorm(r, "BatchNorm1D"); return new BatchNorm1D(m, e); },
     };
@@ -113,7 +120,10 @@ internal static class LayerCodec
                 w.Write(block.Body.Count);
                 foreach (var child in block.Body) WriteRecord(w, child);
                 break;
-            case Flatten or Sigmoid or ReLU or Softmax:
+            case Dropout d:
+                w.Write(d.Rate);
+                break;
+            case Flatten or Sigmoid or ReLU or Softmax or GlobalAvgPool2D:
                 break;
             default:
                 throw new NotSupportedException($"{layer.Name} ({layer.GetType().FullName}) is not a built-in layer; model files hold built-in layers only.");

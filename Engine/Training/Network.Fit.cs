@@ -9,6 +9,7 @@ public sealed partial class Network
 {
     private int _fitting;
     private Workspace? _training;
+    private long _trainedSteps;
 
     /// <summary>
     /// Trains on <paramref name="train"/> for <see cref="TrainingOptions.Epochs"/> epochs in training mode, evaluating on
@@ -116,6 +117,8 @@ public sealed partial class Network
     /// <returns>The batch's mean loss before the step.</returns>
     internal double TrainStep(Workspace ws, Dataset data, ReadOnlySpan<int> indices, TrainingOptions options, out int correct)
     {
+        // Randomness of this step (dropout masks): a function of the seed and the step's number only.
+        ws.StepSeed = SeededRandom.Mix((ulong)Seed, (ulong)_trainedSteps++);
         double loss = ComputeGradients(ws, data, indices, options.Loss, out correct);
         if (!double.IsFinite(loss)) return loss; // diverged: leave the weights as they were before this step
         options.Optimizer.Step(_parameters, _gradients, _weightCount, options.L2);

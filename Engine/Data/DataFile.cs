@@ -17,4 +17,15 @@ public static class DataFile
         ArgumentOutOfRangeException.ThrowIfNegative(maxBytes);
         return BoundedFile.ReadAllBytes(path, maxBytes, DataFileException.Factory);
     }
+
+    /// <summary>
+    /// Why <paramref name="path"/> is not a regular file — e.g. <c>does not exist.</c>, <c>is a directory, not a file.</c>,
+    /// <c>is a FIFO (named pipe), not a regular file.</c> — or null when it is one. Nothing is opened.
+    /// </summary>
+    /// <param name="path">The path to look at.</param>
+    public static string? WhyNotARegularFile(string path)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        return BoundedFile.NotARegularFile(path);
+    }
 }

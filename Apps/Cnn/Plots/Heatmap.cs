@@ -263,10 +263,20 @@ public static class Heatmap
                     : v;
 
         var plot = new Plot();
-        var heatmap = plot.Add.Heatmap(intensities);
         IColormap colormap = data.Diverging ? new ScottPlot.Colormaps.Balance() : new ScottPlot.Colormaps.Viridis();
-        heatmap.Colormap = colormap;
+        bool anyValue = intensities.Cast<double>().Any(double.IsFinite);
+        if (!anyValue)
+        {
+            // No cell has a value (e.g. every cell diverged): ScottPlot cannot range an all-NaN grid, so draw a
+            // grid of the minimum in the missing-cell grey.
+            for (int r = 0; r < rows; r++)
+                for (int c = 0; c < cols; c++)
+                    intensities[r, c] = data.Minimum;
+            colormap = new Uniform(MissingCellColor);
+        }
+        var heatmap = plot.Add.Heatmap(intensities);
         heatmap.ManualRange = new ScottPlot.Range(data.Minimum, data.Maximum);
+        heatmap.Colormap = colormap;
         heatmap.NaNCellColor = MissingCellColor;
 
         var colorBar = plot.Add.ColorBar(heatmap);
@@ -284,7 +294,7 @@ public static class Heatmap
                 var label = plot.Add.Text(text, c, rows - 1 - r);
                 label.LabelAlignment = Alignment.MiddleCenter;
                 label.LabelFontSize = fontSize;
-                label.LabelFontColor = double.IsNaN(intensities[r, c])
+                label.LabelFontColor = double.IsNaN(intensities[r, c]) || !anyValue
                     ? Colors.Black
                     : TextColorOn(colormap.GetColor(Normalize(intensities[r, c], data.Minimum, data.Maximum)));
             }
@@ -315,6 +325,14 @@ public static class Heatmap
         using var font = new SkiaSharp.SKFont(typeface, largest);
         float widest = title.Split('\n').Max(line => font.MeasureText(line)) * 1.1f;
         return Math.Clamp(largest * available / Math.Max(widest, 1f), smallest, largest);
+    }
+
+    /// <summary>One colour for every value.</summary>
+    private sealed class Uniform(Color color) : IColormap
+    {
+        public string Name => "uniform";
+
+        public Color GetColor(double normalizedIntensity) => color;
     }
 
     private static bool IsDiverged(HeatmapData data, int row, int col) => data.Diverged is { } d && d[row, col];

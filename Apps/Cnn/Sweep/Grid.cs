@@ -22,6 +22,12 @@ public sealed record GridAxis(string Name, IReadOnlyList<string> Values)
     /// <summary>The option this axis varies.</summary>
     public TrainOption Option => TrainOptionTable.Get(Name);
 
+    /// <summary>
+    /// The axis' column in results.csv and results.json: the option's key (<c>batch_size</c>), or <c>grid_seed</c> and
+    /// <c>grid_epochs</c> for the options whose keys are result columns too (the seed run, the epochs finished).
+    /// </summary>
+    public string Column => SweepResults.MetricColumns.Contains(Option.Key) || SweepResults.SpreadColumns.Contains(Option.Key) ? "grid_" + Option.Key : Option.Key;
+
     /// <summary>Parses one <c>--grid</c> value.</summary>
     /// <param name="spec">E.g. <c>eta=1e-4:1:5</c>, <c>lambda=0,0.001</c>, <c>hidden=10..30:10</c>, <c>optimizer=sgd,adam</c>.</param>
     /// <exception cref="UsageException">The spec is malformed; the message quotes it and says what is wrong.</exception>

@@ -270,7 +270,7 @@ public sealed class SweepResults
         ArgumentNullException.ThrowIfNull(cells);
         var c = CultureInfo.InvariantCulture;
         var sb = new StringBuilder();
-        sb.Append("cell,").Append(string.Join(',', grid.Axes.Select(a => a.Option.Key))).Append(',').Append(string.Join(',', MetricColumns));
+        sb.Append("cell,").Append(string.Join(',', grid.Axes.Select(a => a.Column))).Append(',').Append(string.Join(',', MetricColumns));
         if (repeats > 1) sb.Append(',').Append(string.Join(',', SpreadColumns));
         sb.Append('\n');
         foreach (var cell in cells)
@@ -314,7 +314,7 @@ public sealed class SweepResults
                 for (int a = 0; a < grid.Axes.Count; a++)
                 {
                     var option = grid.Axes[a].Option;
-                    w.WritePropertyName(option.Key);
+                    w.WritePropertyName(grid.Axes[a].Column);
                     if (option.IsNumeric) w.WriteRawValue(cell.Values[a]);
                     else w.WriteStringValue(cell.Values[a]);
                 }
@@ -371,7 +371,7 @@ public sealed class SweepResults
                 for (int a = 0; a < values.Length; a++)
                 {
                     var option = grid.Axes[a].Option;
-                    var v = e.GetProperty(option.Key);
+                    var v = e.GetProperty(grid.Axes[a].Column);
                     string raw = v.ValueKind == JsonValueKind.String ? v.GetString()! : v.GetRawText();
                     try { values[a] = option.Canonical(raw); }
                     catch (UsageException bad) { throw new DataFileException(path, $"cell {index}: {bad.Message}"); }

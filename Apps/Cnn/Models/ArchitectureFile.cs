@@ -56,8 +56,8 @@ public static class ArchitectureFile
     /// <exception cref="ModelFileException">As <see cref="Build(string, Shape, long)"/>.</exception>
     public static Network Build(string path, ReadOnlySpan<byte> utf8, Shape input, long seed)
     {
-        JsonNode root;
-        try { root = JsonNode.Parse(utf8); }
+        LinedNode root;
+        try { root = LinedNode.Parse(utf8); }
         catch (FormatException e) { throw new ModelFileException(path, e.Message, e); }
         var document = new LayerFields(path, root, "the file", ["input", "layers"]);
         if (document.Optional("input") is { } declared)
@@ -83,14 +83,14 @@ public static class ArchitectureFile
     public sealed class LayerFields
     {
         private readonly string _path;
-        private readonly JsonObject _node;
+        private readonly LinedObject _node;
         private readonly string _where;
 
-        internal LayerFields(string path, JsonNode node, string where, IReadOnlyList<string> allowed)
+        internal LayerFields(string path, LinedNode node, string where, IReadOnlyList<string> allowed)
         {
             _path = path;
             _where = where;
-            _node = node as JsonObject ?? throw Error(node.Line, $"{where} must be an object {{…}}, not {node.Kind}");
+            _node = node as LinedObject ?? throw Error(node.Line, $"{where} must be an object {{…}}, not {node.Kind}");
             foreach (var member in _node.Members)
                 if (!allowed.Contains(member.Name) && member.Name != "type")
                     throw Error(member.Line, allowed.Count == 0
@@ -99,7 +99,7 @@ public static class ArchitectureFile
         }
 
         /// <summary>The value of <paramref name="name"/>, or null when it is not given.</summary>
-        public JsonNode? Optional(string name) => _node.Find(name)?.Value;
+        public LinedNode? Optional(string name) => _node.Find(name)?.Value;
 
         /// <summary>A whole number ≥ 1 (required).</summary>
         public int Count(string name) => Whole(Required(name), name, 1);
@@ -108,7 +108,7 @@ public static class ArchitectureFile
         public float Real(string name, float fallback) => Optional(name) switch
         {
             null => fallback,
-            JsonNumber n when float.IsFinite((float)n.Value) => (float)n.Value,
+            LinedNumber n when float.IsFinite((float)n.Value) => (float)n.Value,
             var other => throw Error(other.Line, $"'{name}' must be a number, not {other.Kind}"),
         };
 
@@ -117,7 +117,7 @@ public static class ArchitectureFile
         {
             var node = fallback is null ? Required(name) : Optional(name);
             if (node is null) return fallback!.Value;
-            if (node is JsonArray { Items.Count: 2 } pair) return (Whole(pair.Items[0], name, 1), Whole(pair.Items[1], name, 1));
+            if (node is LinedArray { Items.Count: 2 } pair) return (Whole(pair.Items[0], name, 1), Whole(pair.Items[1], name, 1));
             int both = Whole(node, name, 1, alternative: " or [height, width]");
             return (both, both);
         }
@@ -132,11 +132,11 @@ public static class ArchitectureFile
             switch (Optional(name))
             {
                 case null: return Engine.Layers.Padding.Valid;
-                case JsonText { Value: "valid" }: return Engine.Layers.Padding.Valid;
-                case JsonText { Value: "same" }: return Engine.Layers.Padding.Same;
-                case JsonNumber n: return Engine.Layers.Padding.Explicit(Whole(n, name, 0));
-                case JsonArray { Items.Count: 2 } a: return Engine.Layers.Padding.Explicit(Whole(a.Items[0], name, 0), Whole(a.Items[1], name, 0));
-                case JsonArray { Items.Count: 4 } a:
+                case LinedText { Value: "valid" }: return Engine.Layers.Padding.Valid;
+                case LinedText { Value: "same" }: return Engine.Layers.Padding.Same;
+                case LinedNumber n: return Engine.Layers.Padding.Explicit(Whole(n, name, 0));
+                case LinedArray { Items.Count: 2 } a: return Engine.Layers.Padding.Explicit(Whole(a.Items[0], name, 0), Whole(a.Items[1], name, 0));
+                case LinedArray { Items.Count: 4 } a:
                     return Engine.Layers.Padding.Explicit(Whole(a.Items[0], name, 0), Whole(a.Items[1], name, 0), Whole(a.Items[2], name, 0), Whole(a.Items[3], name, 0));
                 case var other: throw Error(other.Line, $"'{name}' must be {forms}, not {other.Kind}");
             }
@@ -145,8 +145,8 @@ public static class ArchitectureFile
         /// <summary>Weight initialisation: "he" (default) or "glorot".</summary>
         public WeightInit Init(string name) => Optional(name) switch
         {
-            null or JsonText { Value: "he" } => WeightInit.He,
-            JsonText { Value: "glorot" } => WeightInit.Glorot,
+            null or LinedText { Value: "he" } => WeightInit.He,
+            LinedText { Value: "glorot" } => WeightInit.Glorot,
             var other => throw Error(other.Line, $"'{name}' must be \"he\" or \"glorot\", not {other.Kind}"),
         };
 
@@ -154,7 +154,7 @@ public static class ArchitectureFile
         public Shape Shape(string name)
         {
             var node = Required(name);
-            if (node is not JsonArray { Items.Count: 3 } dims)
+            if (node is not LinedArray { Items.Count: 3 } dims)
                 throw Error(node.Line, $"'{name}' must be [channels, height, width], not {node.Kind}");
             return new Shape(Whole(dims.Items[0], name, 1), Whole(dims.Items[1], name, 1), Whole(dims.Items[2], name, 1));
         }
@@ -163,14 +163,14 @@ public static class ArchitectureFile
         public IReadOnlyList<(Layer Layer, int Line)> Layers(string name)
         {
             var node = Required(name);
-            if (node is not JsonArray list) throw Error(node.Line, $"'{name}' must be a list of layers [{{\"type\": …}}, …], not {node.Kind}");
+            if (node is not LinedArray list) throw Error(node.Line, $"'{name}' must be a list of layers [{{\"type\": …}}, …], not {node.Kind}");
             var layers = new List<(Layer, int)>();
             for (int i = 0; i < list.Items.Count; i++)
             {
                 var item = list.Items[i];
                 string where = _where == "the file" ? $"layer {i + 1}" : $"{_where}, {name} layer {i + 1}";
-                if (item is not JsonObject layer) throw Error(item.Line, $"{where} must be an object {{\"type\": …}}, not {item.Kind}");
-                if (layer.Find("type")?.Value is not JsonText { Value: var typeName } type)
+                if (item is not LinedObject layer) throw Error(item.Line, $"{where} must be an object {{\"type\": …}}, not {item.Kind}");
+                if (layer.Find("type")?.Value is not LinedText { Value: var typeName } type)
                     throw Error(layer.Line, $"{where} has no \"type\"; types are {string.Join(", ", LayerTypes.Keys)}");
                 if (!LayerTypes.TryGetValue(typeName, out var spec))
                     throw Error(type.Line, $"{where}: unknown type \"{typeName}\"; types are {string.Join(", ", LayerTypes.Keys)} (names are case-sensitive)");
@@ -183,12 +183,12 @@ public static class ArchitectureFile
             return layers;
         }
 
-        private JsonNode Required(string name) =>
+        private LinedNode Required(string name) =>
             Optional(name) ?? throw Error(_node.Line, $"{_where} needs '{name}'");
 
-        private int Whole(JsonNode node, string name, int minimum, string alternative = "")
+        private int Whole(LinedNode node, string name, int minimum, string alternative = "")
         {
-            if (node is JsonNumber n && n.Value == Math.Floor(n.Value) && n.Value >= minimum && n.Value <= int.MaxValue) return (int)n.Value;
+            if (node is LinedNumber n && n.Value == Math.Floor(n.Value) && n.Value >= minimum && n.Value <= int.MaxValue) return (int)n.Value;
             string bound = minimum.ToString(CultureInfo.InvariantCulture);
             throw Error(node.Line, $"'{name}' must be a whole number ≥ {bound}{alternative}, not {node.Kind}");
         }

@@ -7,11 +7,11 @@ namespace Cnn;
 /// (an architecture, see <see cref="ArchitectureFile"/>) can be reported as "line 7: …". Comments and trailing
 /// commas are allowed. System.Text.Json's own syntax errors keep their line numbers.
 /// </summary>
-public abstract record JsonNode(int Line)
+public abstract record LinedNode(int Line)
 {
     /// <summary>Parses <paramref name="utf8"/>.</summary>
     /// <exception cref="FormatException">Not JSON; the message starts with <c>line N:</c>.</exception>
-    public static JsonNode Parse(ReadOnlySpan<byte> utf8)
+    public static LinedNode Parse(ReadOnlySpan<byte> utf8)
     {
         var lineStarts = new List<int> { 0 };
         for (int i = 0; i < utf8.Length; i++) if (utf8[i] == (byte)'\n') lineStarts.Add(i + 1);
@@ -35,34 +35,34 @@ public abstract record JsonNode(int Line)
     /// <summary>The kind of node for messages: "an object", "a list", "a number", "text", "true or false", "null".</summary>
     public abstract string Kind { get; }
 
-    private static JsonNode ReadValue(ref Utf8JsonReader reader, List<int> lineStarts)
+    private static LinedNode ReadValue(ref Utf8JsonReader reader, List<int> lineStarts)
     {
         int line = LineOf(lineStarts, reader.TokenStartIndex);
         switch (reader.TokenType)
         {
             case JsonTokenType.StartObject:
-                var members = new List<JsonMember>();
+                var members = new List<LinedMember>();
                 while (reader.Read() && reader.TokenType != JsonTokenType.EndObject)
                 {
                     int memberLine = LineOf(lineStarts, reader.TokenStartIndex);
                     string name = reader.GetString()!;
                     if (members.Any(m => m.Name == name)) throw new FormatException($"line {memberLine}: '{name}' is given twice.");
                     reader.Read();
-                    members.Add(new JsonMember(name, memberLine, ReadValue(ref reader, lineStarts)));
+                    members.Add(new LinedMember(name, memberLine, ReadValue(ref reader, lineStarts)));
                 }
-                return new JsonObject(line, members);
+                return new LinedObject(line, members);
             case JsonTokenType.StartArray:
-                var items = new List<JsonNode>();
+                var items = new List<LinedNode>();
                 while (reader.Read() && reader.TokenType != JsonTokenType.EndArray) items.Add(ReadValue(ref reader, lineStarts));
-                return new JsonArray(line, items);
+                return new LinedArray(line, items);
             case JsonTokenType.String:
-                return new JsonText(line, reader.GetString()!);
+                return new LinedText(line, reader.GetString()!);
             case JsonTokenType.Number:
-                return new JsonNumber(line, reader.GetDouble());
+                return new LinedNumber(line, reader.GetDouble());
             case JsonTokenType.True or JsonTokenType.False:
-                return new JsonBoolean(line, reader.GetBoolean());
+                return new LinedBoolean(line, reader.GetBoolean());
             default:
-                return new JsonNull(line);
+                return new LinedNull(line);
         }
     }
 
@@ -73,28 +73,28 @@ public abstract record JsonNode(int Line)
     }
 }
 
-/// <summary>A member of a <see cref="JsonObject"/>: its name, the line of the name, and its value.</summary>
+/// <summary>A member of a <see cref="LinedObject"/>: its name, the line of the name, and its value.</summary>
 /// <param name="Name">The member's name.</param>
 /// <param name="Line">The line of the name.</param>
 /// <param name="Value">The value.</param>
-public sealed record JsonMember(string Name, int Line, JsonNode Value);
+public sealed record LinedMember(string Name, int Line, LinedNode Value);
 
 /// <summary>An object, members in file order.</summary>
 /// <param name="Line">The line of the opening brace.</param>
 /// <param name="Members">The members in order.</param>
-public sealed record JsonObject(int Line, IReadOnlyList<JsonMember> Members) : JsonNode(Line)
+public sealed record LinedObject(int Line, IReadOnlyList<LinedMember> Members) : LinedNode(Line)
 {
     /// <inheritdoc />
     public override string Kind => "an object";
 
     /// <summary>The member called <paramref name="name"/>, or null.</summary>
-    public JsonMember? Find(string name) => Members.FirstOrDefault(m => m.Name == name);
+    public LinedMember? Find(string name) => Members.FirstOrDefault(m => m.Name == name);
 }
 
 /// <summary>A list.</summary>
 /// <param name="Line">The line of the opening bracket.</param>
 /// <param name="Items">The items in order.</param>
-public sealed record JsonArray(int Line, IReadOnlyList<JsonNode> Items) : JsonNode(Line)
+public sealed record LinedArray(int Line, IReadOnlyList<LinedNode> Items) : LinedNode(Line)
 {
     /// <inheritdoc />
     public override string Kind => "a list";
@@ -103,7 +103,7 @@ public sealed record JsonArray(int Line, IReadOnlyList<JsonNode> Items) : JsonNo
 /// <summary>A string.</summary>
 /// <param name="Line">Its line.</param>
 /// <param name="Value">The text.</param>
-public sealed record JsonText(int Line, string Value) : JsonNode(Line)
+public sealed record LinedText(int Line, string Value) : LinedNode(Line)
 {
     /// <inheritdoc />
     public override string Kind => $"the text \"{Value}\"";
@@ -112,7 +112,7 @@ public sealed record JsonText(int Line, string Value) : JsonNode(Line)
 /// <summary>A number.</summary>
 /// <param name="Line">Its line.</param>
 /// <param name="Value">The value.</param>
-public sealed record JsonNumber(int Line, double Value) : JsonNode(Line)
+public sealed record LinedNumber(int Line, double Value) : LinedNode(Line)
 {
     /// <inheritdoc />
     public override string Kind => $"the number {Value.ToString(System.Globalization.CultureInfo.InvariantCulture)}";
@@ -121,7 +121,7 @@ public sealed record JsonNumber(int Line, double Value) : JsonNode(Line)
 /// <summary>true or false.</summary>
 /// <param name="Line">Its line.</param>
 /// <param name="Value">The value.</param>
-public sealed record JsonBoolean(int Line, bool Value) : JsonNode(Line)
+public sealed record LinedBoolean(int Line, bool Value) : LinedNode(Line)
 {
     /// <inheritdoc />
     public override string Kind => Value ? "true" : "false";
@@ -129,7 +129,7 @@ public sealed record JsonBoolean(int Line, bool Value) : JsonNode(Line)
 
 /// <summary>null.</summary>
 /// <param name="Line">Its line.</param>
-public sealed record JsonNull(int Line) : JsonNode(Line)
+public sealed record LinedNull(int Line) : LinedNode(Line)
 {
     /// <inheritdoc />
     public override string Kind => "null";

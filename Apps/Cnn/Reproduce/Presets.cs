@@ -124,7 +124,7 @@ public sealed record Preset(
     }
 }
 
-/// <summary>The report's figures as <c>cnn reproduce</c> presets (EXPERIMENTS.md gives the configurations).</summary>
+/// <summary>The report's figures as <c>cnn reproduce</c> presets (the report's sections 3–4 and its code give the configurations).</summary>
 public static class Presets
 {
     private static readonly double[] EtaDescending = [1, 1e-1, 1e-2, 1e-3, 1e-4];

@@ -9,7 +9,7 @@ namespace Cnn.Tests;
 public class DocumentationTests
 {
     private static readonly string[] Documents =
-        ["README.md", "Apps/Cnn/PACKAGE.md", "docs/SWEEPS.md", "docs/REPRODUCTION.md", "datasets/README.md"];
+        ["README.md", "Apps/Cnn/PACKAGE.md", "docs/SWEEPS.md", "docs/REPRODUCTION.md", "docs/MODEL-FILES.md", "datasets/README.md"];
 
     private static string RepositoryRoot()
     {
@@ -19,7 +19,8 @@ public class DocumentationTests
     }
 
     /// <summary>The documented command lines of one document: continuation lines joined, comments dropped,
-    /// <c>dotnet run … --</c> reduced to <c>cnn</c>, the Slurm script's variables given example values.</summary>
+    /// <c>dotnet run … --</c> reduced to <c>cnn</c>, the Slurm script's variables given example values, and its
+    /// submission (<c>sbatch sweep.sbatch OUT OPTIONS…</c>) read as the sweep it runs.</summary>
     private static IEnumerable<string> CommandLines(string document)
     {
         var lines = File.ReadAllLines(Path.Combine(RepositoryRoot(), document));
@@ -30,9 +31,15 @@ public class DocumentationTests
                 line = line.TrimEnd()[..^1] + " " + lines[++i].Trim();
             line = Regex.Replace(line, @"\s#.*$", "").Trim();
             line = line.Replace("dotnet run -c Release --project Apps/Cnn --", "cnn", StringComparison.Ordinal);
+            // The Slurm array script is submitted with its output folder and the sweep's options.
+            line = Regex.Replace(line, @"^sbatch sweep\.sbatch (\S+) ", "cnn sweep --out $1 ");
             if (!line.StartsWith("cnn ", StringComparison.Ordinal)) continue;
-            yield return line.Replace("$SLURM_CPUS_PER_TASK", "16", StringComparison.Ordinal)
+            yield return line.Replace("\"$@\"", "--grid eta=0.01", StringComparison.Ordinal)
+                             .Replace("\"", "", StringComparison.Ordinal)
+                             .Replace("$SLURM_CPUS_PER_TASK", "16", StringComparison.Ordinal)
                              .Replace("$SLURM_ARRAY_TASK_ID", "0", StringComparison.Ordinal)
+                             .Replace("$SLURM_ARRAY_TASK_COUNT", "4", StringComparison.Ordinal)
+                             .Replace("$out", "runs/fig12", StringComparison.Ordinal)
                              .Replace("$HOME", "/home/user", StringComparison.Ordinal);
         }
     }
@@ -47,6 +54,28 @@ public class DocumentationTests
             string[] args = command.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1..];
             var errors = Program.CreateRootCommand().Parse(args).Errors.Select(e => e.Message).ToList();
             Assert.That(errors, Is.Empty, $"{document}: `{command}` does not parse");
+        }
+    }
+
+    [Test]
+    public void TheSlurmScriptIsTheOneTheClusterCheckRuns()
+    {
+        string sweeps = File.ReadAllText(Path.Combine(RepositoryRoot(), "docs/SWEEPS.md"));
+        Assert.That(sweeps, Does.Contain("<!-- slurm-array-script: begin -->").And.Contain("<!-- slurm-array-script: end -->"));
+        string check = File.ReadAllText(Path.Combine(RepositoryRoot(), ".ci/slurm-check"));
+        Assert.That(check, Does.Contain("slurm-array-script: begin").And.Contain("docs/SWEEPS.md"));
+        var lines = CommandLines("docs/SWEEPS.md").ToList();
+        Assert.That(lines, Has.Some.Contains("--shard 0/4 --out runs/fig12 --resume"));
+        Assert.That(lines, Has.Some.StartsWith("cnn sweep --out runs/fig12 --dataset mnist"));
+    }
+
+    [Test]
+    public void DocsStandAloneInAClone()
+    {
+        foreach (string document in Documents.Concat(["docs/PERFORMANCE.md", "docs/ARCHITECTURE.md", "docs/RELEASING.md"]))
+        {
+            string text = File.ReadAllText(Path.Combine(RepositoryRoot(), document));
+            Assert.That(text, Does.Not.Contain("shared/").And.Not.Contain("DESIGN").And.Not.Match(@"\bissue \d"), document);
         }
     }
 

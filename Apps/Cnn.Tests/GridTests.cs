@@ -19,7 +19,7 @@ public class GridTests
     public void LogGridOfOneNeedsEqualEnds()
     {
         Assert.That(GridAxis.Parse("eta=0.1:0.1:1").Values, Is.EqualTo(new[] { "0.1" }));
-        Assert.That(() => GridAxis.Parse("eta=0.1:1:1"), Throws.ArgumentException.With.Message.Contains("from = to"));
+        Assert.That(() => GridAxis.Parse("eta=0.1:1:1"), Throws.InstanceOf<ArgumentException>().With.Message.Contains("from = to"));
     }
 
     [TestCase("filters=1,2,3,4,5", "filters", new[] { "1", "2", "3", "4", "5" })]
@@ -38,22 +38,22 @@ public class GridTests
     [TestCase("=1,2", "expected name=from:to:count")]
     [TestCase("speed=1,2", "unknown axis 'speed'")]
     [TestCase("eta=abc", "'abc' is not a number")]
-    [TestCase("eta=0,0.1", "eta must be positive")]
+    [TestCase("eta=0,0.1", "eta must be a positive number, not 0")]
     [TestCase("lambda=-1", "lambda must be ≥ 0")]
     [TestCase("eta=1e-4:1", "from:to:count")]
     [TestCase("eta=0:1:3", "'from' must be a positive number")]
     [TestCase("eta=1e-4:x:3", "'to' must be a positive number")]
     [TestCase("eta=1e-4:1:0", "'count' must be a whole number")]
-    [TestCase("filters=1:5:5", "only for eta and lambda")]
+    [TestCase("filters=1:5:5", "only for real-valued options")]
     [TestCase("filters=0,1", "filters must be at least 1")]
     [TestCase("hidden=1.5", "'1.5' is not a whole number")]
     [TestCase("filters=1,,2", "empty value")]
     [TestCase("filters=2,2", "value 2 appears more than once")]
-    [TestCase("activation=tanh", "activation 'tanh' is not")]
-    [TestCase("pool=min", "pool 'min' is not")]
+    [TestCase("activation=tanh", "--activation: 'tanh' is not one of sigmoid, relu, lrelu")]
+    [TestCase("pool=min", "--pool: 'min' is not one of max, avg")]
     public void BadSpecsNameTheSpecAndTheProblem(string spec, string problem)
     {
-        Assert.That(() => GridAxis.Parse(spec), Throws.ArgumentException
+        Assert.That(() => GridAxis.Parse(spec), Throws.InstanceOf<ArgumentException>()
             .With.Message.Contains($"--grid '{spec}'").And.Message.Contains(problem));
     }
 
@@ -80,7 +80,7 @@ public class GridTests
     [Test]
     public void AnAxisTwiceIsAnError() =>
         Assert.That(() => new Grid([new GridAxis("eta", ["1"]), new GridAxis("eta", ["2"])]),
-            Throws.ArgumentException.With.Message.Contains("--grid eta is given more than once"));
+            Throws.InstanceOf<ArgumentException>().With.Message.Contains("--grid eta is given more than once"));
 
     [TestCase("0/2", 0, 2)]
     [TestCase("3/4", 3, 4)]
@@ -93,5 +93,5 @@ public class GridTests
     [TestCase("0/0")]
     [TestCase("a/b")]
     public void BadShardSpecsAreRejected(string text) =>
-        Assert.That(() => SweepCommand.ParseShard(text), Throws.ArgumentException.With.Message.Contains($"--shard '{text}'"));
+        Assert.That(() => SweepCommand.ParseShard(text), Throws.InstanceOf<ArgumentException>().With.Message.Contains($"--shard '{text}'"));
 }

@@ -23,7 +23,7 @@ public class ReproduceTests : TempFolderTest
     };
 
     private static (int Code, string Out, string Error) Reproduce(params string[] args) =>
-        TestSupport.Run(ReproduceCommand.Create((_, _) => TestSupport.Synthetic(), Tiny, CancellationToken.None), args);
+        TestSupport.Run(ReproduceCommand.Create(TestSupport.SyntheticData, Tiny, CancellationToken.None), args);
 
     private static void AssertPng(string path)
     {
@@ -42,7 +42,7 @@ public class ReproduceTests : TempFolderTest
     public void TwoByTwoSweepWritesCsvJsonAndHeatmaps()
     {
         string dir = Path.Combine(Folder, "sweep");
-        var (code, output, error) = TestSupport.Run(SweepCommand.Create((_, _) => TestSupport.Synthetic(), CancellationToken.None),
+        var (code, output, error) = TestSupport.Run(SweepCommand.Create(TestSupport.SyntheticData, CancellationToken.None),
             "sweep", "--train-size", "60", "--val-size", "30", "--filters", "2", "--hidden", "3", "--epochs", "1", "--batches", "4",
             "--grid", "eta=1e-3:1e-1:2", "--grid", "lambda=0,0.01", "--out", dir, "--parallel", "2");
         Assert.That(code, Is.EqualTo(ExitCodes.Ok), error);
@@ -86,27 +86,41 @@ public class ReproduceTests : TempFolderTest
         var one = SweepGrids.Arrange(new Grid([GridAxis.Parse("hidden=3,5,7")]), []);
         Assert.That((one.Validation.GetLength(0), one.Validation.GetLength(1)), Is.EqualTo((1, 3)));
         var three = new Grid([GridAxis.Parse("eta=0.1"), GridAxis.Parse("lambda=0"), GridAxis.Parse("hidden=3")]);
-        Assert.That(() => SweepGrids.Arrange(three, []), Throws.ArgumentException.With.Message.Contains("3 (eta, lambda, hidden)"));
+        Assert.That(() => SweepGrids.Arrange(three, []), Throws.InstanceOf<ArgumentException>().With.Message.Contains("3 (eta, lambda, hidden)"));
     }
 
     [Test]
-    public void ThreeAxisSweepSkipsHeatmapsWithANote()
+    public void ThreeAxisSweepDrawsOneHeatmapPerValueOfTheThirdAxis()
     {
         string dir = Path.Combine(Folder, "three");
-        var (code, output, error) = TestSupport.Run(SweepCommand.Create((_, _) => TestSupport.Synthetic(), CancellationToken.None),
+        var (code, output, error) = TestSupport.Run(SweepCommand.Create(TestSupport.SyntheticData, CancellationToken.None),
             "sweep", "--train-size", "20", "--val-size", "10", "--filters", "2", "--epochs", "1", "--batches", "2",
-            "--grid", "eta=0.01", "--grid", "lambda=0", "--grid", "hidden=3", "--out", dir);
+            "--grid", "eta=0.01,0.1", "--grid", "lambda=0", "--grid", "hidden=3,5", "--out", dir);
         Assert.That(code, Is.EqualTo(ExitCodes.Ok), error);
-        Assert.That(output, Does.Contain("heatmaps skipped: the sweep has 3 axes"));
-        Assert.That(File.Exists(Path.Combine(dir, "heatmap-val.png")), Is.False);
+        foreach (string hidden in new[] { "3", "5" })
+            foreach (string name in new[] { "heatmap-val", "heatmap-train" })
+            {
+                AssertPng(Path.Combine(dir, $"{name}-hidden={hidden}.png"));
+                AssertSvg(Path.Combine(dir, $"{name}-hidden={hidden}.svg"));
+                Assert.That(output, Does.Contain($"wrote {Path.Combine(dir, $"{name}-hidden={hidden}.png")}"));
+            }
+        Assert.That(File.Exists(Path.Combine(dir, "heatmap-val.png")), Is.False, "no heatmap mixes the third axis' values");
+        var grid = SweepManifest.Read(dir).Grid;
+        var slices = SweepGrids.Slices(grid);
+        Assert.That(slices.Select(s => s.Caption), Is.EqualTo(new[] { "hidden 3", "hidden 5" }));
+        var second = SweepGrids.Arrange(grid, SweepResults.Read(dir, grid), slices[1]);
+        Assert.That(second.Validation[0, 0], Is.Not.Null, "η 0.1, hidden 5 is drawn in the hidden=5 slice");
+        Assert.That(second.RowValues, Is.EqualTo(new[] { "0.1", "0.01" }));
     }
 
     [Test]
     public void TitleNamesDatasetModelActivationAndSizes()
     {
         var grid = new Grid([GridAxis.Parse("eta=0.01,0.1"), GridAxis.Parse("lambda=0,0.01")]);
-        var configuration = new SweepConfiguration("mnist", 600, 100, "paper-mnist", 20, 0, "lrelu", "max", 0.01f, 0.001f, 100, null, 100, 100);
-        string title = SweepReport.Title(new SweepManifest(configuration.Fields(grid), grid, null), "validation accuracy");
+        var configuration = RunSettings.Of(("dataset", "mnist"), ("train-size", "600"), ("val-size", "100"), ("model", "paper-mnist"), ("filters", "20"),
+            ("hidden", "0"), ("activation", "lrelu"), ("pool", "max"), ("epochs", "100"), ("batches", "100"), ("seed", "100"));
+        var runner = new SweepRunner(configuration, grid, name => TestSupport.SyntheticData(name, null));
+        string title = SweepReport.Title(new SweepManifest(runner.Fields(), grid, null), "validation accuracy");
         Assert.That(title, Is.EqualTo("mnist 600 train / 100 val · paper-mnist, filters 20, hidden 0, lrelu, max pool\n100 batches × 100 epochs · validation accuracy"));
     }
 
@@ -152,7 +166,7 @@ public class ReproduceTests : TempFolderTest
     {
         // Shrink the data but keep the epochs Quick() chose (fig11-lrelu: 100 → 10).
         var (code, output, error) = TestSupport.Run(
-            ReproduceCommand.Create((_, _) => TestSupport.Synthetic(), p => Tiny(p) with { Epochs = p.Epochs }, CancellationToken.None),
+            ReproduceCommand.Create(TestSupport.SyntheticData, p => Tiny(p) with { Epochs = p.Epochs }, CancellationToken.None),
             "reproduce", "fig11-lrelu", "--quick", "--out", Folder);
         Assert.That(code, Is.EqualTo(ExitCodes.Ok), error);
         string dir = Path.Combine(Folder, "fig11-lrelu-quick");

@@ -44,11 +44,15 @@ public sealed class PublishedHeatmapsTests
     }
 
     [Test]
-    public void MnistRowsAreDrawnEtaDescendingAndCifarRowsAscending()
+    public void EveryFigureDrawsEtaDescending()
     {
         Assert.That(PublishedHeatmaps.Fig11cValidation.RowLabels, Is.EqualTo(new[] { "1", "1e-1", "1e-2", "1e-3", "1e-4" }));
         Assert.That(PublishedHeatmaps.Fig11cValidation.ColumnLabels, Is.EqualTo(new[] { "1e-4", "1e-3", "1e-2", "1e-1", "1" }));
-        Assert.That(PublishedHeatmaps.Fig14Validation.RowLabels, Is.EqualTo(new[] { "1e-5", "1e-4", "1e-3", "1e-2" }));
+        Assert.That(PublishedHeatmaps.Fig14Validation.RowLabels, Is.EqualTo(new[] { "1e-2", "1e-3", "1e-4", "1e-5" }));
+        foreach (var grid in PublishedHeatmaps.All.Where(g => g.RowAxis == "eta"))
+            Assert.That(grid.RowValues, Is.Ordered.Descending, grid.Id);
+        foreach (var preset in Presets.All.Where(p => p.Grid.Axis1 == "eta"))
+            Assert.That(preset.Grid.Values1.Select(v => double.Parse(v, CultureInfo.InvariantCulture)), Is.Ordered.Descending, preset.Name);
         Assert.That(PublishedHeatmaps.Fig10bValidation.RowLabels, Is.EqualTo(new[] { "50", "40", "30", "20", "10" }));
     }
 }
@@ -99,7 +103,7 @@ public sealed class PresetsTests
     {
         var p = Presets.Fig14;
         Assert.That((p.Dataset, p.Model), Is.EqualTo(("cifar10", "paper-cifar")));
-        Assert.That(p.Grid.GridOptions, Is.EqualTo(new[] { "eta=1E-05,0.0001,0.001,0.01", "lambda=1E-05,0.0001,0.001,0.01" }));
+        Assert.That(p.Grid.GridOptions, Is.EqualTo(new[] { "eta=0.01,0.001,0.0001,1E-05", "lambda=1E-05,0.0001,0.001,0.01" }), "η descending, as every figure draws it");
         Assert.That(p.OtherReferences.Select(g => g.Id), Is.EqualTo(new[] { "fig14-tensorflow-val", "fig14-tensorflow-train" }));
     }
 
@@ -163,7 +167,7 @@ public sealed class PresetsTests
     public void OurHeatmapUsesThePresetsAxesInTheReportsStyle()
     {
         var data = Presets.Fig14.OurHeatmap(new double?[4, 4], "validation accuracy");
-        Assert.That(data.RowLabels, Is.EqualTo(new[] { "1e-5", "1e-4", "1e-3", "1e-2" }));
+        Assert.That(data.RowLabels, Is.EqualTo(new[] { "1e-2", "1e-3", "1e-4", "1e-5" }));
         Assert.That(data.ColumnLabels, Is.EqualTo(PublishedHeatmaps.Fig14Validation.ColumnLabels));
         Assert.That((data.RowAxis, data.ColumnAxis), Is.EqualTo((Heatmap.AxisTitle("eta"), Heatmap.AxisTitle("lambda"))));
         Assert.That(data.Title, Does.StartWith("Fig. 14 · CIFAR-10"));

@@ -12,22 +12,19 @@ namespace Cnn.Tests;
 [NonParallelizable]
 public class SweepTests : TempFolderTest
 {
-    private static readonly SweepConfiguration Configuration = new(
-        "mnist", TrainSize: 60, ValidationSize: 30, Model: "paper-mnist", Filters: 2, Hidden: 4, Activation: "lrelu", Pool: "max",
-        Eta: 0.01f, Lambda: 0.001f, Epochs: 2, BatchSize: null, Batches: 4, Seed: 7);
+    private static readonly RunSettings Configuration = RunSettings.Of(
+        ("dataset", "mnist"), ("train-size", "60"), ("val-size", "30"), ("model", "paper-mnist"), ("filters", "2"), ("hidden", "4"),
+        ("activation", "lrelu"), ("pool", "max"), ("eta", "0.01"), ("lambda", "0.001"), ("epochs", "2"), ("batches", "4"), ("seed", "7"));
 
     private static Grid TwoByTwo() => new([GridAxis.Parse("eta=1e-3:1e-1:2"), GridAxis.Parse("hidden=3,5")]);
 
-    private static SweepRunner Runner(Grid grid, SweepConfiguration? configuration = null)
-    {
-        var data = TestSupport.Synthetic();
-        return new SweepRunner(configuration ?? Configuration, grid, data.Train, data.Test);
-    }
+    private static SweepRunner Runner(Grid grid, RunSettings? configuration = null, int repeats = 1) =>
+        new(configuration ?? Configuration, grid, name => TestSupport.SyntheticData(name, null), repeats);
 
     /// <summary>Cancels a token after <paramref name="cells"/> finished cells.</summary>
     private sealed class CancelAfter(int cells, CancellationTokenSource source) : ISweepProgress
     {
-        public void Started(int cellCount, int alreadyDone, int toRun) { }
+        public void Started(int cellCount, int alreadyDone, int toRun, int repeats) { }
 
         public void CellFinished(CellResult cell, string description, int finishedThisRun, int toRun, CellResult? best)
         {
@@ -35,7 +32,7 @@ public class SweepTests : TempFolderTest
         }
     }
 
-    private static (int Code, string Out, string Error) RunCli(Func<string, string?, TrainTestSplit>? load, params string[] args) =>
+    private static (int Code, string Out, string Error) RunCli(DataLoader? load, params string[] args) =>
         load is null ? TestSupport.RunMain(args) : TestSupport.Run(SweepCommand.Create(load, CancellationToken.None), args);
 
     private static void AssertSameOutcomes(IReadOnlyList<CellResult> actual, IReadOnlyList<CellResult> expected)
@@ -49,7 +46,7 @@ public class SweepTests : TempFolderTest
     public void TwoByTwoSweepFromTheCommandLineWritesFourRowsOfCsvAndJson()
     {
         string dir = Path.Combine(Folder, "out");
-        var (code, output, error) = RunCli((_, _) => TestSupport.Synthetic(),
+        var (code, output, error) = RunCli(TestSupport.SyntheticData,
             "sweep", "--train-size", "60", "--val-size", "30", "--filters", "2", "--epochs", "1", "--batches", "4",
             "--grid", "eta=1e-3:1e-1:2", "--grid", "lambda=0,0.01", "--out", dir, "--parallel", "2");
         Assert.That(code, Is.EqualTo(ExitCodes.Ok), error);
@@ -102,9 +99,10 @@ public class SweepTests : TempFolderTest
     [Test]
     public void GridAxisTheModelLacksIsExitCode2()
     {
-        var (code, _, error) = RunCli((_, _) => TestSupport.Synthetic(), "sweep", "--model", "lenet5", "--grid", "filters=1,2", "--out", Path.Combine(Folder, "x"));
+        var (code, _, error) = RunCli(TestSupport.SyntheticData, "sweep", "--model", "lenet5", "--grid", "filters=1,2", "--out", Path.Combine(Folder, "x"));
         Assert.That(code, Is.EqualTo(ExitCodes.Usage));
-        Assert.That(error, Does.Contain("--grid filters: model lenet5 has no filters option"));
+        Assert.That(error, Does.Contain("--filters applies only to --model paper-mnist, not lenet5 (in every cell of the grid)"));
+        Assert.That(error.Trim().Split('\n'), Has.Length.EqualTo(1));
     }
 
     [Test]
@@ -175,7 +173,7 @@ public class SweepTests : TempFolderTest
         var grid = new Grid([GridAxis.Parse("hidden=3,5")]);
         string a = Path.Combine(Folder, "a"), b = Path.Combine(Folder, "b");
         Runner(grid).Run(a, false, 1, (0, 2), null, CancellationToken.None);
-        Runner(grid, Configuration with { Epochs = 1 }).Run(b, false, 1, (1, 2), null, CancellationToken.None);
+        Runner(grid, Configuration.With("epochs", "1")).Run(b, false, 1, (1, 2), null, CancellationToken.None);
         Assert.That(() => SweepGather.Gather([a, b], Path.Combine(Folder, "merged")),
             Throws.InstanceOf<SweepGatherException>().With.Message.Contains("not a shard of the same sweep").And.Message.Contains("epochs: 2 vs 1"));
     }
@@ -207,11 +205,11 @@ public class SweepTests : TempFolderTest
         var grid = TwoByTwo();
         string dir = Path.Combine(Folder, "r");
         Runner(grid).Run(dir, false, 1, null, null, CancellationToken.None);
-        Assert.That(() => Runner(grid, Configuration with { Epochs = 3 }).Run(dir, true, 1, null, null, CancellationToken.None),
-            Throws.ArgumentException.With.Message.Contains("cannot resume").And.Message.Contains("epochs: 2 vs 3"));
+        Assert.That(() => Runner(grid, Configuration.With("epochs", "3")).Run(dir, true, 1, null, null, CancellationToken.None),
+            Throws.InstanceOf<ArgumentException>().With.Message.Contains("cannot resume").And.Message.Contains("epochs: 2 vs 3"));
         var otherGrid = new Grid([GridAxis.Parse("eta=1e-3:1e-1:3"), GridAxis.Parse("hidden=3,5")]);
         Assert.That(() => Runner(otherGrid).Run(dir, true, 1, null, null, CancellationToken.None),
-            Throws.ArgumentException.With.Message.Contains("grid: eta=0.001,0.1 hidden=3,5 vs eta=0.001,0.01,0.1 hidden=3,5"));
+            Throws.InstanceOf<ArgumentException>().With.Message.Contains("grid: eta=0.001,0.1 hidden=3,5 vs eta=0.001,0.01,0.1 hidden=3,5"));
     }
 
     [Test]
@@ -219,8 +217,8 @@ public class SweepTests : TempFolderTest
     {
         string dir = Path.Combine(Folder, "cli");
         string[] common = ["sweep", "--train-size", "60", "--val-size", "30", "--filters", "2", "--batches", "4", "--grid", "hidden=3", "--out", dir];
-        Assert.That(RunCli((_, _) => TestSupport.Synthetic(), [.. common, "--epochs", "1"]).Code, Is.EqualTo(ExitCodes.Ok));
-        var (code, _, error) = RunCli((_, _) => TestSupport.Synthetic(), [.. common, "--epochs", "2", "--resume"]);
+        Assert.That(RunCli(TestSupport.SyntheticData, [.. common, "--epochs", "1"]).Code, Is.EqualTo(ExitCodes.Ok));
+        var (code, _, error) = RunCli(TestSupport.SyntheticData, [.. common, "--epochs", "2", "--resume"]);
         Assert.That(code, Is.EqualTo(ExitCodes.Usage));
         Assert.That(error, Does.Contain("cannot resume").And.Contain("epochs: 1 vs 2"));
         Assert.That(error.Trim().Split('\n'), Has.Length.EqualTo(1));
@@ -233,7 +231,7 @@ public class SweepTests : TempFolderTest
         string dir = Path.Combine(Folder, "again");
         Runner(grid).Run(dir, false, 1, null, null, CancellationToken.None);
         Assert.That(() => Runner(grid).Run(dir, false, 1, null, null, CancellationToken.None),
-            Throws.ArgumentException.With.Message.Contains("already holds a sweep; add --resume"));
+            Throws.InstanceOf<ArgumentException>().With.Message.Contains("already holds a sweep; add --resume"));
         var again = Runner(grid).Run(dir, true, 1, null, null, CancellationToken.None);
         Assert.That((again.Ran, again.Skipped), Is.EqualTo((0, 1)));
     }
@@ -252,7 +250,7 @@ public class SweepTests : TempFolderTest
         int code;
         try
         {
-            var root = new RootCommand("test") { SweepCommand.Create((_, _) => TestSupport.Synthetic(), source.Token) };
+            var root = new RootCommand("test") { SweepCommand.Create(TestSupport.SyntheticData, source.Token) };
             code = root.Parse(["sweep", "--train-size", "60", "--batches", "4", "--filters", "2", "--grid", "hidden=3,5", "--out", dir]).Invoke();
         }
         finally { Console.SetOut(stdout); Console.SetError(stderr); }

@@ -46,6 +46,9 @@ internal static class TestSupport
     public static (int Code, string Out, string Error) Run(Command command, params string[] args) =>
         Capture(() => new RootCommand("test") { command }.Parse(args).Invoke());
 
+    /// <summary>The commands' data seam serving <see cref="Synthetic"/> from a folder named "synthetic".</summary>
+    public static LoadedData SyntheticData(string dataset, string? dataDir) => new(Synthetic(), "/data/synthetic");
+
     /// <summary>8×8 images whose bright row is the label (rows 0..7) or column (labels 8, 9), plus deterministic noise:
     /// 60 training and 30 test images, 10 classes.</summary>
     public static TrainTestSplit Synthetic()

@@ -1,6 +1,3 @@
-using Engine.Data;
-using Engine.Serialization;
-
 namespace Cnn;
 
 /// <summary>The process exit codes of <c>cnn</c>, and the one place that turns exceptions into them.</summary>
@@ -12,7 +9,7 @@ public static class ExitCodes
     /// <summary>An unexpected failure (the message says what).</summary>
     public const int Failure = 1;
 
-    /// <summary>Invalid options or arguments.</summary>
+    /// <summary>Invalid options or arguments, including an output path that cannot be written (checked before any work).</summary>
     public const int Usage = 2;
 
     /// <summary>A dataset or model file is missing, truncated, corrupt or does not match.</summary>
@@ -45,7 +42,10 @@ public static class ExitCodes
         public void Dispose() => Console.CancelKeyPress -= handler;
     }
 
-    /// <summary>Runs <paramref name="action"/>, printing one line on stderr and returning a code for a failure (a stack trace only with <paramref name="verbose"/>).</summary>
+    /// <summary>
+    /// Runs <paramref name="action"/>, printing one line on stderr and returning a code for a failure (see
+    /// <see cref="UserErrors.Describe"/>; a stack trace only with <paramref name="verbose"/>).
+    /// </summary>
     public static int Run(Func<int> action, bool verbose)
     {
         try
@@ -54,13 +54,8 @@ public static class ExitCodes
         }
         catch (Exception e)
         {
-            int code = e switch
-            {
-                DatasetNotFoundException or DataFileException or DownloadException or ModelFileException or FileNotFoundException or DirectoryNotFoundException => Data,
-                ArgumentException => Usage,
-                _ => Failure,
-            };
-            Console.Error.WriteLine($"error: {e.Message}");
+            var (code, message) = UserErrors.Describe(e);
+            Console.Error.WriteLine($"error: {message}");
             if (verbose) Console.Error.WriteLine(e);
             return code;
         }

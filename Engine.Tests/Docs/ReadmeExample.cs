@@ -27,8 +27,8 @@ internal static class ReadmeExample
 
         History h = net.Fit(train, val, new TrainingOptions {
             Epochs = 3, Batches = 100, Loss = new CrossEntropy(),
-            Optimizer = new Adam(eta: 0.001f), L2 = 0.001f },
-            progress: new Progress<EpochReport>(r => Console.WriteLine(r)));
+            Optimizer = new Adam(eta: 0.001f), L2 = 0.001f });
+        foreach (EpochReport epoch in h.Epochs) Console.WriteLine(epoch);   // one line per epoch, in order
         Console.WriteLine(h.Last.ValidationAccuracy);
         Metrics m = net.Evaluate(val);                      // m.Loss, m.Accuracy
         net.Save("model.bin"); var again = Network.Load("model.bin");

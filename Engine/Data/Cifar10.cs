@@ -44,6 +44,7 @@ public static class Cifar10
 
         string[] trainPaths = TrainingBatchPaths(folder);
         string testPath = Path.Combine(folder, TestBatchFile);
+        DataFileException.ThrowIfDirectory(testPath);
         if (!File.Exists(testPath))
             throw new FileNotFoundException($"cifar10: file {TestBatchFile} not found in folder {folder}.", testPath);
 
@@ -57,6 +58,7 @@ public static class Cifar10
         for (int i = 1; i <= MaxTrainingBatches; i++)
         {
             string path = Path.Combine(folder, $"data_batch_{i}.bin");
+            DataFileException.ThrowIfDirectory(path);
             if (File.Exists(path))
             {
                 if (paths.Count != i - 1)
@@ -71,15 +73,31 @@ public static class Cifar10
         return [.. paths];
     }
 
+    /// <summary>
+    /// Loads one binary batch file (e.g. <c>test_batch.bin</c>, or a shortened one) as a dataset named after the file:
+    /// samples (3, 32, 32), planar RGB, pixels scaled to [0, 1]; 10 classes.
+    /// </summary>
+    /// <param name="path">The batch file.</param>
+    /// <exception cref="DataFileException">The file is missing, not a regular file, too large, empty, not a whole number of records, or holds a label above 9.</exception>
+    public static Dataset LoadBatch(string path)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        return LoadBatches([path], Path.GetFileName(path));
+    }
+
+    /// <summary>The most bytes one batch file may hold: 1 GiB (a published batch holds 30,730,000).</summary>
+    internal const long MaxBatchBytes = 1L << 30;
+
     /// <summary>Reads and concatenates whole batches into one dataset.</summary>
     private static Dataset LoadBatches(string[] paths, string datasetName)
     {
-        // Sizes first, so one array of the exact length can be allocated.
+        // Sizes first (each file checked to be a regular file within bounds), so one array of the exact length can be allocated.
         var recordCounts = new int[paths.Length];
         long totalRecords = 0;
         for (int b = 0; b < paths.Length; b++)
         {
-            long length = new FileInfo(paths[b]).Length;
+            long length;
+            using (var stream = BoundedFile.OpenRead(paths[b], MaxBatchBytes, DataFileException.Factory)) length = stream.Length;
             recordCounts[b] = CheckedRecordCount(paths[b], length);
             totalRecords += recordCounts[b];
         }
@@ -91,7 +109,7 @@ public static class Cifar10
         int record = 0;
         for (int b = 0; b < paths.Length; b++)
         {
-            byte[] bytes = File.ReadAllBytes(paths[b]);
+            byte[] bytes = BoundedFile.ReadAllBytes(paths[b], MaxBatchBytes, DataFileException.Factory);
             if (CheckedRecordCount(paths[b], bytes.Length) != recordCounts[b])
                 throw new DataFileException(paths[b], $"changed while being read: it had {recordCounts[b]} records, now {bytes.Length / RecordBytes}.");
             for (int r = 0; r < recordCounts[b]; r++, record++)
@@ -110,6 +128,7 @@ public static class Cifar10
         }
         return new Dataset(datasetName, images, labels, new Shape(Channels, Height, Width), Classes);
     }
+
 
     private static int CheckedRecordCount(string path, long length)
     {

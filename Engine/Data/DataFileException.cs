@@ -20,6 +20,19 @@ public sealed class DataFileException : IOException
 
     /// <summary>The path of the file that is wrong.</summary>
     public string FilePath { get; }
+
+    /// <summary>Builds the exception from a path and a problem, for <see cref="BoundedFile"/>'s <c>fail</c>.</summary>
+    internal static readonly Func<string, string, Exception> Factory = (path, problem) => new DataFileException(path, problem);
+
+    /// <summary>
+    /// Throws when <paramref name="path"/> is a directory: a folder where a dataset file should be is reported as a
+    /// broken file (not as a missing one, which would start a download next to it).
+    /// </summary>
+    internal static void ThrowIfDirectory(string path)
+    {
+        if (Directory.Exists(path))
+            throw new DataFileException(path, "is a directory where a data file should be; remove it or put the file there.");
+    }
 }
 
 /// <summary>

@@ -11,7 +11,7 @@ namespace Engine.Data;
 /// cifar-10-subset/          data_batch_1.bin, test_batch.bin                      (prefix of the original order)
 /// </code>
 /// A folder counts as found when all of its <see cref="RequiredFiles"/> exist. Only file names are
-/// checked here; the loaders check the contents.
+/// checked here (a directory under a file's name is an error, not a missing file); the loaders check the contents.
 /// </summary>
 public static class DatasetLocator
 {
@@ -34,6 +34,7 @@ public static class DatasetLocator
     /// <param name="dataDirectory">A folder to search first (the command line's <c>--data-dir</c>), or null.</param>
     /// <exception cref="ArgumentException"><paramref name="dataset"/> is not a known name.</exception>
     /// <exception cref="DatasetNotFoundException">No searched folder holds the files; the message lists every folder searched.</exception>
+    /// <exception cref="DataFileException">A searched folder holds a directory where one of the dataset's files should be.</exception>
     public static string Resolve(string dataset, string? dataDirectory = null)
     {
         string key = Canonical(dataset);
@@ -114,7 +115,10 @@ public static class DatasetLocator
     {
         if (!Directory.Exists(folder)) return false;
         if (dataset == "cifar10")
+        {
+            foreach (string name in CifarRequired) DataFileException.ThrowIfDirectory(Path.Combine(folder, name));
             return CifarRequired.All(name => File.Exists(Path.Combine(folder, name)));
+        }
         return Mnist.FileNames.All(name => Mnist.FindFile(folder, name) is not null);
     }
 

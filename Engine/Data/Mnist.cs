@@ -50,11 +50,14 @@ public static class Mnist
     }
 
     /// <summary>The path of <paramref name="fileName"/> in <paramref name="folder"/>: raw if it exists, else gzipped, else null.</summary>
+    /// <exception cref="DataFileException">The raw or gzipped name is a directory.</exception>
     internal static string? FindFile(string folder, string fileName)
     {
         string raw = Path.Combine(folder, fileName);
-        if (File.Exists(raw)) return raw;
         string gzipped = raw + ".gz";
+        DataFileException.ThrowIfDirectory(raw);
+        DataFileException.ThrowIfDirectory(gzipped);
+        if (File.Exists(raw)) return raw;
         return File.Exists(gzipped) ? gzipped : null;
     }
 
@@ -70,11 +73,27 @@ public static class Mnist
             throw new DataFileException(imagesPath,
                 $"count mismatch: {images.Count} images, but the label file {labelsPath} holds {labels.Length} labels.");
 
-        // One pass, byte → float in [0, 1]; 47 M values for the MNIST training set.
-        ReadOnlySpan<byte> pixels = images.Pixels;
+        return new Dataset(datasetName, Scaled(images.Pixels), labels, new Shape(1, images.Rows, images.Columns), Classes);
+    }
+
+    /// <summary>
+    /// Reads one IDX image file (raw or gzipped, e.g. <c>t10k-images-idx3-ubyte.gz</c>), for <c>Network.Predict</c>:
+    /// a tensor [N, 1, rows, columns] with pixels scaled to [0, 1].
+    /// </summary>
+    /// <param name="path">The file.</param>
+    /// <exception cref="DataFileException">The file is missing, not a regular file, too large, corrupt, truncated or not an IDX image file.</exception>
+    public static Tensor ReadImages(string path)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        var images = Idx.ReadImages(path);
+        return new Tensor(new Shape(images.Count, 1, images.Rows, images.Columns), Scaled(images.Pixels));
+    }
+
+    /// <summary>Bytes as floats in [0, 1] (byte / 255), in one pass; 47 M values for the MNIST training set.</summary>
+    internal static float[] Scaled(ReadOnlySpan<byte> pixels)
+    {
         var values = new float[pixels.Length];
         for (int i = 0; i < values.Length; i++) values[i] = pixels[i] / 255f;
-
-        return new Dataset(datasetName, values, labels, new Shape(1, images.Rows, images.Columns), Classes);
+        return values;
     }
 }

@@ -41,6 +41,22 @@ public sealed record HeatmapData(
     /// <summary>False to leave the cells without value text (default true: two decimals per cell).</summary>
     public bool CellLabels { get; init; } = true;
 
+    /// <summary>Standard deviations [rows, cols] shown after the values ("0.91 ± 0.02"); null: none.</summary>
+    public double?[,]? Spread { get; init; }
+
+    /// <summary>True to write every value with its sign ("+0.05", "−0.54"), as differences are written in compare.md.</summary>
+    public bool SignedLabels { get; init; }
+
+    /// <summary>This heatmap with its colour scale fitted to its values (see <see cref="Heatmap.DataRange"/>).</summary>
+    public HeatmapData FittedToData()
+    {
+        var (min, max) = Diverging ? Heatmap.SymmetricRange(Values) : Heatmap.DataRange(Values);
+        return this with { Minimum = min, Maximum = max };
+    }
+
+    /// <summary>This heatmap on the colour scale <paramref name="scale"/>: fitted to the data, or fixed (as set, 0–1 by default).</summary>
+    public HeatmapData On(ColorScale scale) => scale == ColorScale.Data ? FittedToData() : this;
+
     /// <summary>The number of rows of <see cref="Values"/>.</summary>
     public int Rows => Values.GetLength(0);
 
@@ -58,9 +74,20 @@ public sealed record HeatmapData(
             throw new ArgumentException($"Heatmap '{Title}': {ColumnLabels.Count} column labels for {Columns} columns.");
         if (Diverged is { } d && (d.GetLength(0) != Rows || d.GetLength(1) != Columns))
             throw new ArgumentException($"Heatmap '{Title}': the diverged flags are {d.GetLength(0)}×{d.GetLength(1)} but the values are {Rows}×{Columns}.");
+        if (Spread is { } sp && (sp.GetLength(0) != Rows || sp.GetLength(1) != Columns))
+            throw new ArgumentException($"Heatmap '{Title}': the spreads are {sp.GetLength(0)}×{sp.GetLength(1)} but the values are {Rows}×{Columns}.");
         if (!double.IsFinite(Minimum) || !double.IsFinite(Maximum) || !(Minimum < Maximum))
             throw new ArgumentException($"Heatmap '{Title}': the value range must be finite with minimum < maximum, not {Minimum}..{Maximum}.");
     }
+}
+
+/// <summary>How a heatmap's colours map to values.</summary>
+public enum ColorScale
+{
+    /// <summary>Fitted to the values shown (the default: differences between cells stay visible).</summary>
+    Data,
+    /// <summary>Fixed at 0–1 for accuracies (comparable across figures).</summary>
+    Fixed,
 }
 
 /// <summary>
@@ -183,9 +210,46 @@ public static class Heatmap
         _ => axis,
     };
 
-    /// <summary>The text drawn in a cell: two decimals, "div" for a diverged cell, empty for a missing one.</summary>
-    public static string CellText(double? value, bool diverged) =>
-        diverged ? "div" : value is { } v ? v.ToString("F2", CultureInfo.InvariantCulture) : "";
+    /// <summary>
+    /// The text drawn in a cell: two decimals ("0.91", or "0.91 ± 0.02" with a <paramref name="spread"/>; "+0.05" and
+    /// "−0.54" when <paramref name="signed"/>), "div" for a diverged cell, empty for a missing one.
+    /// </summary>
+    public static string CellText(double? value, bool diverged, double? spread = null, bool signed = false)
+    {
+        if (diverged) return "div";
+        if (value is not { } v) return "";
+        string text = signed ? Signed(v) : v.ToString("F2", CultureInfo.InvariantCulture);
+        return spread is { } s && double.IsFinite(s) ? $"{text} ± {s.ToString("F2", CultureInfo.InvariantCulture)}" : text;
+    }
+
+    /// <summary>Two decimals with a sign (+0.05, −0.54, 0.00); rounded first so −0.001 prints as 0.00.</summary>
+    public static string Signed(double value) =>
+        (Math.Round(value, 2) + 0.0).ToString("+0.00;−0.00;0.00", CultureInfo.InvariantCulture);
+
+    /// <summary>
+    /// The smallest and largest finite value of <paramref name="grids"/>: the colour range fitted to the data. With no
+    /// value it is 0–1; with one value (or all equal) it is widened by 0.05 each way so the range is not empty.
+    /// </summary>
+    public static (double Min, double Max) DataRange(params double?[][,] grids)
+    {
+        ArgumentNullException.ThrowIfNull(grids);
+        double min = double.PositiveInfinity, max = double.NegativeInfinity;
+        foreach (var grid in grids)
+            foreach (var cell in grid)
+                if (cell is { } v && double.IsFinite(v)) { min = Math.Min(min, v); max = Math.Max(max, v); }
+        if (min > max) return (0, 1);
+        return max - min < 1e-9 ? (min - 0.05, max + 0.05) : (min, max);
+    }
+
+    /// <summary>A range centred on 0 that holds every finite value (±0.05 at least): for differences, so 0 is always white.</summary>
+    public static (double Min, double Max) SymmetricRange(double?[,] grid)
+    {
+        ArgumentNullException.ThrowIfNull(grid);
+        double extent = 0.05;
+        foreach (var cell in grid)
+            if (cell is { } v && double.IsFinite(v)) extent = Math.Max(extent, Math.Abs(v));
+        return (-extent, extent);
+    }
 
     /// <summary>Builds the plot (font already registered).</summary>
     private static Plot Build(HeatmapData data)
@@ -199,28 +263,38 @@ public static class Heatmap
                     : v;
 
         var plot = new Plot();
-        var heatmap = plot.Add.Heatmap(intensities);
         IColormap colormap = data.Diverging ? new ScottPlot.Colormaps.Balance() : new ScottPlot.Colormaps.Viridis();
-        heatmap.Colormap = colormap;
+        bool anyValue = intensities.Cast<double>().Any(double.IsFinite);
+        if (!anyValue)
+        {
+            // No cell has a value (e.g. every cell diverged): ScottPlot cannot range an all-NaN grid, so draw a
+            // grid of the minimum in the missing-cell grey.
+            for (int r = 0; r < rows; r++)
+                for (int c = 0; c < cols; c++)
+                    intensities[r, c] = data.Minimum;
+            colormap = new Uniform(MissingCellColor);
+        }
+        var heatmap = plot.Add.Heatmap(intensities);
         heatmap.ManualRange = new ScottPlot.Range(data.Minimum, data.Maximum);
+        heatmap.Colormap = colormap;
         heatmap.NaNCellColor = MissingCellColor;
 
         var colorBar = plot.Add.ColorBar(heatmap);
         colorBar.Label = data.ValueName;
 
-        float fontSize = Math.Clamp(150f / Math.Max(rows, cols), 9f, 16f);
+        float fontSize = Math.Clamp(150f / Math.Max(rows, cols), 9f, 16f) * (data.Spread is null ? 1f : 0.7f);
         for (int r = 0; r < rows; r++)
         {
             for (int c = 0; c < cols; c++)
             {
                 bool diverged = IsDiverged(data, r, c);
-                string text = CellText(data.Values[r, c], diverged);
+                string text = CellText(data.Values[r, c], diverged, data.Spread?[r, c], data.SignedLabels);
                 if (text.Length == 0 || !(data.CellLabels || diverged)) continue;
                 // Cells are centred on integer coordinates; row 0 of the intensities is drawn at the top.
                 var label = plot.Add.Text(text, c, rows - 1 - r);
                 label.LabelAlignment = Alignment.MiddleCenter;
                 label.LabelFontSize = fontSize;
-                label.LabelFontColor = double.IsNaN(intensities[r, c])
+                label.LabelFontColor = double.IsNaN(intensities[r, c]) || !anyValue
                     ? Colors.Black
                     : TextColorOn(colormap.GetColor(Normalize(intensities[r, c], data.Minimum, data.Maximum)));
             }
@@ -251,6 +325,14 @@ public static class Heatmap
         using var font = new SkiaSharp.SKFont(typeface, largest);
         float widest = title.Split('\n').Max(line => font.MeasureText(line)) * 1.1f;
         return Math.Clamp(largest * available / Math.Max(widest, 1f), smallest, largest);
+    }
+
+    /// <summary>One colour for every value.</summary>
+    private sealed class Uniform(Color color) : IColormap
+    {
+        public string Name => "uniform";
+
+        public Color GetColor(double normalizedIntensity) => color;
     }
 
     private static bool IsDiverged(HeatmapData data, int row, int col) => data.Diverged is { } d && d[row, col];

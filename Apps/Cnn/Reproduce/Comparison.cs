@@ -10,8 +10,9 @@ namespace Cnn.Reproduction;
 public sealed record BestCell(int Row, int Column, double Value);
 
 /// <summary>
-/// Writes <c>compare.md</c> for <c>cnn reproduce</c>: the report's grid beside ours, the best cell of each and the
-/// difference (ours − report), also drawn as <c>compare-diff.png</c> and <c>compare-diff.svg</c>.
+/// Writes <c>compare.md</c> for <c>cnn reproduce</c>: the report's grid drawn beside ours (as pictures on one colour
+/// scale, and as tables), the best cell of each and the difference (ours − report), also drawn as
+/// <c>compare-diff.png</c> and <c>compare-diff.svg</c>.
 /// </summary>
 public static class Comparison
 {
@@ -24,30 +25,85 @@ public static class Comparison
     /// <summary>The file name of the difference heatmap as SVG.</summary>
     public const string DifferenceSvg = "compare-diff.svg";
 
+    /// <summary>The report's validation grid drawn as a heatmap (PNG; the SVG has the same stem), beside ours in compare.md.</summary>
+    public const string ReportPng = "report-val.png";
+
+    /// <summary>The report's training grid drawn as a heatmap, when the report published one.</summary>
+    public const string ReportTrainingPng = "report-train.png";
+
     /// <summary>
-    /// Writes compare.md, compare-diff.png and compare-diff.svg into <paramref name="folder"/> (created if needed).
-    /// Our grids are indexed like the preset's published grids (rows top to bottom as
-    /// <see cref="PresetGrid.Values1"/>, columns as <see cref="PresetGrid.Values2"/>); null marks a cell not run.
+    /// Writes compare.md, compare-diff.png/.svg and the report's grids as pictures (report-val.png/.svg, and
+    /// report-train.png/.svg where published) into <paramref name="folder"/> (created if needed). Our grids are indexed
+    /// like the preset's published grids (rows top to bottom as <see cref="PresetGrid.Values1"/>, columns as
+    /// <see cref="PresetGrid.Values2"/>); null marks a cell not run.
     /// </summary>
     /// <param name="folder">The output folder.</param>
     /// <param name="preset">The figure reproduced.</param>
     /// <param name="ourValidation">Our validation accuracies.</param>
     /// <param name="ourTraining">Our training accuracies, if measured; compared when the report published them.</param>
     /// <param name="ourDiverged">Cells whose training diverged, if known (shown as "div").</param>
+    /// <param name="dataFolder">The dataset folder our cells read (e.g. <c>cifar-10-subset</c>), recorded in compare.md.</param>
+    /// <param name="scale">The colour scale of the pictures: fitted to ours and the report's values together, or fixed 0–1.</param>
+    /// <returns>The file names written.</returns>
     /// <exception cref="ArgumentException">A grid's size differs from the published grid's.</exception>
-    public static void Write(string folder, Preset preset, double?[,] ourValidation, double?[,]? ourTraining = null, bool[,]? ourDiverged = null)
+    public static IReadOnlyList<string> Write(string folder, Preset preset, double?[,] ourValidation, double?[,]? ourTraining = null, bool[,]? ourDiverged = null,
+        string? dataFolder = null, ColorScale scale = ColorScale.Data)
     {
         ArgumentNullException.ThrowIfNull(preset);
         ArgumentNullException.ThrowIfNull(ourValidation);
         Directory.CreateDirectory(folder);
-        File.WriteAllText(Path.Combine(folder, MarkdownFile), Markdown(preset, ourValidation, ourTraining, ourDiverged));
-        Heatmap.Render(DifferenceHeatmap(preset, ourValidation, ourDiverged),
-            Path.Combine(folder, DifferencePng), Path.Combine(folder, DifferenceSvg));
+        var written = new List<string> { MarkdownFile };
+        File.WriteAllText(Path.Combine(folder, MarkdownFile), Markdown(preset, ourValidation, ourTraining, ourDiverged, dataFolder));
+        var difference = DifferenceHeatmap(preset, ourValidation, ourDiverged);
+        Heatmap.Render(difference.On(scale), Path.Combine(folder, DifferencePng), Path.Combine(folder, DifferenceSvg));
+        written.AddRange([DifferencePng, DifferenceSvg]);
+        foreach (var (published, ours, png) in new[] { (preset.PublishedValidation, ourValidation, ReportPng), (preset.PublishedTraining, ourTraining, ReportTrainingPng) })
+        {
+            if (published is null) continue;
+            var picture = ReportHeatmap(preset, published, ours, scale);
+            Heatmap.Render(picture, Path.Combine(folder, png), Path.Combine(folder, Path.ChangeExtension(png, ".svg")));
+            written.AddRange([png, Path.ChangeExtension(png, ".svg")]);
+        }
+        return written;
+    }
+
+    /// <summary>
+    /// The colour range our heatmap and the report's share: fitted to both grids' values (<see cref="ColorScale.Data"/>),
+    /// or 0–1, so the two pictures in compare.md read alike.
+    /// </summary>
+    public static (double Min, double Max) SharedRange(PublishedGrid published, double?[,]? ours, ColorScale scale)
+    {
+        ArgumentNullException.ThrowIfNull(published);
+        return scale == ColorScale.Fixed ? (0, 1) : ours is null ? Heatmap.DataRange(published.ToNullable()) : Heatmap.DataRange(published.ToNullable(), ours);
+    }
+
+    /// <summary>Our heatmap of a figure on the colour range it shares with the report's picture.</summary>
+    public static HeatmapData OurHeatmap(Preset preset, double?[,] ours, string what, bool[,]? diverged, PublishedGrid? published, ColorScale scale)
+    {
+        ArgumentNullException.ThrowIfNull(preset);
+        var data = preset.OurHeatmap(ours, what, diverged);
+        if (published is null) return data.On(scale);
+        var (min, max) = SharedRange(published, ours, scale);
+        return data with { Minimum = min, Maximum = max };
+    }
+
+    /// <summary>The report's published grid as a heatmap, on the colour range shared with ours.</summary>
+    public static HeatmapData ReportHeatmap(Preset preset, PublishedGrid published, double?[,]? ours, ColorScale scale)
+    {
+        ArgumentNullException.ThrowIfNull(preset);
+        ArgumentNullException.ThrowIfNull(published);
+        var (min, max) = SharedRange(published, ours, scale);
+        return new HeatmapData($"the report: {published.Caption}", Heatmap.AxisTitle(published.RowAxis), published.RowLabels,
+            Heatmap.AxisTitle(published.ColumnAxis), published.ColumnLabels, published.ToNullable())
+        {
+            Minimum = min,
+            Maximum = max,
+        };
     }
 
     /// <summary>The text of compare.md (see <see cref="Write"/>).</summary>
     /// <exception cref="ArgumentException">A grid's size differs from the published grid's.</exception>
-    public static string Markdown(Preset preset, double?[,] ourValidation, double?[,]? ourTraining = null, bool[,]? ourDiverged = null)
+    public static string Markdown(Preset preset, double?[,] ourValidation, double?[,]? ourTraining = null, bool[,]? ourDiverged = null, string? dataFolder = null)
     {
         ArgumentNullException.ThrowIfNull(preset);
         var text = new StringBuilder();
@@ -55,9 +111,20 @@ public static class Comparison
         text.AppendLine();
         text.AppendLine(CultureInfo.InvariantCulture, $"{preset.Title("accuracy").Replace("\n", " · ", StringComparison.Ordinal)}");
         text.AppendLine();
+        if (dataFolder is not null)
+        {
+            text.AppendLine(CultureInfo.InvariantCulture, $"Data: the dataset folder `{dataFolder}`{(dataFolder == "cifar-10-subset" ? " (an ordered prefix of CIFAR-10, not the full set: results are not comparable with the full set's)" : "")}; the first {preset.TrainSize} training images, validation on the first {preset.ValidationSize} test images.");
+            text.AppendLine();
+        }
         text.AppendLine("The report: E. Nupen, O. K. Rustebakke, B. A. Trefjord, J. T. F. Stensson, \"An Object Oriented Implementation of a " +
             "Convolutional Neural Network in Python\", FYS5429 project report, 2024. Its accuracies are single runs that its own code " +
             "no longer reproduces: reference points, not exact targets.");
+        text.AppendLine();
+        text.AppendLine("| ours | the report |");
+        text.AppendLine("|---|---|");
+        text.AppendLine(CultureInfo.InvariantCulture, $"| ![ours, validation accuracy]({SweepReport.ValidationPng}) | ![the report, validation accuracy]({ReportPng}) |");
+        if (ourTraining is not null && preset.PublishedTraining is not null)
+            text.AppendLine(CultureInfo.InvariantCulture, $"| ![ours, training accuracy]({SweepReport.TrainingPng}) | ![the report, training accuracy]({ReportTrainingPng}) |");
         text.AppendLine();
         Section(text, "Validation accuracy", preset.PublishedValidation, ourValidation, ourDiverged);
         if (ourTraining is not null && preset.PublishedTraining is { } training)
@@ -69,7 +136,7 @@ public static class Comparison
                 $"Further reference, {other.Caption}: best {Decimal(best.Value)} at {Coordinates(other, best)}.");
             text.AppendLine();
         }
-        text.AppendLine(CultureInfo.InvariantCulture, $"Difference heatmap (ours − report, validation): [{DifferencePng}]({DifferencePng}), [{DifferenceSvg}]({DifferenceSvg}).");
+        text.AppendLine(CultureInfo.InvariantCulture, $"Difference heatmap (ours − report, validation; positive where ours is higher): [{DifferencePng}]({DifferencePng}), [{DifferenceSvg}]({DifferenceSvg}).");
         return text.ToString();
     }
 
@@ -122,7 +189,10 @@ public static class Comparison
         return grid;
     }
 
-    /// <summary>The difference heatmap of the validation grids, on a blue–white–red scale from −1 to 1.</summary>
+    /// <summary>
+    /// The difference heatmap of the validation grids (ours − report, cells written with their sign as in compare.md),
+    /// on a blue–white–red scale from −1 to 1: red where ours is higher.
+    /// </summary>
     public static HeatmapData DifferenceHeatmap(Preset preset, double?[,] ourValidation, bool[,]? ourDiverged = null)
     {
         ArgumentNullException.ThrowIfNull(preset);
@@ -137,7 +207,8 @@ public static class Comparison
             Minimum = -1,
             Maximum = 1,
             Diverging = true,
-            ValueName = "ours − report",
+            SignedLabels = true,
+            ValueName = "ours − report (positive: ours higher)",
         };
     }
 
@@ -177,7 +248,7 @@ public static class Comparison
         {
             text.Append(CultureInfo.InvariantCulture, $"| **{published.RowLabels[r]}** |");
             for (int c = 0; c < published.Columns; c++)
-                text.Append(CultureInfo.InvariantCulture, $" {(difference[r, c] is { } d ? Signed(d) : "–")} |");
+                text.Append(CultureInfo.InvariantCulture, $" {(difference[r, c] is { } d ? Heatmap.Signed(d) : "–")} |");
             text.AppendLine();
         }
         text.AppendLine();
@@ -193,7 +264,7 @@ public static class Comparison
         text.AppendLine(present.Count == 0
             ? "- Cells compared: 0."
             : string.Format(CultureInfo.InvariantCulture, "- Cells compared: {0} of {1}; mean |ours − report| = {2:F2}; mean ours − report = {3}.",
-                present.Count, published.Rows * published.Columns, present.Average(Math.Abs), Signed(present.Average())));
+                present.Count, published.Rows * published.Columns, present.Average(Math.Abs), Heatmap.Signed(present.Average())));
         text.AppendLine();
     }
 
@@ -203,10 +274,6 @@ public static class Comparison
     private static string Symbol(string axis) => axis switch { "eta" => "η", "lambda" => "λ", _ => axis };
 
     private static string Decimal(double value) => value.ToString("F2", CultureInfo.InvariantCulture);
-
-    /// <summary>Two decimals with a sign (+0.05, −0.54, 0.00); rounded first so −0.001 prints as 0.00.</summary>
-    private static string Signed(double value) =>
-        (Math.Round(value, 2) + 0.0).ToString("+0.00;−0.00;0.00", CultureInfo.InvariantCulture);
 
     private static string Cell(double? value, bool diverged) => diverged ? "div" : value is { } v ? Decimal(v) : "–";
 

@@ -37,7 +37,7 @@ public sealed record PresetGrid(string Axis1, IReadOnlyList<string> Values1, str
 /// One figure of the report as a sweep: the data (the FIRST <see cref="TrainSize"/> training images and the first
 /// <see cref="ValidationSize"/> test images), the model, Adam's fixed η and λ (unless they are axes of
 /// <see cref="Grid"/>), the number of batches per epoch, the epochs, and the published heatmaps to compare with.
-/// Source: /work/shared/seed/EXPERIMENTS.md (the report's sections 3–4 and its code).
+/// Source: the report's sections 3–4 and its code.
 /// </summary>
 /// <param name="Name">The name <c>cnn reproduce</c> takes, e.g. <c>fig11-lrelu</c>.</param>
 /// <param name="Figure">The report's figure, e.g. "Fig. 11c".</param>
@@ -124,7 +124,7 @@ public sealed record Preset(
     }
 }
 
-/// <summary>The report's figures as <c>cnn reproduce</c> presets (EXPERIMENTS.md gives the configurations).</summary>
+/// <summary>The report's figures as <c>cnn reproduce</c> presets (the report's sections 3–4 and its code give the configurations).</summary>
 public static class Presets
 {
     private static readonly double[] EtaDescending = [1, 1e-1, 1e-2, 1e-3, 1e-4];
@@ -171,13 +171,13 @@ public static class Presets
     };
 
     /// <summary>
-    /// Fig. 14/15: CIFAR-10, η 1e-5…1e-2 (ascending as drawn) × λ 1e-5…1e-2, conv 6×4×4, LReLU, max pool,
+    /// Fig. 14/15: CIFAR-10, η 1e-2…1e-5 (drawn descending, as every figure here) × λ 1e-5…1e-2, conv 6×4×4, LReLU, max pool,
     /// 500/100 images, batch size 50 (10 batches), 50 epochs; the TensorFlow runs are further references.
     /// </summary>
     public static Preset Fig14 { get; } = new Preset(
         "fig14", "Fig. 14", "cifar10", 500, 100, "paper-cifar", new ModelZoo.Variant(Filters: 6, Hidden: 0, Activation: "lrelu", Pool: "max"),
         Eta: 1e-3, Lambda: 1e-3, Batches: 10, Epochs: 50,
-        PresetGrid.Numeric("eta", CifarRates, "lambda", CifarRates),
+        PresetGrid.Numeric("eta", [.. CifarRates.Reverse()], "lambda", CifarRates),
         PublishedHeatmaps.Fig14Validation, PublishedHeatmaps.Fig14Training)
     {
         OtherReferences = [PublishedHeatmaps.Fig14TensorFlowValidation, PublishedHeatmaps.Fig14TensorFlowTraining],

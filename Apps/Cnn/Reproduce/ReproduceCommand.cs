@@ -25,13 +25,13 @@ public static class ReproduceCommand
     public const long Seed = 100;
 
     /// <summary>Builds the command; data is found (and downloaded if missing) by name.</summary>
-    public static Command Create() => Create(LoadByName, preset => preset, CancellationToken.None);
+    public static Command Create() => Create(DataLoading.ByName, preset => preset, CancellationToken.None);
 
     /// <summary>Builds the command with seams for tests.</summary>
     /// <param name="loadData">Given the dataset name and <c>--data-dir</c>, returns its train and test sets.</param>
     /// <param name="adjust">Applied to each preset before it runs (tests shrink sizes and epochs; the real command passes it through).</param>
     /// <param name="cancellationToken">Stops the sweep like Ctrl+C does.</param>
-    internal static Command Create(Func<string, string?, TrainTestSplit> loadData, Func<Preset, Preset> adjust, CancellationToken cancellationToken)
+    internal static Command Create(DataLoader loadData, Func<Preset, Preset> adjust, CancellationToken cancellationToken)
     {
         var figure = new Argument<string?>("figure")
         {
@@ -44,12 +44,13 @@ public static class ReproduceCommand
         var dataDir = new Option<string?>("--data-dir") { Description = "Folder holding the dataset folders (default: $ENGINE_DATASETS, then ./datasets); a missing dataset is downloaded there" };
         var parallel = new Option<int>("--parallel") { Description = "Cells trained at once, each single-threaded (default: one per logical processor)", DefaultValueFactory = _ => Environment.ProcessorCount };
         var resume = new Option<bool>("--resume") { Description = "Continue the figures already in DIR, skipping finished cells" };
+        var colorScale = SweepCommand.ColorScaleOption();
         var verbose = new Option<bool>("--verbose") { Description = "Print stack traces with errors" };
         OptionRules.AtLeast(parallel, 1);
 
         var command = new Command("reproduce", "Run the report's figures as sweeps and compare our heatmaps with the report's.")
         {
-            figure, list, output, quick, dataDir, parallel, resume, verbose,
+            figure, list, output, quick, dataDir, parallel, resume, colorScale, verbose,
         };
         command.SetAction(parse => ExitCodes.Run(() =>
         {
@@ -59,16 +60,17 @@ public static class ReproduceCommand
                 return ExitCodes.Ok;
             }
             string name = parse.GetValue(figure)
-                ?? throw new ArgumentException($"Name a figure ({string.Join(", ", Presets.Names)}), 'all', or --list.");
+                ?? throw new UsageException($"Name a figure ({string.Join(", ", Presets.Names)}), 'all', or --list.");
             var chosen = name.Trim().Equals("all", StringComparison.OrdinalIgnoreCase) ? Presets.All : [Lookup(name)];
             bool quickly = parse.GetValue(quick);
-            string outDir = Path.GetFullPath(parse.GetValue(output)!);
+            string outDir = OutputPaths.Folder("--out", parse.GetValue(output)!);
+            var data = DataLoading.Cached(loadData, parse.GetValue(dataDir));
             var outcomes = new List<ReproduceOutcome>();
             foreach (var preset in chosen)
             {
                 var run = adjust(quickly ? preset.Quick() : preset);
-                var outcome = Run(run, Path.Combine(outDir, run.Name), loadData, parse.GetValue(dataDir),
-                    parse.GetValue(parallel), parse.GetValue(resume), cancellationToken);
+                var outcome = Run(run, Path.Combine(outDir, run.Name), data,
+                    parse.GetValue(parallel), parse.GetValue(resume), parse.GetValue(colorScale), cancellationToken);
                 outcomes.Add(outcome);
                 if (outcome.Cancelled)
                 {
@@ -84,45 +86,60 @@ public static class ReproduceCommand
 
     /// <summary>
     /// Runs <paramref name="preset"/> as a sweep into <paramref name="folder"/> on the first images of its dataset, then
-    /// writes our heatmaps (heatmap-val/-train .png/.svg), compare.md and the difference heatmap, and prints a summary line.
+    /// writes our heatmaps (heatmap-val/-train .png/.svg), compare.md with the report's grid drawn beside ours
+    /// (report-val.png, on the same colour scale) and the difference heatmap, and prints a summary line naming the
+    /// dataset folder actually read (e.g. cifar-10-subset).
     /// </summary>
-    /// <exception cref="ArgumentException">The folder holds a different sweep, or holds one and <paramref name="resume"/> is false.</exception>
-    internal static ReproduceOutcome Run(Preset preset, string folder, Func<string, string?, TrainTestSplit> loadData, string? dataDir,
-        int parallel, bool resume, CancellationToken cancellationToken)
+    /// <exception cref="UsageException">The folder holds a different sweep, or holds one and <paramref name="resume"/> is false.</exception>
+    internal static ReproduceOutcome Run(Preset preset, string folder, Func<string, LoadedData> data,
+        int parallel, bool resume, ColorScale scale, CancellationToken cancellationToken)
     {
         var watch = Stopwatch.StartNew();
         var grid = GridOf(preset);
-        var data = loadData(preset.Dataset, dataDir);
-        var (train, validation) = TrainingOptionsSet.Subsets(data, preset.TrainSize, preset.ValidationSize, Console.Out);
-        var runner = new SweepRunner(ConfigurationOf(preset), grid, train, validation);
+        var runner = new SweepRunner(SettingsOf(preset), grid, data);
+        string dataFolder = data(preset.Dataset).Folder;
 
-        Console.WriteLine($"{preset.Name} ({preset.Figure}): {grid.Count} cells, {preset.Epochs} epochs each, {Math.Min(parallel, grid.Count)} at once, into {folder}");
+        Console.WriteLine($"{preset.Name} ({preset.Figure}): {grid.Count} cells, {preset.Epochs} epochs each, {Math.Min(parallel, grid.Count)} at once, data {dataFolder}, into {folder}");
         var outcome = SweepCommand.RunWithProgress(runner, folder, resume, parallel, shard: null, cancellationToken);
         if (outcome.Cancelled)
             return new ReproduceOutcome(preset, folder, watch.Elapsed.TotalSeconds, null, Cancelled: true);
 
         var grids = SweepGrids.Arrange(grid, outcome.Results, keepOrder: true);
         SweepReport.WriteHeatmaps(folder,
-            preset.OurHeatmap(grids.Validation, "validation accuracy", grids.Diverged),
-            preset.OurHeatmap(grids.Training, "training accuracy", grids.Diverged));
-        Comparison.Write(folder, preset, grids.Validation, grids.Training, grids.Diverged);
-        Console.WriteLine($"wrote {Path.Combine(folder, Comparison.MarkdownFile)}");
+            Comparison.OurHeatmap(preset, grids.Validation, "validation accuracy", grids.Diverged, preset.PublishedValidation, scale),
+            Comparison.OurHeatmap(preset, grids.Training, "training accuracy", grids.Diverged, preset.PublishedTraining, scale));
+        foreach (string written in Comparison.Write(folder, preset, grids.Validation, grids.Training, grids.Diverged, Path.GetFileName(dataFolder), scale))
+            Console.WriteLine($"wrote {Path.Combine(folder, written)}");
 
         var best = Comparison.Best(grids.Validation, grids.Diverged);
         double seconds = watch.Elapsed.TotalSeconds;
-        Console.WriteLine(string.Format(CultureInfo.InvariantCulture, "{0}: {1:F1} s wall, {2} cells ({3} run now); our best val {4}; report's best {5}",
-            preset.Name, seconds, outcome.Results.Count, outcome.Ran, Describe(preset, best), Describe(preset, ReportsBest(preset))));
+        Console.WriteLine(string.Format(CultureInfo.InvariantCulture, "{0}: {1:F1} s wall, {2} cells ({3} run now), data {4}; our best val {5}; report's best {6}",
+            preset.Name, seconds, outcome.Results.Count, outcome.Ran, Path.GetFileName(dataFolder), Describe(preset, best), Describe(preset, ReportsBest(preset))));
         return new ReproduceOutcome(preset, folder, seconds, best, Cancelled: false);
     }
 
     /// <summary>The sweep grid of <paramref name="preset"/>: its two axes in drawing order (rows, then columns).</summary>
     internal static Grid GridOf(Preset preset) => new([.. preset.Grid.GridOptions.Select(GridAxis.Parse)]);
 
-    /// <summary>The preset's fixed training options as a sweep configuration (Adam β 0.9/0.999, seed 100).</summary>
-    internal static SweepConfiguration ConfigurationOf(Preset preset) => new(
-        preset.Dataset, preset.TrainSize, preset.ValidationSize, preset.Model,
-        preset.Variant.Filters, preset.Variant.Hidden, preset.Variant.Activation, preset.Variant.Pool,
-        (float)preset.Eta, (float)preset.Lambda, preset.Epochs, BatchSize: null, Batches: preset.Batches, Seed);
+    /// <summary>
+    /// The preset's fixed training options (Adam β 0.9/0.999, seed 100): every option that applies to its model, except
+    /// its two axes.
+    /// </summary>
+    internal static RunSettings SettingsOf(Preset preset)
+    {
+        var c = CultureInfo.InvariantCulture;
+        var values = new List<(string, string)>
+        {
+            ("dataset", preset.Dataset), ("train-size", preset.TrainSize.ToString(c)), ("val-size", preset.ValidationSize.ToString(c)),
+            ("model", preset.Model), ("activation", preset.Variant.Activation), ("pool", preset.Variant.Pool),
+            ("optimizer", "adam"), ("beta1", preset.Rho1.ToString(c)), ("beta2", preset.Rho2.ToString(c)),
+            ("eta", preset.Eta.ToString("R", c)), ("lambda", preset.Lambda.ToString("R", c)),
+            ("epochs", preset.Epochs.ToString(c)), ("batches", preset.Batches.ToString(c)), ("seed", Seed.ToString(c)),
+        };
+        if (preset.Model == "paper-mnist")
+            values.AddRange([("filters", preset.Variant.Filters.ToString(c)), ("hidden", preset.Variant.Hidden.ToString(c))]);
+        return RunSettings.Of(values.Where(v => v.Item1 != preset.Grid.Axis1 && v.Item1 != preset.Grid.Axis2));
+    }
 
     /// <summary>Prints every preset: data, model, grid, training and the report's best validation cell.</summary>
     internal static void List(TextWriter writer)
@@ -162,12 +179,6 @@ public static class ReproduceCommand
     private static Preset Lookup(string name)
     {
         try { return Presets.Get(name); }
-        catch (ArgumentException e) { throw new ArgumentException($"{e.Message} Or 'all', or --list.", e); }
-    }
-
-    private static TrainTestSplit LoadByName(string name, string? dataDir)
-    {
-        DownloadCommand.EnsureAsync(name, dataDir, Console.Out).GetAwaiter().GetResult();
-        return DatasetLocator.Load(name, dataDir);
+        catch (ArgumentException e) { throw new UsageException($"{e.Message} Or 'all', or --list.", e); }
     }
 }

@@ -59,8 +59,16 @@ public static class SweepGather
 
         string target = Path.GetFullPath(outDir ?? CommonParent(full));
         Directory.CreateDirectory(target);
-        new SweepManifest(first.Fields, grid, Shard: null).Write(target);
-        var results = new SweepResults(target, grid, cells.Values);
+        new SweepManifest(first.Fields, grid, Shard: null) { Repeats = first.Repeats, Data = first.Data }.Write(target);
+        // The per-cell histories come along (the shards' cells/ folders hold disjoint cells).
+        foreach (var (index, folder) in from.Where(f => f.Value != target))
+        {
+            string source = SweepRunner.CellHistory(folder, index);
+            if (!File.Exists(source)) continue;
+            Directory.CreateDirectory(Path.Combine(target, SweepRunner.CellsFolder));
+            File.Copy(source, SweepRunner.CellHistory(target, index), overwrite: true);
+        }
+        var results = new SweepResults(target, grid, cells.Values, first.Repeats);
         results.WriteFiles();
         return (target, results.Cells);
     }

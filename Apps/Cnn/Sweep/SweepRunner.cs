@@ -1,46 +1,10 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Text;
 using Engine;
-using Engine.Data;
 using Engine.Training;
 
 namespace Cnn;
-
-/// <summary>The training options a sweep holds fixed; a grid axis overrides the option of the same name in each cell.</summary>
-/// <param name="Dataset">Dataset name (for the manifest; the runner is given the data itself).</param>
-/// <param name="TrainSize">Training images used.</param>
-/// <param name="ValidationSize">Validation images used.</param>
-/// <param name="Model">Model name from <see cref="ModelZoo.Names"/>.</param>
-/// <param name="Filters">Convolution filters (paper models).</param>
-/// <param name="Hidden">Hidden dense neurons (paper-mnist).</param>
-/// <param name="Activation">sigmoid, relu or lrelu.</param>
-/// <param name="Pool">max or avg.</param>
-/// <param name="Eta">Adam learning rate.</param>
-/// <param name="Lambda">L2 λ.</param>
-/// <param name="Epochs">Epochs per cell.</param>
-/// <param name="BatchSize">Images per batch, or null.</param>
-/// <param name="Batches">Batches per epoch, or null.</param>
-/// <param name="Seed">Seed of weights and shuffling (the same for every cell).</param>
-public sealed record SweepConfiguration(
-    string Dataset, int TrainSize, int ValidationSize, string Model, int Filters, int Hidden, string Activation, string Pool,
-    float Eta, float Lambda, int Epochs, int? BatchSize, int? Batches, long Seed)
-{
-    /// <summary>The fixed options as (name, value) pairs for the manifest; options that are axes of <paramref name="grid"/> are left out.</summary>
-    public IReadOnlyList<KeyValuePair<string, string?>> Fields(Grid grid)
-    {
-        ArgumentNullException.ThrowIfNull(grid);
-        var c = CultureInfo.InvariantCulture;
-        var all = new List<KeyValuePair<string, string?>>
-        {
-            new("dataset", Dataset), new("train_size", TrainSize.ToString(c)), new("val_size", ValidationSize.ToString(c)),
-            new("model", Model), new("filters", Filters.ToString(c)), new("hidden", Hidden.ToString(c)),
-            new("activation", Activation), new("pool", Pool), new("eta", GridAxis.FormatFloat(Eta)), new("lambda", GridAxis.FormatFloat(Lambda)),
-            new("epochs", Epochs.ToString(c)), new("batch_size", BatchSize?.ToString(c)), new("batches", Batches?.ToString(c)),
-            new("seed", Seed.ToString(c)), new("optimizer", "adam"), new("loss", "cross-entropy"),
-        };
-        return [.. all.Where(f => !grid.Axes.Any(a => a.Name == f.Key))];
-    }
-}
 
 /// <summary>How a sweep run ended.</summary>
 /// <param name="Cancelled">True when cancellation stopped it before every cell of its shard finished.</param>
@@ -52,166 +16,235 @@ public sealed record SweepOutcome(bool Cancelled, int Ran, int Skipped, IReadOnl
 /// <summary>Receives a sweep's progress. Calls for finished cells are serialized and come in the order cells were recorded.</summary>
 public interface ISweepProgress
 {
-    /// <summary>Before the first cell: cells of this run's shard, how many were already done, and how many will run.</summary>
-    void Started(int cells, int alreadyDone, int toRun);
+    /// <summary>Before the first cell: cells of this run's shard, how many were already done, how many will run, and the seeds per cell.</summary>
+    void Started(int cells, int alreadyDone, int toRun, int repeats);
 
-    /// <summary>After a cell was written: the cell, the cells finished so far in this run and in all, and the best cell so far.</summary>
+    /// <summary>After each training batch of a cell's repeat (from the worker training it; may come from several threads at once).</summary>
+    void Batch(int cell, int repeat, BatchReport report) { }
+
+    /// <summary>After a cell was written: the cell, the cells finished so far in this run, and the best cell so far.</summary>
     void CellFinished(CellResult cell, string description, int finishedThisRun, int toRun, CellResult? best);
 }
 
 /// <summary>
-/// Runs the cells of a <see cref="Grid"/> on given data, several at once, writing each finished cell to the folder's
-/// results files as it finishes (see <see cref="SweepResults"/>) and skipping finished ones on resume.
+/// Runs the cells of a <see cref="Grid"/> over fixed training options, several at once: every cell is resolved and
+/// checked before the first one trains (so a mistake in any cell costs no work), each cell runs <c>repeats</c> seeds,
+/// its per-epoch history goes to <c>DIR/cells/&lt;cell&gt;.csv</c>, and each finished cell is written to the folder's
+/// results files at once (see <see cref="SweepResults"/>); finished cells are skipped on resume.
 /// </summary>
 public sealed class SweepRunner
 {
-    private readonly SweepConfiguration _configuration;
-    private readonly Grid _grid;
-    private readonly Dataset _train;
-    private readonly Dataset _validation;
+    /// <summary>The folder of the per-cell histories inside a sweep folder.</summary>
+    public const string CellsFolder = "cells";
 
-    /// <summary>A sweep of <paramref name="grid"/> over <paramref name="configuration"/> on the given data.</summary>
-    public SweepRunner(SweepConfiguration configuration, Grid grid, Dataset train, Dataset validation)
+    private readonly RunSettings _fixed;
+    private readonly Grid _grid;
+    private readonly Func<string, LoadedData> _data;
+    private readonly int _repeats;
+
+    /// <summary>A sweep of <paramref name="grid"/> over <paramref name="fixedSettings"/>, reading datasets through <paramref name="data"/>.</summary>
+    /// <param name="fixedSettings">The options given besides the axes.</param>
+    /// <param name="grid">The axes.</param>
+    /// <param name="data">Loads a dataset by name (cache it: cells call it often).</param>
+    /// <param name="repeats">Seeds per cell: seed, seed + 1, …, seed + repeats − 1.</param>
+    public SweepRunner(RunSettings fixedSettings, Grid grid, Func<string, LoadedData> data, int repeats = 1)
     {
-        ArgumentNullException.ThrowIfNull(configuration);
+        ArgumentNullException.ThrowIfNull(fixedSettings);
         ArgumentNullException.ThrowIfNull(grid);
-        ArgumentNullException.ThrowIfNull(train);
-        ArgumentNullException.ThrowIfNull(validation);
-        _configuration = configuration;
+        ArgumentNullException.ThrowIfNull(data);
+        ArgumentOutOfRangeException.ThrowIfLessThan(repeats, 1);
+        _fixed = fixedSettings;
         _grid = grid;
-        _train = train;
-        _validation = validation;
+        _data = data;
+        _repeats = repeats;
     }
 
     /// <summary>The folder a shard writes to: <c>out/shard-i-of-n</c>.</summary>
     public static string ShardFolder(string outDir, int index, int count) =>
         Path.Combine(outDir, string.Create(CultureInfo.InvariantCulture, $"shard-{index}-of-{count}"));
 
+    /// <summary>The history file of cell <paramref name="index"/> in sweep folder <paramref name="dir"/>.</summary>
+    public static string CellHistory(string dir, int index) =>
+        Path.Combine(dir, CellsFolder, string.Create(CultureInfo.InvariantCulture, $"{index}.csv"));
+
+    /// <summary>
+    /// The fixed configuration as recorded in sweep.json: every option that is not an axis, with its given value or,
+    /// if not given, the value it resolves to without the axes (options that do not apply then are left out).
+    /// </summary>
+    public IReadOnlyList<KeyValuePair<string, string?>> Fields()
+    {
+        var baseline = _fixed.Resolve();
+        var given = _fixed.Given.ToDictionary(p => p.Key, p => p.Value);
+        return [.. TrainOptionTable.All
+            .Where(o => !_grid.Axes.Any(a => a.Name == o.Name))
+            .Select(o => new KeyValuePair<string, string?>(o.Key, given.GetValueOrDefault(o.Name) ?? baseline[o.Name]))
+            .Where(f => f.Value is not null)];
+    }
+
+    /// <summary>
+    /// Checks every cell before any work: each given option (fixed or axis) must apply to at least one cell (it is
+    /// refused, naming it, when it applies to none), and each cell's run must fit its data. Returns the plans.
+    /// </summary>
+    /// <exception cref="UsageException">The first mistake, naming the cell when it is one cell's.</exception>
+    public RunPlan[] Prepare()
+    {
+        var unused = _fixed.Given.Select(p => p.Key).Concat(_grid.Axes.Select(a => a.Name)).ToHashSet();
+        string? firstReason = null;
+        var resolved = new ResolvedSettings[_grid.Count];
+        for (int i = 0; i < _grid.Count; i++)
+        {
+            var settings = _grid.Settings(_fixed, i);
+            resolved[i] = settings.Resolve();
+            foreach (string name in unused.ToList())
+            {
+                if (resolved[i][name] is not null) unused.Remove(name);
+                else firstReason ??= RunSettings.WhyNotApplicable(name, resolved[i].Values, settings.Given.ToDictionary(p => p.Key, p => p.Value));
+            }
+        }
+        if (unused.Count > 0)
+        {
+            string why = firstReason ?? $"--{unused.First()} applies to no cell of the grid.";
+            throw new UsageException(_grid.Count == 1 ? why : $"{why.TrimEnd('.')} (in every cell of the grid).");
+        }
+
+        var plans = new RunPlan[_grid.Count];
+        for (int i = 0; i < _grid.Count; i++)
+        {
+            try
+            {
+                plans[i] = RunPlan.Prepare(resolved[i], _data(resolved[i].Text("dataset")));
+            }
+            catch (Exception e) when (e is ArgumentException or Engine.Serialization.ModelFileException && _grid.Count > 1)
+            {
+                var (_, message) = UserErrors.Describe(e);
+                throw new UsageException($"cell {i} ({_grid.Describe(i)}): {message}", e);
+            }
+        }
+        return plans;
+    }
+
     /// <summary>
     /// Runs the cells of shard <paramref name="shard"/> (all cells when null) that are not finished in <paramref name="dir"/>.
     /// </summary>
-    /// <param name="dir">The sweep folder (created if needed); gets <c>sweep.json</c>, <c>results.csv</c>, <c>results.json</c>.</param>
+    /// <param name="dir">The sweep folder (created if needed); gets <c>sweep.json</c>, <c>results.csv</c>, <c>results.json</c> and <c>cells/</c>.</param>
     /// <param name="resume">Continue the sweep already in <paramref name="dir"/>; without it a folder holding a sweep is an error.</param>
-    /// <param name="parallel">Cells trained at once (at most the cells left); when more than one runs at once each trains single-threaded (<see cref="Cpu.ThreadCount"/> = 1 meanwhile).</param>
+    /// <param name="parallel">Cells trained at once (at most the cells left); when more than one runs at once each trains single-threaded (in a <see cref="Cpu.UseThreads"/> scope of its own; the process default is never changed).</param>
     /// <param name="shard">Run only cells whose index % Count == Index, or null for all.</param>
     /// <param name="progress">Receives progress, or null.</param>
     /// <param name="cancellationToken">Stops the cells in progress at a batch boundary (they are not recorded) and starts no more.</param>
-    /// <exception cref="ArgumentException">The folder holds a different sweep (the message lists the differences), or holds one and <paramref name="resume"/> is false.</exception>
+    /// <exception cref="UsageException">A cell is wrong, the shard does not fit the grid, or the folder holds a different sweep (the message lists the differences) or one without <paramref name="resume"/>.</exception>
+    /// <exception cref="Engine.Data.DataFileException">The folder's results or manifest are malformed, or results are there without a manifest.</exception>
     public SweepOutcome Run(string dir, bool resume, int parallel, (int Index, int Count)? shard,
         ISweepProgress? progress, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(dir);
         ArgumentOutOfRangeException.ThrowIfLessThan(parallel, 1);
-        if (shard is { } s && (s.Count < 1 || s.Index < 0 || s.Index >= s.Count))
-            throw new ArgumentException($"--shard {s.Index}/{s.Count}: need 0 ≤ i < n.");
+        if (shard is { } s) CheckShard(s, _grid.Count);
+        var plans = Prepare();
+        string data = string.Join(", ", plans.Select(p => Path.GetFileName(p.DataFolder)).Distinct());
         Directory.CreateDirectory(dir);
         string? shardText = shard is { } sh ? string.Create(CultureInfo.InvariantCulture, $"{sh.Index}/{sh.Count}") : null;
-        var manifest = new SweepManifest(_configuration.Fields(_grid), _grid, shardText);
+        var manifest = new SweepManifest(Fields(), _grid, shardText) { Repeats = _repeats, Data = data };
 
         List<CellResult> existing = [];
         if (File.Exists(Path.Combine(dir, SweepManifest.FileName)))
         {
             if (!resume)
-                throw new ArgumentException($"{dir} already holds a sweep; add --resume to continue it, or choose another --out.");
+                throw new UsageException($"{dir} already holds a sweep; add --resume to continue it, or choose another --out.");
             var old = SweepManifest.Read(dir);
             var differences = old.Differences(manifest);
             if (old.Shard != manifest.Shard) differences = [.. differences, $"shard: {old.Shard ?? "none"} vs {manifest.Shard ?? "none"}"];
             if (differences.Count > 0)
-                throw new ArgumentException($"cannot resume: {dir} holds a different sweep ({string.Join("; ", differences)}, folder vs command line).");
+                throw new UsageException($"cannot resume: {dir} holds a different sweep ({string.Join("; ", differences)}, folder vs command line).");
             existing = SweepResults.Read(dir, _grid);
         }
+        else if (new[] { SweepResults.JsonFileName, SweepResults.CsvFileName }.FirstOrDefault(f => File.Exists(Path.Combine(dir, f))) is { } orphan)
+        {
+            throw new Engine.Data.DataFileException(Path.Combine(dir, orphan),
+                $"results without their {SweepManifest.FileName}; refusing to overwrite them. Restore {SweepManifest.FileName}, or choose another --out.");
+        }
+        foreach (string note in plans.SelectMany(p => p.Notes).Distinct()) Console.WriteLine(note);
         manifest.Write(dir);
-        var results = new SweepResults(dir, _grid, existing);
+        Directory.CreateDirectory(Path.Combine(dir, CellsFolder));
+        var results = new SweepResults(dir, _grid, existing, _repeats);
         results.WriteFiles();
 
         var mine = Enumerable.Range(0, _grid.Count).Where(i => shard is not { } x || i % x.Count == x.Index).ToList();
         var pending = mine.Where(i => !results.Contains(i)).ToList();
-        progress?.Started(mine.Count, mine.Count - pending.Count, pending.Count);
+        progress?.Started(mine.Count, mine.Count - pending.Count, pending.Count, _repeats);
 
         int workers = Math.Min(parallel, Math.Max(1, pending.Count));
-        int savedThreads = Cpu.ThreadCount;
-        if (workers > 1) Cpu.ThreadCount = 1;
+        int cellThreads = workers > 1 ? 1 : Cpu.ThreadCount; // cells in parallel: each single-threaded, in its own scope
         int next = 0, ran = 0;
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         Exception? failure = null;
-        try
+        var threads = new Thread[workers];
+        for (int w = 0; w < workers; w++)
         {
-            var threads = new Thread[workers];
-            for (int w = 0; w < workers; w++)
+            threads[w] = new Thread(() =>
             {
-                threads[w] = new Thread(() =>
+                int current = -1;
+                using var scope = Cpu.UseThreads(cellThreads);
+                try
                 {
-                    int current = -1;
-                    try
+                    while (!stop.IsCancellationRequested)
                     {
-                        while (!stop.IsCancellationRequested)
+                        int k = Interlocked.Increment(ref next) - 1;
+                        if (k >= pending.Count) return;
+                        current = pending[k];
+                        var cell = RunCell(current, plans[current], dir, progress, stop.Token);
+                        if (cell is null) return;
+                        results.Add(cell, (_, best) =>
                         {
-                            int k = Interlocked.Increment(ref next) - 1;
-                            if (k >= pending.Count) return;
-                            current = pending[k];
-                            var cell = RunCell(current, stop.Token);
-                            if (cell is null) return;
-                            results.Add(cell, (_, best) =>
-                            {
-                                ran++;
-                                progress?.CellFinished(cell, _grid.Describe(cell.Index), ran, pending.Count, best);
-                            });
-                        }
+                            ran++;
+                            progress?.CellFinished(cell, _grid.Describe(cell.Index), ran, pending.Count, best);
+                        });
                     }
-                    catch (Exception e)
-                    {
-                        string where = current < 0 ? "sweep worker" : $"cell {current} ({_grid.Describe(current)})";
-                        Exception wrapped = e is ArgumentException
-                            ? new ArgumentException($"{where}: {e.Message}", e)
-                            : new InvalidOperationException($"{where} failed: {e.Message}", e);
-                        Interlocked.CompareExchange(ref failure, wrapped, null);
-                        stop.Cancel();
-                    }
-                })
-                { IsBackground = true, Name = $"sweep worker {w}" };
-                threads[w].Start();
-            }
-            foreach (var t in threads) t.Join();
+                }
+                catch (Exception e)
+                {
+                    string where = current < 0 ? "sweep worker" : $"cell {current} ({_grid.Describe(current)})";
+                    Exception wrapped = e is ArgumentException
+                        ? new UsageException($"{where}: {UserErrors.Describe(e).Message}", e)
+                        : new InvalidOperationException($"{where} failed: {e.Message}", e);
+                    Interlocked.CompareExchange(ref failure, wrapped, null);
+                    stop.Cancel();
+                }
+            })
+            { IsBackground = true, Name = $"sweep worker {w}" };
+            threads[w].Start();
         }
-        finally
-        {
-            Cpu.ThreadCount = savedThreads;
-        }
+        foreach (var t in threads) t.Join();
         if (failure is not null) throw failure;
         return new SweepOutcome(ran < pending.Count, ran, mine.Count - pending.Count, results.Cells);
     }
 
-    /// <summary>Trains cell <paramref name="index"/>; null when cancelled before it finished.</summary>
-    internal CellResult? RunCell(int index, CancellationToken cancellationToken)
+    /// <summary>Refuses a shard that does not fit a grid of <paramref name="cells"/> cells (an empty shard is a mistake, found before any work).</summary>
+    /// <exception cref="UsageException">0 ≤ i &lt; n ≤ cells does not hold.</exception>
+    public static void CheckShard((int Index, int Count) shard, int cells)
     {
-        var values = _grid.Cell(index);
-        var c = _configuration;
-        int filters = c.Filters, hidden = c.Hidden;
-        string activation = c.Activation, pool = c.Pool;
-        float eta = c.Eta, lambda = c.Lambda;
-        for (int a = 0; a < values.Length; a++)
-        {
-            string v = values[a];
-            switch (_grid.Axes[a].Name)
-            {
-                case "eta": eta = float.Parse(v, CultureInfo.InvariantCulture); break;
-                case "lambda": lambda = float.Parse(v, CultureInfo.InvariantCulture); break;
-                case "filters": filters = int.Parse(v, CultureInfo.InvariantCulture); break;
-                case "hidden": hidden = int.Parse(v, CultureInfo.InvariantCulture); break;
-                case "activation": activation = v; break;
-                case "pool": pool = v; break;
-            }
-        }
+        if (shard.Count < 1 || shard.Index < 0 || shard.Index >= shard.Count)
+            throw new UsageException($"--shard {shard.Index}/{shard.Count}: need 0 ≤ i < n.");
+        if (shard.Count > cells)
+            throw new UsageException($"--shard {shard.Index}/{shard.Count}: the grid has only {cells} cell{(cells == 1 ? "" : "s")}, so {shard.Count} shards would leave some empty; use at most {cells} shards.");
+    }
+
+    /// <summary>Trains cell <paramref name="index"/> (all its repeats) and writes its history file; null when cancelled before it finished.</summary>
+    internal CellResult? RunCell(int index, RunPlan plan, string dir, ISweepProgress? progress, CancellationToken cancellationToken)
+    {
         var watch = Stopwatch.StartNew();
-        var net = ModelZoo.Build(c.Model, _train.SampleShape, c.Seed, new ModelZoo.Variant(filters, hidden, activation, pool));
-        var options = TrainingOptionsSet.ToTrainingOptions(c, eta, lambda);
-        var history = net.Fit(_train, _validation, options, progress: null, cancellationToken);
-        if (history.Status == TrainingStatus.Cancelled) return null;
-        var last = history.Epochs.Count > 0 ? history.Last : null;
-        return new CellResult(index, values,
-            last?.TrainAccuracy ?? double.NaN, last?.ValidationAccuracy ?? double.NaN,
-            last?.TrainLoss ?? double.NaN, last?.ValidationLoss ?? double.NaN,
-            history.Epochs.Count, watch.Elapsed.TotalSeconds,
-            history.Status == TrainingStatus.Diverged ? "diverged" : "completed", c.Seed);
+        long seed = plan.Settings.Seed;
+        var runs = new List<RunHistory>();
+        for (int r = 0; r < _repeats; r++)
+        {
+            int repeat = r;
+            var batches = progress is null ? null : new Synchronous<BatchReport>(b => progress.Batch(index, repeat, b));
+            var net = plan.NewNetwork(seed + r);
+            var history = net.Fit(plan.Train, plan.Validation, plan.TrainingOptions(batches), progress: null, cancellationToken);
+            if (history.Status == TrainingStatus.Cancelled) return null;
+            runs.Add(new RunHistory(seed + r, plan.Settings.Real("eta"), history));
+        }
+        SweepFiles.WriteAtomically(CellHistory(dir, index), Encoding.UTF8.GetBytes(HistoryFiles.Csv(runs)));
+        return CellResult.FromRuns(index, _grid.Cell(index), seed, [.. runs.Select(r => r.History)], watch.Elapsed.TotalSeconds);
     }
 }

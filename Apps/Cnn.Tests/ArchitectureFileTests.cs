@@ -1,0 +1,129 @@
+using System.Text;
+using Engine;
+using Engine.Serialization;
+using Engine.Training;
+
+namespace Cnn.Tests;
+
+/// <summary><c>--model-file net.json</c>: the schema of docs/MODEL-FILES.md, and mistakes named by line and layer.</summary>
+[NonParallelizable]
+public class ArchitectureFileTests : TempFolderTest
+{
+    private const string PaperMnist = """
+        {
+          // the report's Fig. 12 model
+          "input": [1, 28, 28],
+          "layers": [
+            {"type": "Conv2D", "filters": 20, "kernel": 3, "stride": 1, "padding": "valid"},
+            {"type": "LeakyReLU", "slope": 0.01},
+            {"type": "MaxPool2D", "size": 2},
+            {"type": "Flatten"},
+            {"type": "Dense", "units": 20},
+            {"type": "LeakyReLU"},
+            {"type": "Dense", "units": 10},
+            {"type": "Softmax"},
+          ]
+        }
+        """;
+
+    private static Network Build(string json, Shape? input = null) =>
+        ArchitectureFile.Build("net.json", Encoding.UTF8.GetBytes(json), input ?? new Shape(1, 28, 28), seed: 100);
+
+    private static string ErrorOf(string json, Shape? input = null) =>
+        Assert.Throws<ModelFileException>(() => Build(json, input))!.Message;
+
+    [Test]
+    public void TheReportsModelInJsonIsTheZoosModelWeightForWeight()
+    {
+        var fromFile = Build(PaperMnist);
+        var zoo = ModelZoo.Build("paper-mnist", new Shape(1, 28, 28), 100);
+        Assert.That(fromFile.Summary(), Is.EqualTo(zoo.Summary()));
+        Assert.That(fromFile.GetParameters(), Is.EqualTo(zoo.GetParameters()), "same layers, same seed, same initial weights");
+    }
+
+    [Test]
+    public void EveryLayerTypeAndFieldForm()
+    {
+        var net = Build("""
+            {"layers": [
+              {"type": "Conv2D", "filters": 4, "kernel": [3, 5], "stride": [1, 2], "padding": [1, 2], "init": "glorot"},
+              {"type": "ReLU"},
+              {"type": "Conv2D", "filters": 4, "kernel": 3, "padding": "same"},
+              {"type": "Sigmoid"},
+              {"type": "Conv2D", "filters": 2, "kernel": 1, "padding": [0, 1, 0, 1]},
+              {"type": "AvgPool2D", "size": [2, 1], "stride": 2},
+              {"type": "MaxPool2D", "size": 2, "stride": [1, 1]},
+              {"type": "Flatten"},
+              {"type": "Dense", "units": 10, "init": "he"},
+              {"type": "Softmax"}
+            ]}
+            """);
+        Assert.That(net.Layers.Select(l => l.Kind), Is.EqualTo(new[] { "Conv2D", "ReLU", "Conv2D", "Sigmoid", "Conv2D", "AvgPool2D", "MaxPool2D", "Flatten", "Dense", "Softmax" }));
+        Assert.That(net.Layers[0].OutputShape, Is.EqualTo(new Shape(4, 28, 14)));
+        Assert.That(net.OutputShape, Is.EqualTo(new Shape(10)));
+        Assert.That(ArchitectureFile.LayerTypes.Keys, Is.EquivalentTo(new[] { "Conv2D", "MaxPool2D", "AvgPool2D", "Flatten", "Dense", "Sigmoid", "ReLU", "LeakyReLU", "Softmax" }));
+    }
+
+    [TestCase("{\"layers\": [\n  {\"type\": \"Conv2D\", \"filters\": 0, \"kernel\": 3}\n]}", "net.json: line 2: layer 1 (Conv2D): 'filters' must be a whole number ≥ 1, not the number 0.")]
+    [TestCase("{\"layers\": [\n  {\"type\": \"Dense\", \"units\": 10},\n  {\"type\": \"Conv2d\"}\n]}", "net.json: line 3: layer 2: unknown type \"Conv2d\"; types are Conv2D, MaxPool2D")]
+    [TestCase("{\"layers\": [\n\n  {\"type\": \"Dense\", \"unit\": 10}\n]}", "net.json: line 3: layer 1 (Dense): unknown field 'unit'; layer 1 (Dense) takes units, init.")]
+    [TestCase("{\"layers\": [\n  {\"type\": \"Dense\"}\n]}", "net.json: line 2: layer 1 (Dense) needs 'units'.")]
+    [TestCase("{\"layers\": [\n  {\"units\": 3}\n]}", "net.json: line 2: layer 1 has no \"type\"")]
+    [TestCase("{\"layers\": [\n  {\"type\": \"MaxPool2D\", \"size\": 2.5}\n]}", "line 2: layer 1 (MaxPool2D): 'size' must be a whole number ≥ 1 or [height, width], not the number 2.5.")]
+    [TestCase("{\"layers\": [\n  {\"type\": \"Conv2D\", \"filters\": 2, \"kernel\": 3,\n   \"padding\": \"full\"}\n]}", "line 3: layer 1 (Conv2D): 'padding' must be \"valid\", \"same\"")]
+    [TestCase("{\"layers\": []}", "line 1: \"layers\" is empty")]
+    [TestCase("{\"layer\": []}", "line 1: unknown field 'layer'; the file takes input, layers.")]
+    [TestCase("[1, 2]", "line 1: the file must be an object {…}, not a list.")]
+    [TestCase("{\"input\": [3, 32, 32], \"layers\": [{\"type\": \"Flatten\"}]}", "line 1: \"input\" is 3×32×32, but the images are 1×28×28.")]
+    public void MistakesNameTheLineAndTheLayer(string json, string message) =>
+        Assert.That(ErrorOf(json), Does.Contain(message));
+
+    [Test]
+    public void SyntaxErrorsKeepSystemTextJsonsLineNumber()
+    {
+        string message = ErrorOf("{\n  \"layers\": [\n    {\"type\": \"Flatten\"}\n    {\"type\": \"ReLU\"}\n  ]\n}");
+        Assert.That(message, Does.StartWith("net.json: line 4: not valid JSON"));
+        Assert.That(ErrorOf("{\"layers\": [{\"type\": \"Flatten\", \"type\": \"ReLU\"}]}"), Does.Contain("'type' is given twice"));
+        Assert.That(ErrorOf(""), Does.Contain("line 1:"));
+    }
+
+    [Test]
+    public void ShapeMistakesNameTheLineOfTheLayer()
+    {
+        string message = ErrorOf("{\"layers\": [\n  {\"type\": \"Flatten\"},\n  {\"type\": \"Conv2D\", \"filters\": 2, \"kernel\": 3}\n]}");
+        Assert.That(message, Does.StartWith("net.json: line 3: layer 2 (Conv2D)"));
+    }
+
+    [Test]
+    public void TrainUsesTheFileAndRefusesTheZoosOptionsWithIt()
+    {
+        string path = Path.Combine(Folder, "net.json");
+        File.WriteAllText(path, """
+            {"layers": [
+              {"type": "Conv2D", "filters": 2, "kernel": 3}, {"type": "ReLU"}, {"type": "MaxPool2D", "size": 2},
+              {"type": "Flatten"}, {"type": "Dense", "units": 10}, {"type": "Softmax"}
+            ]}
+            """);
+        var (code, output, error) = TestSupport.Run(TrainCommand.Create(TestSupport.SyntheticData),
+            "train", "--model-file", path, "--train-size", "60", "--val-size", "30", "--epochs", "1");
+        Assert.That(code, Is.EqualTo(ExitCodes.Ok), error);
+        Assert.That(output, Does.StartWith($"train: model-file {path}, 210 parameters"), "conv 2×3×3 + 2, dense 18×10 + 10");
+
+        foreach (string[] extra in new[] { new[] { "--model", "lenet5" }, ["--filters", "3"], ["--activation", "relu"] })
+        {
+            (code, _, error) = TestSupport.RunMain(["train", "--model-file", path, .. extra]);
+            Assert.That(code, Is.EqualTo(ExitCodes.Usage), string.Join(' ', extra));
+            Assert.That(error, Does.Contain(extra[0]));
+        }
+
+        (code, output, error) = TestSupport.RunMain("train", "--model-file", path, "--dataset", "mnist", "--print-model");
+        Assert.That(code, Is.EqualTo(ExitCodes.Ok), error);
+        Assert.That(output, Does.StartWith("input 1×28×28").And.Contain("layer 5 (Dense)"));
+
+        File.WriteAllText(path, "{\"layers\": [\n  {\"type\": \"Dense\", \"units\": -1}\n]}");
+        (code, _, error) = TestSupport.RunMain("train", "--model-file", path, "--print-model");
+        Assert.That(code, Is.EqualTo(ExitCodes.Data));
+        Assert.That(error, Does.Contain($"{path}: line 2: layer 1 (Dense): 'units'"));
+        Assert.That(error.Trim().Split('\n'), Has.Length.EqualTo(1));
+    }
+}

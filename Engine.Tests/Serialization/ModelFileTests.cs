@@ -86,6 +86,6 @@ public class ModelFileTests
     public void MissingFileIsNamed()
     {
         var e = Assert.Throws<ModelFileException>(() => Network.Load(PathOf("nope.bin")));
-        Assert.That(e!.Message, Does.Contain("nope.bin").And.Contain("no such file"));
+        Assert.That(e!.Message, Does.Contain("nope.bin").And.Contain("does not exist"));
     }
 }

@@ -101,28 +101,45 @@ internal static class ModelFile
         w.Write(raw);
     }
 
+    /// <summary>The largest model file read (a bound on what a path can make the reader allocate).</summary>
+    public const long MaxFileBytes = int.MaxValue;
+
     public static ModelContents Load(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
+        Exception Fail(string p, string problem) => new ModelFileException(p, problem);
         byte[] bytes;
-        try { bytes = File.ReadAllBytes(path); }
-        catch (FileNotFoundException e) { throw new ModelFileException(path, "no such file.", e); }
-        catch (DirectoryNotFoundException e) { throw new ModelFileException(path, "no such folder.", e); }
-        catch (UnauthorizedAccessException e) { throw new ModelFileException(path, "cannot be read: " + e.Message, e); }
+        using (var stream = BoundedFile.OpenRead(path, MaxFileBytes, Fail))
+        {
+            // The header first: a file of another kind is refused before its body is read.
+            Span<byte> header = stackalloc byte[Magic.Length + 2];
+            int got = BoundedFile.ReadUpTo(stream, header, path, Fail);
+            CheckHeader(header[..got], path, stream.Length);
+            bytes = new byte[stream.Length];
+            header[..got].CopyTo(bytes);
+            int read = got + BoundedFile.ReadUpTo(stream, bytes.AsSpan(got), path, Fail);
+            if (read != bytes.Length) throw new ModelFileException(path, "truncated: the file shrank while it was read.");
+        }
         return Deserialize(bytes, path);
+    }
+
+    private static void CheckHeader(ReadOnlySpan<byte> header, string path, long length)
+    {
+        if (header.Length < Magic.Length || !header[..Magic.Length].SequenceEqual(Magic))
+            throw new ModelFileException(path, "not a SimdCnn model file (it does not start with \"SIMDCNN1\").");
+        if (header.Length < Magic.Length + 2)
+            throw new ModelFileException(path, "truncated: the file ends inside its header.");
+        ushort version = BinaryPrimitives.ReadUInt16LittleEndian(header[Magic.Length..]);
+        if (version is < 1 or > FormatVersion)
+            throw new ModelFileException(path, $"model format version {version}; this build of SimdCnn reads versions 1 to {FormatVersion}.");
+        if (length < Magic.Length + 2 + HashLength)
+            throw new ModelFileException(path, "truncated: the file is too short to hold a model.");
     }
 
     public static ModelContents Deserialize(byte[] bytes, string path)
     {
-        if (bytes.Length < Magic.Length || !bytes.AsSpan(0, Magic.Length).SequenceEqual(Magic))
-            throw new ModelFileException(path, "not a SimdCnn model file (it does not start with \"SIMDCNN1\").");
-        if (bytes.Length < Magic.Length + 2)
-            throw new ModelFileException(path, "truncated: the file ends inside its header.");
+        CheckHeader(bytes.AsSpan(0, Math.Min(bytes.Length, Magic.Length + 2)), path, bytes.Length);
         ushort version = BinaryPrimitives.ReadUInt16LittleEndian(bytes.AsSpan(Magic.Length));
-        if (version is < 1 or > FormatVersion)
-            throw new ModelFileException(path, $"model format version {version}; this build of SimdCnn reads versions 1 to {FormatVersion}.");
-        if (bytes.Length < Magic.Length + 2 + HashLength)
-            throw new ModelFileException(path, "truncated: the file is too short to hold a model.");
         int body = bytes.Length - HashLength;
         bool intact = SHA256.HashData(bytes.AsSpan(0, body)).AsSpan().SequenceEqual(bytes.AsSpan(body));
         ModelContents contents;

@@ -11,7 +11,7 @@ public class ActivationTierTests
 {
     internal const int MaxLength = 300;
 
-    private static readonly string[] Operators = ["identity", "sigmoid", "relu", "leaky0.01", "leaky0.3"];
+    private static readonly string[] Operators = ["identity", "sigmoid", "tanh", "relu", "leaky0.01", "leaky0.3"];
 
     private static void Fast(string op, bool forward, float[] x, float[] y, float[] dy, float[] dx)
     {
@@ -19,6 +19,7 @@ public class ActivationTierTests
         {
             case "identity": Run(new IdentityOperator()); break;
             case "sigmoid": Run(new SigmoidOperator()); break;
+            case "tanh": Run(new TanhOperator()); break;
             case "relu": Run(new ReluOperator()); break;
             case "leaky0.01": Run(new LeakyReluOperator(0.01f)); break;
             case "leaky0.3": Run(new LeakyReluOperator(0.3f)); break;
@@ -37,6 +38,7 @@ public class ActivationTierTests
         {
             case "identity": Run(new ActivationsReference.Identity()); break;
             case "sigmoid": Run(new ActivationsReference.Sigmoid()); break;
+            case "tanh": Run(new ActivationsReference.Tanh()); break;
             case "relu": Run(new ActivationsReference.Relu()); break;
             case "leaky0.01": Run(new ActivationsReference.LeakyRelu(0.01f)); break;
             case "leaky0.3": Run(new ActivationsReference.LeakyRelu(0.3f)); break;
@@ -179,15 +181,43 @@ public class ActivationTierTests
     public void GenericExponentialOnOneFloatIsTheScalarLaneFormula()
     {
         // VectorExp.Exp<Width1, float> runs the code every vector width runs, on one float (so also the integer
-        // and mask members of Width1): it must give the scalar lane formula's bits.
+        // and mask members of Width1): it must give the bits of the lane formula written out in plain scalar code.
         const int count = 20000;
         var x = new float[count];
         for (int i = 0; i < count; i++) x[i] = -110f + 205f * i / (count - 1);
         float[] specials = [float.NaN, float.PositiveInfinity, float.NegativeInfinity, -0f, 0f, -1e-45f, 88.72f, 88.73f, -103.9f, -87.4f];
         x = [.. x, .. specials];
-        var scalar = x.Select(VectorExp.Exp).ToArray();
+        var scalar = x.Select(ExpLaneFormula).ToArray();
         var generic = x.Select(VectorExp.Exp<Width1, float>).ToArray();
         AssertSameBits(scalar, generic, "generic exp on one float");
+    }
+
+    /// <summary>
+    /// The steps of <see cref="VectorExp"/> for one lane in plain scalar code (clamp by comparisons, the shifter
+    /// trick, the two-part range reduction, the Horner polynomial, the two power-of-two scales from integer bits).
+    /// </summary>
+    private static float ExpLaneFormula(float x)
+    {
+        const float shifter = 12582912f;
+        x = x < -104f ? -104f : x;
+        x = x > 89f ? 89f : x;
+        float z = MathF.FusedMultiplyAdd(x, 1.44269504088896341f, shifter);
+        float n = z - shifter;
+        float r = MathF.FusedMultiplyAdd(n, -0.693359375f, x);
+        r = MathF.FusedMultiplyAdd(n, 2.12194440e-4f, r);
+        float p = MathF.FusedMultiplyAdd(1.9875691500e-4f, r, 1.3981999507e-3f);
+        p = MathF.FusedMultiplyAdd(p, r, 8.3334519073e-3f);
+        p = MathF.FusedMultiplyAdd(p, r, 4.1665795894e-2f);
+        p = MathF.FusedMultiplyAdd(p, r, 1.6666665459e-1f);
+        p = MathF.FusedMultiplyAdd(p, r, 5.0000001201e-1f);
+        p = MathF.FusedMultiplyAdd(p, r * r, r);
+        p = p + 1f;
+        int ni = BitConverter.SingleToInt32Bits(z) - 0x4B400000;
+        int n1 = ni >> 1;
+        int n2 = ni - n1;
+        float s1 = BitConverter.Int32BitsToSingle((n1 + 127) << 23);
+        float s2 = BitConverter.Int32BitsToSingle((n2 + 127) << 23);
+        return p * s1 * s2;
     }
 
     [Test]
@@ -228,6 +258,8 @@ public class ActivationTierTests
             Activations.Backward(new LeakyReluOperator(0.01f), x, y, x, dx);
             Activations.Forward(new ReluOperator(), x, y);
             Activations.Forward(new ExpOperator(), x, y);
+            Activations.Forward(new TanhOperator(), x, y);
+            Activations.Backward(new TanhOperator(), x, y, x, dx);
         }
         Assert.That(Allocations.SteadyState(Once, warmUp: 2, runs: 1), Is.EqualTo(0));
     }

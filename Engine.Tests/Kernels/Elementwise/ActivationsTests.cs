@@ -15,6 +15,7 @@ public class ActivationsTests
         {
             case "identity": Activations.Forward(new IdentityOperator(), x, y); break;
             case "sigmoid": Activations.Forward(new SigmoidOperator(), x, y); break;
+            case "tanh": Activations.Forward(new TanhOperator(), x, y); break;
             case "relu": Activations.Forward(new ReluOperator(), x, y); break;
             case "leaky0.01": Activations.Forward(new LeakyReluOperator(0.01f), x, y); break;
             case "leaky0.3": Activations.Forward(new LeakyReluOperator(0.3f), x, y); break;
@@ -28,6 +29,7 @@ public class ActivationsTests
         {
             case "identity": Activations.Backward(new IdentityOperator(), x, y, dy, dx); break;
             case "sigmoid": Activations.Backward(new SigmoidOperator(), x, y, dy, dx); break;
+            case "tanh": Activations.Backward(new TanhOperator(), x, y, dy, dx); break;
             case "relu": Activations.Backward(new ReluOperator(), x, y, dy, dx); break;
             case "leaky0.01": Activations.Backward(new LeakyReluOperator(0.01f), x, y, dy, dx); break;
             case "leaky0.3": Activations.Backward(new LeakyReluOperator(0.3f), x, y, dy, dx); break;
@@ -40,24 +42,29 @@ public class ActivationsTests
     {
         "identity" => x,
         "sigmoid" => 1.0 / (1.0 + Math.Exp(-x)),
+        "tanh" => Math.Tanh(x),
         "relu" => Math.Max(0.0, x),
         "leaky0.01" => x >= 0 ? x : (double)0.01f * x,
         "leaky0.3" => x >= 0 ? x : (double)0.3f * x,
         _ => throw new ArgumentException(op),
     };
 
-    /// <summary>The derivatives, in double; at the kink x = 0 ReLU takes 0 and leaky ReLU its slope.</summary>
-    private static double ReferenceDerivative(string op, double x) => op switch
+    /// <summary>
+    /// The derivatives, in double; at the kink x = 0 ReLU takes 0 and leaky ReLU its slope. The tanh's is taken
+    /// from the kernel's y (1 − y², ill-conditioned in x where tanh saturates; its forward accuracy is checked apart).
+    /// </summary>
+    private static double ReferenceDerivative(string op, double x, double y) => op switch
     {
         "identity" => 1.0,
         "sigmoid" => Reference("sigmoid", x) * (1.0 - Reference("sigmoid", x)),
+        "tanh" => 1.0 - y * y,
         "relu" => x > 0 ? 1.0 : 0.0,
         "leaky0.01" => x > 0 ? 1.0 : (double)0.01f,
         "leaky0.3" => x > 0 ? 1.0 : (double)0.3f,
         _ => throw new ArgumentException(op),
     };
 
-    private static readonly string[] Operators = ["identity", "sigmoid", "relu", "leaky0.01", "leaky0.3"];
+    private static readonly string[] Operators = ["identity", "sigmoid", "tanh", "relu", "leaky0.01", "leaky0.3"];
 
     private static IEnumerable<TestCaseData> EveryOperatorAndLength()
     {
@@ -102,7 +109,7 @@ public class ActivationsTests
         var dx = Enumerable.Repeat(Sentinel, length + 3).ToArray();
         RunBackward(op, x, y, dy, dx);
         for (int i = 0; i < length; i++)
-            AssertClose(dy[i] * ReferenceDerivative(op, x[i]), dx[i], $"{op} dx[{i}] of {length} at x = {x[i]}");
+            AssertClose(dy[i] * ReferenceDerivative(op, x[i], y[i]), dx[i], $"{op} dx[{i}] of {length} at x = {x[i]}");
         Assert.That(dx[length..], Is.All.EqualTo(Sentinel), "elements past the input were written");
     }
 
@@ -122,11 +129,11 @@ public class ActivationsTests
     {
         Assert.Multiple(() =>
         {
-            Assert.That(new ReluOperator().Derivative(0f, 0f), Is.EqualTo(0f));
-            Assert.That(new LeakyReluOperator(0.25f).Derivative(0f, 0f), Is.EqualTo(0.25f));
-            Assert.That(new ReluOperator().Forward(0f), Is.EqualTo(0f));
-            Assert.That(new LeakyReluOperator(0.25f).Forward(-4f), Is.EqualTo(-1f));
-            Assert.That(new LeakyReluOperator(0.25f).Derivative(-4f, -1f), Is.EqualTo(0.25f));
+            Assert.That(new ReluOperator().Derivative<Width1, float>(0f, 0f), Is.EqualTo(0f));
+            Assert.That(new LeakyReluOperator(0.25f).Derivative<Width1, float>(0f, 0f), Is.EqualTo(0.25f));
+            Assert.That(new ReluOperator().Forward<Width1, float>(0f), Is.EqualTo(0f));
+            Assert.That(new LeakyReluOperator(0.25f).Forward<Width1, float>(-4f), Is.EqualTo(-1f));
+            Assert.That(new LeakyReluOperator(0.25f).Derivative<Width1, float>(-4f, -1f), Is.EqualTo(0.25f));
         });
     }
 

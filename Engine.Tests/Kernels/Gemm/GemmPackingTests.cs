@@ -4,11 +4,32 @@ using Engine.Tests.Helpers;
 
 namespace Engine.Tests.Kernels;
 
+/// <summary>The GEMM packing routines on every tier (each is generic over the tier's register width).</summary>
 public unsafe class GemmPackingTests
 {
-    [Test]
-    public void TransposeRowsMovesEveryElementForEveryRowAndDepthTail()
+    /// <summary>TransposeRows on the width of the tier it is dispatched on.</summary>
+    private readonly struct Transpose(float* source, int sourceStride, int rows, int depth, float* target, int targetStride) : IWidthKernel
     {
+        public void Run<TWidth, TVector>() where TWidth : struct, IVectorWidth<TVector> where TVector : struct =>
+            GemmPacking.TransposeRows<TWidth, TVector>(source, sourceStride, rows, depth, target, targetStride);
+    }
+
+    /// <summary>PackB of the explicit columns, or PackBIm2Col of the image, on the width of the tier it is dispatched on.</summary>
+    private readonly struct PackColumns(ConvGeometry g, float* columns, float* image, int depth0, int depth, int column0, int count, int nr, float* destination) : IWidthKernel
+    {
+        public void Run<TWidth, TVector>() where TWidth : struct, IVectorWidth<TVector> where TVector : struct
+        {
+            if (image is null)
+                GemmPacking.PackB<TWidth, TVector>(false, columns, g.ColumnCols, depth0, depth, column0, count, nr, destination);
+            else
+                GemmPacking.PackBIm2Col<TWidth, TVector>(g, image, depth0, depth, column0, count, nr, destination);
+        }
+    }
+
+    [TestCaseSource(typeof(Tiers), nameof(Tiers.Available))]
+    public void TransposeRowsMovesEveryElementForEveryRowAndDepthTail(ComputeTier tier)
+    {
+        // Rows and depths 0..20 cover every tail of the 8×8 and 4×4 register transposes.
         const int sourceStride = 37, targetStride = 21;
         var source = new float[20 * sourceStride];
         for (int i = 0; i < source.Length; i++) source[i] = i + 1;
@@ -17,12 +38,16 @@ public unsafe class GemmPackingTests
         for (int depth = 0; depth <= 20; depth++)
         {
             Array.Fill(target, float.NaN);
-            fixed (float* s = source, t = target) GemmPacking.TransposeRows(s, sourceStride, rows, depth, t, targetStride);
+            fixed (float* s = source, t = target)
+            {
+                var kernel = new Transpose(s, sourceStride, rows, depth, t, targetStride);
+                TierDispatch.Run(tier, ref kernel);
+            }
             for (int p = 0; p < 20; p++)
             for (int r = 0; r < targetStride; r++)
             {
                 float expected = r < rows && p < depth ? source[r * sourceStride + p] : float.NaN;
-                Assert.That(target[p * targetStride + r], Is.EqualTo(expected), $"rows {rows}, depth {depth}: element (p {p}, r {r})");
+                Assert.That(target[p * targetStride + r], Is.EqualTo(expected), $"{tier}: rows {rows}, depth {depth}: element (p {p}, r {r})");
             }
         }
     }
@@ -34,8 +59,11 @@ public unsafe class GemmPackingTests
         new ConvCase(1, 2, 9, 17, 1, 3, 3, 2, 2, Padding.Explicit(1, 2, 1, 2)),
     ]);
 
-    [TestCaseSource(nameof(Geometries))]
-    public void ImplicitIm2ColPacksWhatPackBPacksFromTheExplicitColumns(ConvCase shape)
+    private static IEnumerable<TestCaseData> TiersAndGeometries() =>
+        from tier in Tiers.Available() from shape in Geometries() select new TestCaseData(tier, shape);
+
+    [TestCaseSource(nameof(TiersAndGeometries))]
+    public void ImplicitIm2ColPacksWhatPackBPacksFromTheExplicitColumns(ComputeTier tier, ConvCase shape)
     {
         var g = shape.Geometry;
         float[] image = GradientCheck.Random(g.InputSize, 31);
@@ -51,10 +79,12 @@ public unsafe class GemmPackingTests
             Array.Fill(actual, float.NaN);
             fixed (float* c = columns, e = expected, x = image, a = actual)
             {
-                GemmPacking.PackB(false, c, n, depth0, depth, column0, count, nr, e);
-                GemmPacking.PackBIm2Col(g, x, depth0, depth, column0, count, nr, a);
+                var packB = new PackColumns(g, c, null, depth0, depth, column0, count, nr, e);
+                TierDispatch.Run(ComputeTier.Scalar, ref packB);
+                var packIm2Col = new PackColumns(g, null, x, depth0, depth, column0, count, nr, a);
+                TierDispatch.Run(tier, ref packIm2Col);
             }
-            Assert.That(actual, Is.EqualTo(expected), $"NR {nr}, depth {depth0}+{depth}, columns {column0}+{count}");
+            Assert.That(actual, Is.EqualTo(expected), $"{tier}: NR {nr}, depth {depth0}+{depth}, columns {column0}+{count}");
         }
     }
 

@@ -116,6 +116,29 @@ public class SoftmaxPoolingTierTests
         }
     }
 
+    private static IEnumerable<TestCaseData> TiersAndRowWidths() =>
+        from tier in Tiers.Available() from windows in Enumerable.Range(1, 41) select new TestCaseData(tier, windows);
+
+    [TestCaseSource(nameof(TiersAndRowWidths))]
+    public void TwoByTwoMaxPoolingIsTheReferenceForEveryRowWidth(ComputeTier tier, int windows)
+    {
+        // 1..41 windows per output row: every register width's chunks and overlapping last chunk, and the
+        // scalar rows below 4 windows; even and odd input widths (the odd one leaves its last column out).
+        foreach (int width in new[] { 2 * windows, 2 * windows + 1 })
+        {
+            var g = PoolGeometry.Create(2, 5, width, 2, 2, 2, 2);
+            var x = PoolInput(2 * g.InputSize, 31 * width);
+            var yRef = new float[2 * g.OutputSize]; var argRef = new int[yRef.Length];
+            PoolingReference.MaxForward(g, 2, x, yRef, argRef);
+            var y = new float[yRef.Length + 1]; var arg = new int[yRef.Length + 1];
+            y[^1] = 5f; arg[^1] = -5;
+            using (Tiers.Force(tier)) Pooling.MaxForward(g, 2, x, y, arg);
+            ActivationTierTests.AssertSameBits(yRef, y.AsSpan(0, yRef.Length), $"max y, {g} on {tier}");
+            Assert.That(arg[..argRef.Length], Is.EqualTo(argRef), $"argmax, {g} on {tier}");
+            Assert.That((y[^1], arg[^1]), Is.EqualTo((5f, -5)), $"wrote past the batch, {g} on {tier}");
+        }
+    }
+
     [Test]
     public void TwoByTwoTiesAndNaNFollowTheRowMajorRule()
     {

@@ -1,65 +1,37 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
-using System.Runtime.Intrinsics;
 
 namespace Engine.Kernels;
 
 /// <summary>
-/// An element-wise function f and its derivative, as a struct so that the generic driver
-/// <see cref="Activations"/> is specialised (and inlined) per operator by the JIT (STYLE anchor 1).
+/// An element-wise function f and its derivative, each written once over the register width, as a struct so
+/// that the driver <see cref="Activations"/> is specialised (and inlined) per operator and per width by the JIT.
 /// </summary>
 /// <remarks>
-/// Each member comes as a scalar overload and Vector128/256/512 overloads that must perform the same IEEE
-/// operations per lane, so every tier returns the same bits; the scalar overload is the Scalar tier and the
-/// tail of the vector tiers. The oracle is <see cref="ActivationsReference"/>.
+/// The bodies use only <see cref="IVectorWidth{TVector}"/> operations, which perform the same IEEE operation on
+/// every lane of every width, so every tier returns the same bits; <see cref="Width1"/> runs the same body on
+/// one float for the Scalar tier and for the tail of the vector tiers. The oracle is <see cref="ActivationsReference"/>.
 /// </remarks>
 internal interface IActivationOperator
 {
-    /// <summary>y = f(x).</summary>
-    float Forward(float x);
-
     /// <summary>y = f(x) per lane.</summary>
-    Vector128<float> Forward(Vector128<float> x);
+    TVector Forward<TWidth, TVector>(TVector x) where TWidth : struct, IVectorWidth<TVector> where TVector : struct;
 
-    /// <summary>y = f(x) per lane.</summary>
-    Vector256<float> Forward(Vector256<float> x);
-
-    /// <summary>y = f(x) per lane.</summary>
-    Vector512<float> Forward(Vector512<float> x);
-
-    /// <summary>f'(x), given also y = f(x) (so the sigmoid can use y(1 − y)).</summary>
-    float Derivative(float x, float y);
-
-    /// <summary>f'(x) per lane, given also y = f(x).</summary>
-    Vector128<float> Derivative(Vector128<float> x, Vector128<float> y);
-
-    /// <summary>f'(x) per lane, given also y = f(x).</summary>
-    Vector256<float> Derivative(Vector256<float> x, Vector256<float> y);
-
-    /// <summary>f'(x) per lane, given also y = f(x).</summary>
-    Vector512<float> Derivative(Vector512<float> x, Vector512<float> y);
+    /// <summary>f'(x) per lane, given also y = f(x) (so the sigmoid can use y(1 − y)).</summary>
+    TVector Derivative<TWidth, TVector>(TVector x, TVector y) where TWidth : struct, IVectorWidth<TVector> where TVector : struct;
 }
 
 /// <summary>f(x) = x; f'(x) = 1.</summary>
 internal readonly struct IdentityOperator : IActivationOperator
 {
     /// <inheritdoc />
-    public float Forward(float x) => x;
-    /// <inheritdoc />
-    public Vector128<float> Forward(Vector128<float> x) => x;
-    /// <inheritdoc />
-    public Vector256<float> Forward(Vector256<float> x) => x;
-    /// <inheritdoc />
-    public Vector512<float> Forward(Vector512<float> x) => x;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public TVector Forward<TWidth, TVector>(TVector x) where TWidth : struct, IVectorWidth<TVector> where TVector : struct => x;
 
     /// <inheritdoc />
-    public float Derivative(float x, float y) => 1f;
-    /// <inheritdoc />
-    public Vector128<float> Derivative(Vector128<float> x, Vector128<float> y) => Vector128<float>.One;
-    /// <inheritdoc />
-    public Vector256<float> Derivative(Vector256<float> x, Vector256<float> y) => Vector256<float>.One;
-    /// <inheritdoc />
-    public Vector512<float> Derivative(Vector512<float> x, Vector512<float> y) => Vector512<float>.One;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public TVector Derivative<TWidth, TVector>(TVector x, TVector y) where TWidth : struct, IVectorWidth<TVector> where TVector : struct =>
+        TWidth.Broadcast(1f);
 }
 
 /// <summary>
@@ -72,47 +44,58 @@ internal readonly struct SigmoidOperator : IActivationOperator
 {
     /// <inheritdoc />
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public float Forward(float x)
+    public TVector Forward<TWidth, TVector>(TVector x) where TWidth : struct, IVectorWidth<TVector> where TVector : struct
     {
-        float t = VectorExp.Exp(-MathF.Abs(x));
-        return (x >= 0f ? 1f : t) / (1f + t);
+        TVector t = VectorExp.Exp<TWidth, TVector>(TWidth.Negate(TWidth.Abs(x)));
+        TVector one = TWidth.Broadcast(1f);
+        return TWidth.Divide(TWidth.ConditionalSelect(TWidth.GreaterThanOrEqual(x, TWidth.Zero), one, t), TWidth.Add(one, t));
     }
 
     /// <inheritdoc />
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public Vector128<float> Forward(Vector128<float> x)
+    public TVector Derivative<TWidth, TVector>(TVector x, TVector y) where TWidth : struct, IVectorWidth<TVector> where TVector : struct =>
+        TWidth.Multiply(y, TWidth.Subtract(TWidth.Broadcast(1f), y));
+}
+
+/// <summary>
+/// f(x) = tanh(x), from the same <see cref="VectorExp"/> as the sigmoid (so identical bits on every tier), within a
+/// few ulp of <see cref="Math.Tanh"/>: for |x| &lt; 0.625 the odd polynomial |x| + |x|·z·P(z), z = x² (Cephes
+/// <c>tanhf</c>, free of the cancellation of 1 − e^−2|x| near 0), otherwise <c>(1 − t) / (1 + t)</c> with
+/// <c>t = e^−2|x|</c> (no overflow; t rounds to 0 for large |x|, giving exactly 1); the sign of x is then copied in.
+/// So f(±0) = ±0, f(±∞) = ±1, NaN gives NaN, and a tiny x gives x itself. f'(x) = 1 − y² (one fused rounding) with y = f(x).
+/// </summary>
+internal readonly struct TanhOperator : IActivationOperator
+{
+    /// <summary>Below this |x| the polynomial is used, at or above it the exponential.</summary>
+    internal const float PolynomialLimit = 0.625f;
+    private const float P4 = -5.70498872745e-3f;
+    private const float P3 = 2.06390887954e-2f;
+    private const float P2 = -5.37397155531e-2f;
+    private const float P1 = 1.33314422036e-1f;
+    private const float P0 = -3.33332819422e-1f;
+
+    /// <inheritdoc />
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public TVector Forward<TWidth, TVector>(TVector x) where TWidth : struct, IVectorWidth<TVector> where TVector : struct
     {
-        var t = VectorExp.Exp(-Vector128.Abs(x));
-        var one = Vector128<float>.One;
-        return Vector128.ConditionalSelect(Vector128.GreaterThanOrEqual(x, Vector128<float>.Zero), one, t) / (one + t);
+        TVector a = TWidth.Abs(x);
+        TVector z = TWidth.Multiply(a, a);
+        TVector p = TWidth.MultiplyAdd(TWidth.Broadcast(P4), z, TWidth.Broadcast(P3));
+        p = TWidth.MultiplyAdd(p, z, TWidth.Broadcast(P2));
+        p = TWidth.MultiplyAdd(p, z, TWidth.Broadcast(P1));
+        p = TWidth.MultiplyAdd(p, z, TWidth.Broadcast(P0));
+        TVector small = TWidth.MultiplyAdd(TWidth.Multiply(p, z), a, a);
+        TVector t = VectorExp.Exp<TWidth, TVector>(TWidth.Negate(TWidth.Add(a, a)));
+        TVector one = TWidth.Broadcast(1f);
+        TVector large = TWidth.Divide(TWidth.Subtract(one, t), TWidth.Add(one, t));
+        TVector magnitude = TWidth.ConditionalSelect(TWidth.LessThan(a, TWidth.Broadcast(PolynomialLimit)), small, large);
+        return TWidth.Or(magnitude, TWidth.And(x, TWidth.BroadcastInt32(int.MinValue)));
     }
 
     /// <inheritdoc />
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public Vector256<float> Forward(Vector256<float> x)
-    {
-        var t = VectorExp.Exp(-Vector256.Abs(x));
-        var one = Vector256<float>.One;
-        return Vector256.ConditionalSelect(Vector256.GreaterThanOrEqual(x, Vector256<float>.Zero), one, t) / (one + t);
-    }
-
-    /// <inheritdoc />
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public Vector512<float> Forward(Vector512<float> x)
-    {
-        var t = VectorExp.Exp(-Vector512.Abs(x));
-        var one = Vector512<float>.One;
-        return Vector512.ConditionalSelect(Vector512.GreaterThanOrEqual(x, Vector512<float>.Zero), one, t) / (one + t);
-    }
-
-    /// <inheritdoc />
-    public float Derivative(float x, float y) => y * (1f - y);
-    /// <inheritdoc />
-    public Vector128<float> Derivative(Vector128<float> x, Vector128<float> y) => y * (Vector128<float>.One - y);
-    /// <inheritdoc />
-    public Vector256<float> Derivative(Vector256<float> x, Vector256<float> y) => y * (Vector256<float>.One - y);
-    /// <inheritdoc />
-    public Vector512<float> Derivative(Vector512<float> x, Vector512<float> y) => y * (Vector512<float>.One - y);
+    public TVector Derivative<TWidth, TVector>(TVector x, TVector y) where TWidth : struct, IVectorWidth<TVector> where TVector : struct =>
+        TWidth.MultiplyAdd(TWidth.Negate(y), y, TWidth.Broadcast(1f));
 }
 
 /// <summary>
@@ -122,22 +105,14 @@ internal readonly struct SigmoidOperator : IActivationOperator
 internal readonly struct ReluOperator : IActivationOperator
 {
     /// <inheritdoc />
-    public float Forward(float x) => x < 0f ? 0f : x;
-    /// <inheritdoc />
-    public Vector128<float> Forward(Vector128<float> x) => Vector128.ConditionalSelect(Vector128.LessThan(x, Vector128<float>.Zero), Vector128<float>.Zero, x);
-    /// <inheritdoc />
-    public Vector256<float> Forward(Vector256<float> x) => Vector256.ConditionalSelect(Vector256.LessThan(x, Vector256<float>.Zero), Vector256<float>.Zero, x);
-    /// <inheritdoc />
-    public Vector512<float> Forward(Vector512<float> x) => Vector512.ConditionalSelect(Vector512.LessThan(x, Vector512<float>.Zero), Vector512<float>.Zero, x);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public TVector Forward<TWidth, TVector>(TVector x) where TWidth : struct, IVectorWidth<TVector> where TVector : struct =>
+        TWidth.ConditionalSelect(TWidth.LessThan(x, TWidth.Zero), TWidth.Zero, x);
 
     /// <inheritdoc />
-    public float Derivative(float x, float y) => x > 0f ? 1f : 0f;
-    /// <inheritdoc />
-    public Vector128<float> Derivative(Vector128<float> x, Vector128<float> y) => Vector128.ConditionalSelect(Vector128.GreaterThan(x, Vector128<float>.Zero), Vector128<float>.One, Vector128<float>.Zero);
-    /// <inheritdoc />
-    public Vector256<float> Derivative(Vector256<float> x, Vector256<float> y) => Vector256.ConditionalSelect(Vector256.GreaterThan(x, Vector256<float>.Zero), Vector256<float>.One, Vector256<float>.Zero);
-    /// <inheritdoc />
-    public Vector512<float> Derivative(Vector512<float> x, Vector512<float> y) => Vector512.ConditionalSelect(Vector512.GreaterThan(x, Vector512<float>.Zero), Vector512<float>.One, Vector512<float>.Zero);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public TVector Derivative<TWidth, TVector>(TVector x, TVector y) where TWidth : struct, IVectorWidth<TVector> where TVector : struct =>
+        TWidth.ConditionalSelect(TWidth.GreaterThan(x, TWidth.Zero), TWidth.Broadcast(1f), TWidth.Zero);
 }
 
 /// <summary>
@@ -151,22 +126,14 @@ internal readonly struct LeakyReluOperator(float slope) : IActivationOperator
     public float Slope { get; } = slope;
 
     /// <inheritdoc />
-    public float Forward(float x) => x < 0f ? Slope * x : x;
-    /// <inheritdoc />
-    public Vector128<float> Forward(Vector128<float> x) => Vector128.ConditionalSelect(Vector128.LessThan(x, Vector128<float>.Zero), x * Vector128.Create(Slope), x);
-    /// <inheritdoc />
-    public Vector256<float> Forward(Vector256<float> x) => Vector256.ConditionalSelect(Vector256.LessThan(x, Vector256<float>.Zero), x * Vector256.Create(Slope), x);
-    /// <inheritdoc />
-    public Vector512<float> Forward(Vector512<float> x) => Vector512.ConditionalSelect(Vector512.LessThan(x, Vector512<float>.Zero), x * Vector512.Create(Slope), x);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public TVector Forward<TWidth, TVector>(TVector x) where TWidth : struct, IVectorWidth<TVector> where TVector : struct =>
+        TWidth.ConditionalSelect(TWidth.LessThan(x, TWidth.Zero), TWidth.Multiply(x, TWidth.Broadcast(Slope)), x);
 
     /// <inheritdoc />
-    public float Derivative(float x, float y) => x > 0f ? 1f : Slope;
-    /// <inheritdoc />
-    public Vector128<float> Derivative(Vector128<float> x, Vector128<float> y) => Vector128.ConditionalSelect(Vector128.GreaterThan(x, Vector128<float>.Zero), Vector128<float>.One, Vector128.Create(Slope));
-    /// <inheritdoc />
-    public Vector256<float> Derivative(Vector256<float> x, Vector256<float> y) => Vector256.ConditionalSelect(Vector256.GreaterThan(x, Vector256<float>.Zero), Vector256<float>.One, Vector256.Create(Slope));
-    /// <inheritdoc />
-    public Vector512<float> Derivative(Vector512<float> x, Vector512<float> y) => Vector512.ConditionalSelect(Vector512.GreaterThan(x, Vector512<float>.Zero), Vector512<float>.One, Vector512.Create(Slope));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public TVector Derivative<TWidth, TVector>(TVector x, TVector y) where TWidth : struct, IVectorWidth<TVector> where TVector : struct =>
+        TWidth.ConditionalSelect(TWidth.GreaterThan(x, TWidth.Zero), TWidth.Broadcast(1f), TWidth.Broadcast(Slope));
 }
 
 /// <summary>
@@ -176,30 +143,20 @@ internal readonly struct LeakyReluOperator(float slope) : IActivationOperator
 internal readonly struct ExpOperator : IActivationOperator
 {
     /// <inheritdoc />
-    public float Forward(float x) => VectorExp.Exp(x);
-    /// <inheritdoc />
-    public Vector128<float> Forward(Vector128<float> x) => VectorExp.Exp(x);
-    /// <inheritdoc />
-    public Vector256<float> Forward(Vector256<float> x) => VectorExp.Exp(x);
-    /// <inheritdoc />
-    public Vector512<float> Forward(Vector512<float> x) => VectorExp.Exp(x);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public TVector Forward<TWidth, TVector>(TVector x) where TWidth : struct, IVectorWidth<TVector> where TVector : struct =>
+        VectorExp.Exp<TWidth, TVector>(x);
 
     /// <inheritdoc />
-    public float Derivative(float x, float y) => y;
-    /// <inheritdoc />
-    public Vector128<float> Derivative(Vector128<float> x, Vector128<float> y) => y;
-    /// <inheritdoc />
-    public Vector256<float> Derivative(Vector256<float> x, Vector256<float> y) => y;
-    /// <inheritdoc />
-    public Vector512<float> Derivative(Vector512<float> x, Vector512<float> y) => y;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public TVector Derivative<TWidth, TVector>(TVector x, TVector y) where TWidth : struct, IVectorWidth<TVector> where TVector : struct => y;
 }
 
 /// <summary>
-/// The fast element-wise activations: one generic driver per arity that reads <see cref="Cpu.Tier"/> once
-/// and runs the operator on Vector512 (Avx512), Vector256 (Avx2), Vector128 (Vector128) or scalars
-/// (Scalar). Each vector loop is unrolled ×4, then single vectors; the last <c>n mod width</c> elements
-/// go through the operator's scalar overload, the same formula per lane, so every tier gives the same bits.
-/// Allocates nothing.
+/// The fast element-wise activations: one driver per arity, dispatched once per call by <see cref="TierDispatch"/>
+/// to the width of <see cref="Cpu.Tier"/> (Vector512, Vector256, Vector128 or one float). The forward loop is
+/// unrolled ×4, then single registers; the last <c>n mod width</c> elements run the same operator body on
+/// <see cref="Width1"/>, the same operations per lane, so every tier gives the same bits. Allocates nothing.
 /// </summary>
 /// <remarks>
 /// Works on <c>x.Length</c> elements; the other spans must be at least that long (elements past it are
@@ -212,19 +169,9 @@ internal static class Activations
     /// <exception cref="ArgumentException"><paramref name="y"/> is shorter than <paramref name="x"/>.</exception>
     public static void Forward<TOp>(TOp op, ReadOnlySpan<float> x, Span<float> y) where TOp : struct, IActivationOperator
     {
-        int n = x.Length;
-        CheckLength(n, y.Length, nameof(y));
-        ref float xs = ref MemoryMarshal.GetReference(x);
-        ref float ys = ref MemoryMarshal.GetReference(y);
-        int i = Cpu.Tier switch
-        {
-            ComputeTier.Avx512 => ForwardVectors<Width512, Vector512<float>, Call512, TOp>(op, ref xs, ref ys, n),
-            ComputeTier.Avx2 => ForwardVectors<Width256, Vector256<float>, Call256, TOp>(op, ref xs, ref ys, n),
-            ComputeTier.Vector128 => ForwardVectors<Width128, Vector128<float>, Call128, TOp>(op, ref xs, ref ys, n),
-            _ => 0,
-        };
-        for (; i < n; i++)
-            Unsafe.Add(ref ys, i) = op.Forward(Unsafe.Add(ref xs, i));
+        CheckLength(x.Length, y.Length, nameof(y));
+        var kernel = new ForwardKernel<TOp>(op, x, y);
+        TierDispatch.Run(ref kernel);
     }
 
     /// <summary>dx[i] = dy[i] · f'(x[i]) (with y[i] = f(x[i]) from the forward pass) for i &lt; x.Length.</summary>
@@ -235,81 +182,65 @@ internal static class Activations
         CheckLength(n, y.Length, nameof(y));
         CheckLength(n, dy.Length, nameof(dy));
         CheckLength(n, dx.Length, nameof(dx));
-        ref float xs = ref MemoryMarshal.GetReference(x);
-        ref float ys = ref MemoryMarshal.GetReference(y);
-        ref float dys = ref MemoryMarshal.GetReference(dy);
-        ref float dxs = ref MemoryMarshal.GetReference(dx);
-        int i = Cpu.Tier switch
-        {
-            ComputeTier.Avx512 => BackwardVectors<Width512, Vector512<float>, Call512, TOp>(op, ref xs, ref ys, ref dys, ref dxs, n),
-            ComputeTier.Avx2 => BackwardVectors<Width256, Vector256<float>, Call256, TOp>(op, ref xs, ref ys, ref dys, ref dxs, n),
-            ComputeTier.Vector128 => BackwardVectors<Width128, Vector128<float>, Call128, TOp>(op, ref xs, ref ys, ref dys, ref dxs, n),
-            _ => 0,
-        };
-        for (; i < n; i++)
-            Unsafe.Add(ref dxs, i) = Unsafe.Add(ref dys, i) * op.Derivative(Unsafe.Add(ref xs, i), Unsafe.Add(ref ys, i));
+        var kernel = new BackwardKernel<TOp>(op, x, y, dy, dx);
+        TierDispatch.Run(ref kernel);
     }
 
-    // ------------------------------------------------------------------ the vector loops, written once over IVectorWidth;
-    // each returns how far it got. TCall picks the operator's overload for the width.
-
-    private static int ForwardVectors<TWidth, TVector, TCall, TOp>(TOp op, ref float x, ref float y, int n)
-        where TWidth : struct, IVectorWidth<TVector> where TVector : struct where TCall : struct, IOperatorCall<TVector> where TOp : struct, IActivationOperator
+    /// <summary>y = f(x) over x.Length elements (lengths checked by the caller).</summary>
+    private readonly ref struct ForwardKernel<TOp>(TOp op, ReadOnlySpan<float> x, Span<float> y) : IWidthKernel where TOp : struct, IActivationOperator
     {
-        int w = TWidth.Count;
-        int i = 0;
-        for (; i <= n - 4 * w; i += 4 * w)
+        private readonly TOp _op = op;
+        private readonly ReadOnlySpan<float> _x = x;
+        private readonly Span<float> _y = y;
+
+        public void Run<TWidth, TVector>() where TWidth : struct, IVectorWidth<TVector> where TVector : struct
         {
-            TVector a0 = TWidth.Load(ref Unsafe.Add(ref x, i));
-            TVector a1 = TWidth.Load(ref Unsafe.Add(ref x, i + w));
-            TVector a2 = TWidth.Load(ref Unsafe.Add(ref x, i + 2 * w));
-            TVector a3 = TWidth.Load(ref Unsafe.Add(ref x, i + 3 * w));
-            TWidth.Store(TCall.Forward(op, a0), ref Unsafe.Add(ref y, i));
-            TWidth.Store(TCall.Forward(op, a1), ref Unsafe.Add(ref y, i + w));
-            TWidth.Store(TCall.Forward(op, a2), ref Unsafe.Add(ref y, i + 2 * w));
-            TWidth.Store(TCall.Forward(op, a3), ref Unsafe.Add(ref y, i + 3 * w));
+            TOp f = _op;
+            int n = _x.Length, w = TWidth.Count, i = 0;
+            ref float xs = ref MemoryMarshal.GetReference(_x);
+            ref float ys = ref MemoryMarshal.GetReference(_y);
+            for (; i <= n - 4 * w; i += 4 * w)
+            {
+                TVector a0 = TWidth.Load(ref Unsafe.Add(ref xs, i));
+                TVector a1 = TWidth.Load(ref Unsafe.Add(ref xs, i + w));
+                TVector a2 = TWidth.Load(ref Unsafe.Add(ref xs, i + 2 * w));
+                TVector a3 = TWidth.Load(ref Unsafe.Add(ref xs, i + 3 * w));
+                TWidth.Store(f.Forward<TWidth, TVector>(a0), ref Unsafe.Add(ref ys, i));
+                TWidth.Store(f.Forward<TWidth, TVector>(a1), ref Unsafe.Add(ref ys, i + w));
+                TWidth.Store(f.Forward<TWidth, TVector>(a2), ref Unsafe.Add(ref ys, i + 2 * w));
+                TWidth.Store(f.Forward<TWidth, TVector>(a3), ref Unsafe.Add(ref ys, i + 3 * w));
+            }
+            for (; i <= n - w; i += w)
+                TWidth.Store(f.Forward<TWidth, TVector>(TWidth.Load(ref Unsafe.Add(ref xs, i))), ref Unsafe.Add(ref ys, i));
+            for (; i < n; i++)
+                Unsafe.Add(ref ys, i) = f.Forward<Width1, float>(Unsafe.Add(ref xs, i));
         }
-        for (; i <= n - w; i += w)
-            TWidth.Store(TCall.Forward(op, TWidth.Load(ref Unsafe.Add(ref x, i))), ref Unsafe.Add(ref y, i));
-        return i;
     }
 
-    private static int BackwardVectors<TWidth, TVector, TCall, TOp>(TOp op, ref float x, ref float y, ref float dy, ref float dx, int n)
-        where TWidth : struct, IVectorWidth<TVector> where TVector : struct where TCall : struct, IOperatorCall<TVector> where TOp : struct, IActivationOperator
+    /// <summary>dx = dy · f'(x, y) over x.Length elements (lengths checked by the caller).</summary>
+    private readonly ref struct BackwardKernel<TOp>(TOp op, ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx)
+        : IWidthKernel where TOp : struct, IActivationOperator
     {
-        int w = TWidth.Count;
-        int i = 0;
-        for (; i <= n - w; i += w)
+        private readonly TOp _op = op;
+        private readonly ReadOnlySpan<float> _x = x, _y = y, _dy = dy;
+        private readonly Span<float> _dx = dx;
+
+        public void Run<TWidth, TVector>() where TWidth : struct, IVectorWidth<TVector> where TVector : struct
         {
-            TVector derivative = TCall.Derivative(op, TWidth.Load(ref Unsafe.Add(ref x, i)), TWidth.Load(ref Unsafe.Add(ref y, i)));
-            TWidth.Store(TWidth.Multiply(TWidth.Load(ref Unsafe.Add(ref dy, i)), derivative), ref Unsafe.Add(ref dx, i));
+            TOp f = _op;
+            int n = _x.Length, w = TWidth.Count, i = 0;
+            ref float xs = ref MemoryMarshal.GetReference(_x);
+            ref float ys = ref MemoryMarshal.GetReference(_y);
+            ref float dys = ref MemoryMarshal.GetReference(_dy);
+            ref float dxs = ref MemoryMarshal.GetReference(_dx);
+            for (; i <= n - w; i += w)
+            {
+                TVector derivative = f.Derivative<TWidth, TVector>(TWidth.Load(ref Unsafe.Add(ref xs, i)), TWidth.Load(ref Unsafe.Add(ref ys, i)));
+                TWidth.Store(TWidth.Multiply(TWidth.Load(ref Unsafe.Add(ref dys, i)), derivative), ref Unsafe.Add(ref dxs, i));
+            }
+            for (; i < n; i++)
+                Unsafe.Add(ref dxs, i) = Unsafe.Add(ref dys, i) * f.Derivative<Width1, float>(Unsafe.Add(ref xs, i), Unsafe.Add(ref ys, i));
         }
-        return i;
-    }
-
-    /// <summary>Calls an operator's overload for one vector width (operators overload by width; the loops are generic).</summary>
-    private interface IOperatorCall<TVector> where TVector : struct
-    {
-        static abstract TVector Forward<TOp>(TOp op, TVector x) where TOp : struct, IActivationOperator;
-        static abstract TVector Derivative<TOp>(TOp op, TVector x, TVector y) where TOp : struct, IActivationOperator;
-    }
-
-    private readonly struct Call512 : IOperatorCall<Vector512<float>>
-    {
-        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Forward<TOp>(TOp op, Vector512<float> x) where TOp : struct, IActivationOperator => op.Forward(x);
-        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Derivative<TOp>(TOp op, Vector512<float> x, Vector512<float> y) where TOp : struct, IActivationOperator => op.Derivative(x, y);
-    }
-
-    private readonly struct Call256 : IOperatorCall<Vector256<float>>
-    {
-        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Forward<TOp>(TOp op, Vector256<float> x) where TOp : struct, IActivationOperator => op.Forward(x);
-        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Derivative<TOp>(TOp op, Vector256<float> x, Vector256<float> y) where TOp : struct, IActivationOperator => op.Derivative(x, y);
-    }
-
-    private readonly struct Call128 : IOperatorCall<Vector128<float>>
-    {
-        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> Forward<TOp>(TOp op, Vector128<float> x) where TOp : struct, IActivationOperator => op.Forward(x);
-        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> Derivative<TOp>(TOp op, Vector128<float> x, Vector128<float> y) where TOp : struct, IActivationOperator => op.Derivative(x, y);
     }
 
     private static void CheckLength(int needed, int actual, string name)

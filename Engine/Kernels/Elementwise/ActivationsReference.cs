@@ -5,7 +5,8 @@ namespace Engine.Kernels;
 /// <summary>
 /// The reference (oracle) element-wise activations: the plain scalar formulas and one plain loop, kept
 /// unchanged as the test oracle for the vectorised <see cref="Activations"/>. The sigmoid here uses
-/// <see cref="MathF.Exp"/>; the fast one uses <see cref="VectorExp"/>, so the two agree within a few ulp, not bit for bit.
+/// <see cref="MathF.Exp"/> and the tanh <see cref="MathF.Tanh"/>; the fast ones use <see cref="VectorExp"/>, so the
+/// two agree within a few ulp, not bit for bit.
 /// </summary>
 internal static class ActivationsReference
 {
@@ -51,6 +52,21 @@ internal static class ActivationsReference
         /// <inheritdoc />
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public float Derivative(float x, float y) => y * (1f - y);
+    }
+
+    /// <summary>
+    /// f(x) = tanh(x) by <see cref="MathF.Tanh"/> (so f(±0) = ±0, f(±∞) = ±1, NaN gives NaN).
+    /// f'(x) = 1 − y² with y = f(x), computed in double and rounded once.
+    /// </summary>
+    internal readonly struct Tanh : IOperator
+    {
+        /// <inheritdoc />
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public float Forward(float x) => MathF.Tanh(x);
+
+        /// <inheritdoc />
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public float Derivative(float x, float y) => (float)(1.0 - (double)y * y);
     }
 
     /// <summary>

@@ -1,15 +1,13 @@
 using System.Runtime.CompilerServices;
-using System.Runtime.Intrinsics;
 
 namespace Engine.Kernels;
 
 /// <summary>
-/// One float exponential e^x written as explicit steps (clamp, range reduction, polynomial, scaling by
-/// two powers of two) so that the scalar overload and the vector overloads execute the SAME IEEE operations
-/// per lane and return the same bits on every tier. The scalar overload is the lane formula (the oracle of
-/// the vector lanes); the vector widths share one generic implementation over <see cref="IVectorWidth{TVector}"/>,
-/// which the JIT specialises and inlines per width. Within 2 ulp of <see cref="MathF.Exp"/>
-/// for normal results (tests check it); subnormal results are rounded once, correctly scaled.
+/// One float exponential e^x written once, as explicit steps (clamp, range reduction, polynomial, scaling by
+/// two powers of two) over <see cref="IVectorWidth{TVector}"/>, which the JIT specialises and inlines per width:
+/// every width, <see cref="Width1"/> included (the Scalar tier and the tails), executes the SAME IEEE operations
+/// per lane and returns the same bits. Within 2 ulp of <see cref="MathF.Exp"/> for normal results (tests check it);
+/// subnormal results are rounded once, correctly scaled.
 /// </summary>
 /// <remarks>
 /// <para>Algorithm (Cephes <c>expf</c>, with fused multiply-adds):</para>
@@ -24,7 +22,7 @@ namespace Engine.Kernels;
 /// <item><c>e^x = (p · 2^(n>>1)) · 2^(n − (n>>1))</c>: both scales are normal floats for every clamped n, the
 /// first product is exact, the second rounds once (to a subnormal, to +∞ or exactly).</item>
 /// </list>
-/// Every FMA is a single-rounding fused operation on every tier: <see cref="MathF.FusedMultiplyAdd"/> and
+/// Every FMA is a single-rounding fused operation on every tier: <see cref="MathF.FusedMultiplyAdd"/> (in <see cref="Width1"/>) and
 /// <c>VectorN.FusedMultiplyAdd</c> are fused even when the hardware has no FMA (software fallback, verified
 /// under <c>DOTNET_EnableAVX2=0</c> and <c>DOTNET_EnableHWIntrinsic=0</c>).
 /// </remarks>
@@ -46,44 +44,7 @@ internal static class VectorExp
     private const int ExponentBias = 127;
     private const int MantissaBits = 23;
 
-    /// <summary>e^x, scalar lane formula (bit-identical to each vector lane).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static float Exp(float x)
-    {
-        x = x < Lowest ? Lowest : x;
-        x = x > Highest ? Highest : x;
-        float z = MathF.FusedMultiplyAdd(x, Log2E, Shifter);
-        float n = z - Shifter;
-        float r = MathF.FusedMultiplyAdd(n, -C1, x);
-        r = MathF.FusedMultiplyAdd(n, -C2, r);
-        float p = MathF.FusedMultiplyAdd(P5, r, P4);
-        p = MathF.FusedMultiplyAdd(p, r, P3);
-        p = MathF.FusedMultiplyAdd(p, r, P2);
-        p = MathF.FusedMultiplyAdd(p, r, P1);
-        p = MathF.FusedMultiplyAdd(p, r, P0);
-        p = MathF.FusedMultiplyAdd(p, r * r, r);
-        p = p + 1f;
-        int ni = BitConverter.SingleToInt32Bits(z) - ShifterBits;
-        int n1 = ni >> 1;
-        int n2 = ni - n1;
-        float s1 = BitConverter.Int32BitsToSingle((n1 + ExponentBias) << MantissaBits);
-        float s2 = BitConverter.Int32BitsToSingle((n2 + ExponentBias) << MantissaBits);
-        return p * s1 * s2;
-    }
-
     /// <summary>e^x per lane.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector128<float> Exp(Vector128<float> x) => Exp<Width128, Vector128<float>>(x);
-
-    /// <summary>e^x per lane.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector256<float> Exp(Vector256<float> x) => Exp<Width256, Vector256<float>>(x);
-
-    /// <summary>e^x per lane.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector512<float> Exp(Vector512<float> x) => Exp<Width512, Vector512<float>>(x);
-
-    /// <summary>e^x per lane of any width: the steps of <see cref="Exp(float)"/>, one for one.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static TVector Exp<TWidth, TVector>(TVector x) where TWidth : struct, IVectorWidth<TVector> where TVector : struct
     {

@@ -10,9 +10,9 @@ namespace Engine.Kernels;
 /// </summary>
 internal static unsafe class GemmMicrokernelAvx512
 {
-    /// <summary>Rows of the register tile.</summary>
+    /// <summary>Rows of the register tile (the Avx512 tier's <see cref="GemmBlocking.MR"/>).</summary>
     public const int MR = 12;
-    /// <summary>Columns of the register tile (2 vectors of 16).</summary>
+    /// <summary>Columns of the register tile, 2 vectors of 16 (the Avx512 tier's <see cref="GemmBlocking.NR"/>).</summary>
     public const int NR = 32;
 
     /// <summary>
@@ -34,12 +34,12 @@ internal static unsafe class GemmMicrokernelAvx512
         Vector512<float> c09a = Vector512<float>.Zero; Vector512<float> c09b = Vector512<float>.Zero;
         Vector512<float> c10a = Vector512<float>.Zero; Vector512<float> c10b = Vector512<float>.Zero;
         Vector512<float> c11a = Vector512<float>.Zero; Vector512<float> c11b = Vector512<float>.Zero;
-        if (Sse.IsSupported)
-            for (int r = 0; r < rows; r++)
-            {
-                Sse.Prefetch0(c + r * ldc);
-                Sse.Prefetch0(c + r * ldc + 16);
-            }
+        // The tile of C into L1 ahead of the stores (this kernel runs only on the Avx512 tier, so SSE is there).
+        for (int r = 0; r < rows; r++)
+        {
+            Sse.Prefetch0(c + r * ldc);
+            Sse.Prefetch0(c + r * ldc + 16);
+        }
         int p = 0;
         for (; p < depth; p++, a += MR, b += NR)
         {

@@ -8,9 +8,9 @@ namespace Engine.Kernels;
 /// </summary>
 internal static unsafe class GemmMicrokernelScalar
 {
-    /// <summary>Rows of the register tile.</summary>
+    /// <summary>Rows of the register tile (the Scalar tier's <see cref="GemmBlocking.MR"/>).</summary>
     public const int MR = 4;
-    /// <summary>Columns of the register tile.</summary>
+    /// <summary>Columns of the register tile (the Scalar tier's <see cref="GemmBlocking.NR"/>).</summary>
     public const int NR = 4;
 
     /// <summary>

@@ -10,10 +10,10 @@ namespace Engine.Kernels;
 /// </summary>
 internal static unsafe class GemmMicrokernelTwoVectors
 {
-    /// <summary>Rows of the register tile.</summary>
+    /// <summary>Rows of the register tile (the Avx2 and Vector128 tiers' <see cref="GemmBlocking.MR"/>).</summary>
     public const int MR = 6;
 
-    /// <summary>Columns of the register tile for <typeparamref name="TWidth"/>: two vectors.</summary>
+    /// <summary>Columns of the register tile for <typeparamref name="TWidth"/>, two vectors (the tier's <see cref="GemmBlocking.NR"/>).</summary>
     public static int NR<TWidth, TVector>() where TWidth : struct, IVectorWidth<TVector> where TVector : struct => 2 * TWidth.Count;
 
     /// <summary>
@@ -24,7 +24,7 @@ internal static unsafe class GemmMicrokernelTwoVectors
     public static void Run<TWidth, TVector>(int depth, float* a, float* b, float* c, nint ldc, int rows, int columns, bool accumulate)
         where TWidth : struct, IVectorWidth<TVector> where TVector : struct
     {
-        int w = TWidth.Count, nr = 2 * w;
+        int w = TWidth.Count, nr = NR<TWidth, TVector>();
         TVector c0a = TWidth.Zero, c0b = TWidth.Zero, c1a = TWidth.Zero, c1b = TWidth.Zero;
         TVector c2a = TWidth.Zero, c2b = TWidth.Zero, c3a = TWidth.Zero, c3b = TWidth.Zero;
         TVector c4a = TWidth.Zero, c4b = TWidth.Zero, c5a = TWidth.Zero, c5b = TWidth.Zero;

@@ -41,7 +41,7 @@ internal static unsafe class GemmPacked
 
     /// <summary>
     /// C = op(A)·im2col(image) (C overwritten), with B = <see cref="Im2Col.Forward(in ConvGeometry, ReadOnlySpan{float}, Span{float})"/>'s <c>[C·KH·KW, OH·OW]</c> matrix of
-    /// <paramref name="image"/> packed straight from the image (<see cref="GemmPacking.PackBIm2Col"/>): the same packed
+    /// <paramref name="image"/> packed straight from the image (<see cref="GemmPacking.PackBIm2Col{TWidth, TVector}"/>): the same packed
     /// panels, hence the same bits, as <see cref="Multiply"/> on the explicit column matrix. Arguments are trusted.
     /// </summary>
     public static void MultiplyIm2Col(ComputeTier tier, int threads, bool transposeA, int m, float* a, int lda,
@@ -89,6 +89,7 @@ internal static unsafe class GemmPacked
     private readonly struct Call
     {
         private readonly delegate*<int, float*, float*, float*, nint, int, int, bool, void> _kernel;
+        private readonly ComputeTier _tier;
         private readonly bool _transposeA, _transposeB, _overwrite, _im2col;
         private readonly ConvGeometry _geometry;
         private readonly int _lda, _ldb, _ldc;
@@ -98,6 +99,7 @@ internal static unsafe class GemmPacked
             float* a, int lda, float* b, int ldb, bool overwrite, float* c, int ldc, ConvGeometry? geometry)
         {
             _kernel = GemmMicrokernels.For(tier);
+            _tier = tier;
             Blocking = GemmBlocking.For(tier);
             (_transposeA, _transposeB, M, N, K) = (transposeA, transposeB, m, n, k);
             (_lda, _ldb, _overwrite, _ldc) = (lda, ldb, overwrite, ldc);
@@ -115,8 +117,23 @@ internal static unsafe class GemmPacked
 
         public int K { get; }
 
-        /// <summary>The five loops over rows [rowStart, rowEnd) and columns [columnStart, columnEnd) of C.</summary>
+        /// <summary>The five loops over rows [rowStart, rowEnd) and columns [columnStart, columnEnd) of C, packing on the call's tier.</summary>
         public void RunBlock(int rowStart, int rowEnd, int columnStart, int columnEnd)
+        {
+            var block = new Block(this, rowStart, rowEnd, columnStart, columnEnd);
+            TierDispatch.Run(_tier, ref block);
+        }
+
+        /// <summary>One <see cref="RunBlock"/> call, dispatched on the width of the call's tier.</summary>
+        private readonly struct Block(Call call, int rowStart, int rowEnd, int columnStart, int columnEnd) : IWidthKernel
+        {
+            public void Run<TWidth, TVector>() where TWidth : struct, IVectorWidth<TVector> where TVector : struct =>
+                call.RunBlock<TWidth, TVector>(rowStart, rowEnd, columnStart, columnEnd);
+        }
+
+        /// <summary>The five loops, packing A and B with <typeparamref name="TWidth"/>'s registers.</summary>
+        private void RunBlock<TWidth, TVector>(int rowStart, int rowEnd, int columnStart, int columnEnd)
+            where TWidth : struct, IVectorWidth<TVector> where TVector : struct
         {
             int mr = Blocking.MR, nr = Blocking.NR, kcMax = Math.Min(GemmBlocking.KC, K);
             int mcMax = Math.Min(Blocking.MC, RoundUp(rowEnd - rowStart, mr));
@@ -136,11 +153,11 @@ internal static unsafe class GemmPacked
                 {
                     int kc = Math.Min(GemmBlocking.KC, K - pc);
                     bool accumulate = pc > 0 || !_overwrite;
-                    PackBlockB(pc, kc, jc, nc, nr, bPacked);
+                    PackBlockB<TWidth, TVector>(pc, kc, jc, nc, nr, bPacked);
                     for (int ic = rowStart; ic < rowEnd; ic += Blocking.MC)
                     {
                         int mc = Math.Min(Blocking.MC, rowEnd - ic);
-                        GemmPacking.PackA(_transposeA, _a, _lda, ic, mc, pc, kc, mr, aPacked);
+                        GemmPacking.PackA<TWidth, TVector>(_transposeA, _a, _lda, ic, mc, pc, kc, mr, aPacked);
                         for (int jr = 0; jr < nc; jr += nr)
                         {
                             float* bPanel = bPacked + (long)jr * kc;
@@ -155,12 +172,13 @@ internal static unsafe class GemmPacked
         }
 
         /// <summary>Packs depth [pc, +kc) and columns [column0, +columns) of op(B), explicit or implicit im2col.</summary>
-        private void PackBlockB(int pc, int kc, int column0, int columns, int nr, float* destination)
+        private void PackBlockB<TWidth, TVector>(int pc, int kc, int column0, int columns, int nr, float* destination)
+            where TWidth : struct, IVectorWidth<TVector> where TVector : struct
         {
             if (_im2col)
-                GemmPacking.PackBIm2Col(_geometry, _b, pc, kc, column0, columns, nr, destination);
+                GemmPacking.PackBIm2Col<TWidth, TVector>(_geometry, _b, pc, kc, column0, columns, nr, destination);
             else
-                GemmPacking.PackB(_transposeB, _b, _ldb, pc, kc, column0, columns, nr, destination);
+                GemmPacking.PackB<TWidth, TVector>(_transposeB, _b, _ldb, pc, kc, column0, columns, nr, destination);
         }
 
         /// <summary>This thread's packing buffer, grown (never shrunk) to at least <paramref name="length"/> floats.</summary>

@@ -1,6 +1,4 @@
 using System.Runtime.CompilerServices;
-using System.Runtime.Intrinsics;
-using System.Runtime.Intrinsics.X86;
 
 namespace Engine.Kernels;
 
@@ -20,6 +18,8 @@ namespace Engine.Kernels;
 /// <c>p·MR + r</c>, element (p, c) of a B micropanel at <c>p·NR + c</c>. Zero padding lets the microkernel
 /// always compute a full tile; the padded rows/columns are simply not stored.
 /// Transposed and plain storage differ only here, so one microkernel serves NN, NT, TN and TT.
+/// Every method is generic over the register width of the tier that runs (the packed GEMM dispatches once per
+/// block of C); the packing is pure data movement, so every width packs the same panels.
 /// </remarks>
 internal static unsafe class GemmPacking
 {
@@ -28,7 +28,8 @@ internal static unsafe class GemmPacking
     /// of op(A) into <paramref name="destination"/> (ceil(rows/MR)·MR·depth floats).
     /// Not transposed: A stored m×k, op(A)[i,p] = a[i·lda + p]; transposed: A stored k×m, op(A)[i,p] = a[p·lda + i].
     /// </summary>
-    public static void PackA(bool transposeA, float* a, int lda, int row0, int rows, int depth0, int depth, int mr, float* destination)
+    public static void PackA<TWidth, TVector>(bool transposeA, float* a, int lda, int row0, int rows, int depth0, int depth, int mr, float* destination)
+        where TWidth : struct, IVectorWidth<TVector> where TVector : struct
     {
         if (transposeA)
         {
@@ -56,7 +57,7 @@ internal static unsafe class GemmPacking
             float* panel = destination + (long)panelRow * depth;
             // Row i of op(A) is contiguous in memory: read it along, write it down the micropanel.
             if (valid < mr) new Span<float>(panel, mr * depth).Clear();
-            TransposeRows(a + (long)(row0 + panelRow) * lda + depth0, lda, valid, depth, panel, mr);
+            TransposeRows<TWidth, TVector>(a + (long)(row0 + panelRow) * lda + depth0, lda, valid, depth, panel, mr);
         }
     }
 
@@ -65,7 +66,8 @@ internal static unsafe class GemmPacking
     /// of op(B) into <paramref name="destination"/> (depth·ceil(columns/NR)·NR floats).
     /// Not transposed: B stored k×n, op(B)[p,j] = b[p·ldb + j]; transposed: B stored n×k, op(B)[p,j] = b[j·ldb + p].
     /// </summary>
-    public static void PackB(bool transposeB, float* b, int ldb, int depth0, int depth, int column0, int columns, int nr, float* destination)
+    public static void PackB<TWidth, TVector>(bool transposeB, float* b, int ldb, int depth0, int depth, int column0, int columns, int nr, float* destination)
+        where TWidth : struct, IVectorWidth<TVector> where TVector : struct
     {
         if (!transposeB)
         {
@@ -94,7 +96,7 @@ internal static unsafe class GemmPacking
             float* panel = destination + (long)panelColumn * depth;
             // Column j of op(B) is row j of the stored matrix: read it along, write it down the micropanel.
             if (valid < nr) new Span<float>(panel, nr * depth).Clear();
-            TransposeRows(b + (long)(column0 + panelColumn) * ldb + depth0, ldb, valid, depth, panel, nr);
+            TransposeRows<TWidth, TVector>(b + (long)(column0 + panelColumn) * ldb + depth0, ldb, valid, depth, panel, nr);
         }
     }
     /// <summary>
@@ -103,14 +105,15 @@ internal static unsafe class GemmPacking
     /// (<see cref="Im2Col.Forward(in ConvGeometry, ReadOnlySpan{float}, Span{float})"/>'s <c>[C·KH·KW, OH·OW]</c> matrix) straight from the <c>[C, H, W]</c> image into
     /// NR-column micropanels, exactly as <see cref="PackB"/> would pack the explicit column matrix; it is never written.
     /// </summary>
-    public static void PackBIm2Col(in ConvGeometry g, float* image, int depth0, int depth, int column0, int columns, int nr, float* destination)
+    public static void PackBIm2Col<TWidth, TVector>(in ConvGeometry g, float* image, int depth0, int depth, int column0, int columns, int nr, float* destination)
+        where TWidth : struct, IVectorWidth<TVector> where TVector : struct
     {
         int ow = g.OutputWidth, kw = g.KernelWidth, kh = g.KernelHeight, sw = g.StrideWidth, end = column0 + columns;
         for (int p = 0; p < depth; p++)
         {
             int row = depth0 + p, j = row % kw, i = row / kw % kh, c = row / (kw * kh);
-            // Output columns x0..x1 of each output row read the image (iw = x·SW − PadLeft + j in [0, W)); the rest is padding.
-            int x0 = Math.Clamp(CeilDiv(g.PadLeft - j, sw), 0, ow), x1 = Math.Clamp(CeilDiv(g.Width + g.PadLeft - j, sw), x0, ow);
+            // Output columns x0..x1 of each output row read the image; the rest is padding.
+            var (x0, x1) = Im2Col.ImageColumns(g, j);
             float* channel = image + (long)c * g.Height * g.Width;
             float* target = destination + (long)p * nr;
             int x = column0, oh = x / ow, position = x - oh * ow, lane = 0;
@@ -128,7 +131,7 @@ internal static unsafe class GemmPacking
                     for (int k = 0; k < a - position; k++) piece[k] = 0f;
                     float* source = channel + (long)ih * g.Width + a * sw - g.PadLeft + j;
                     if (sw == 1)
-                        CopyShort(source, piece + (a - position), b - a);
+                        Im2Col.CopyShort<TWidth, TVector>(source, piece + (a - position), b - a);
                     else
                         for (int k = 0; k < b - a; k++) piece[a - position + k] = source[k * sw];
                     for (int k = b - position; k < length; k++) piece[k] = 0f;
@@ -143,49 +146,18 @@ internal static unsafe class GemmPacking
         }
     }
 
-    /// <summary>⌈a / b⌉ for b ≥ 1 and any sign of a.</summary>
-    private static int CeilDiv(int a, int b) => a >= 0 ? (a + b - 1) / b : -(-a / b);
-
-    /// <summary>target = source for a short run: whole vectors, the last one overlapping.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void CopyShort(float* source, float* target, int length)
-    {
-        if (Avx.IsSupported && length >= 8)
-        {
-            int k = 0;
-            for (; k + 8 < length; k += 8) Avx.Store(target + k, Avx.LoadVector256(source + k));
-            Avx.Store(target + length - 8, Avx.LoadVector256(source + length - 8));
-            return;
-        }
-        for (int k = 0; k < length; k++) target[k] = source[k];
-    }
-
     /// <summary>
     /// target[p·targetStride + r] = source[r·sourceStride + p] for r &lt; <paramref name="rows"/>, p &lt; <paramref name="depth"/>:
-    /// writes <paramref name="rows"/> stored rows down the columns of a micropanel. Pure data movement, so the
-    /// 8×8 (AVX) and 4×4 (SSE) register transposes give exactly what the scalar loop gives.
+    /// writes <paramref name="rows"/> stored rows down the columns of a micropanel: 8 rows at a time by 8×8 register
+    /// transposes where the tier has 256-bit registers, then 4 at a time by 4×4 ones where it has 128-bit registers,
+    /// then row by row. Pure data movement, so every tier gives exactly what the scalar loop gives.
     /// </summary>
-    public static void TransposeRows(float* source, int sourceStride, int rows, int depth, float* target, int targetStride)
+    public static void TransposeRows<TWidth, TVector>(float* source, int sourceStride, int rows, int depth, float* target, int targetStride)
+        where TWidth : struct, IVectorWidth<TVector> where TVector : struct
     {
         int r = 0;
-        if (Avx.IsSupported)
-            for (; r + 8 <= rows; r += 8)
-            {
-                float* s = source + (long)r * sourceStride, t = target + r;
-                int p = 0;
-                for (; p + 8 <= depth; p += 8) Transpose8x8(s + p, sourceStride, t + (long)p * targetStride, targetStride);
-                for (; p < depth; p++)
-                    for (int k = 0; k < 8; k++) t[(long)p * targetStride + k] = s[(long)k * sourceStride + p];
-            }
-        if (Sse.IsSupported)
-            for (; r + 4 <= rows; r += 4)
-            {
-                float* s = source + (long)r * sourceStride, t = target + r;
-                int p = 0;
-                for (; p + 4 <= depth; p += 4) Transpose4x4(s + p, sourceStride, t + (long)p * targetStride, targetStride);
-                for (; p < depth; p++)
-                    for (int k = 0; k < 4; k++) t[(long)p * targetStride + k] = s[(long)k * sourceStride + p];
-            }
+        if (TWidth.Count >= Width256.Count) r = TransposeBlocks<Transpose8x8>(source, sourceStride, r, rows, depth, target, targetStride);
+        if (TWidth.Count >= Width128.Count) r = TransposeBlocks<Transpose4x4>(source, sourceStride, r, rows, depth, target, targetStride);
         for (; r < rows; r++)
         {
             float* s = source + (long)r * sourceStride, t = target + r;
@@ -193,36 +165,43 @@ internal static unsafe class GemmPacking
         }
     }
 
+    /// <summary>Rows from <paramref name="r"/> in groups of <c>TBlock.Size</c>, by register transposes (then the depth tail element-wise); returns the first row left.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Transpose8x8(float* source, nint sourceStride, float* target, nint targetStride)
+    private static int TransposeBlocks<TBlock>(float* source, int sourceStride, int r, int rows, int depth, float* target, int targetStride)
+        where TBlock : struct, ISquareTranspose
     {
-        Vector256<float> r0 = Avx.LoadVector256(source), r1 = Avx.LoadVector256(source + sourceStride);
-        Vector256<float> r2 = Avx.LoadVector256(source + 2 * sourceStride), r3 = Avx.LoadVector256(source + 3 * sourceStride);
-        Vector256<float> r4 = Avx.LoadVector256(source + 4 * sourceStride), r5 = Avx.LoadVector256(source + 5 * sourceStride);
-        Vector256<float> r6 = Avx.LoadVector256(source + 6 * sourceStride), r7 = Avx.LoadVector256(source + 7 * sourceStride);
-        Vector256<float> t0 = Avx.UnpackLow(r0, r1), t1 = Avx.UnpackHigh(r0, r1), t2 = Avx.UnpackLow(r2, r3), t3 = Avx.UnpackHigh(r2, r3);
-        Vector256<float> t4 = Avx.UnpackLow(r4, r5), t5 = Avx.UnpackHigh(r4, r5), t6 = Avx.UnpackLow(r6, r7), t7 = Avx.UnpackHigh(r6, r7);
-        Vector256<float> u0 = Avx.Shuffle(t0, t2, 0x44), u1 = Avx.Shuffle(t0, t2, 0xEE), u2 = Avx.Shuffle(t1, t3, 0x44), u3 = Avx.Shuffle(t1, t3, 0xEE);
-        Vector256<float> u4 = Avx.Shuffle(t4, t6, 0x44), u5 = Avx.Shuffle(t4, t6, 0xEE), u6 = Avx.Shuffle(t5, t7, 0x44), u7 = Avx.Shuffle(t5, t7, 0xEE);
-        Avx.Store(target, Avx.Permute2x128(u0, u4, 0x20));
-        Avx.Store(target + targetStride, Avx.Permute2x128(u1, u5, 0x20));
-        Avx.Store(target + 2 * targetStride, Avx.Permute2x128(u2, u6, 0x20));
-        Avx.Store(target + 3 * targetStride, Avx.Permute2x128(u3, u7, 0x20));
-        Avx.Store(target + 4 * targetStride, Avx.Permute2x128(u0, u4, 0x31));
-        Avx.Store(target + 5 * targetStride, Avx.Permute2x128(u1, u5, 0x31));
-        Avx.Store(target + 6 * targetStride, Avx.Permute2x128(u2, u6, 0x31));
-        Avx.Store(target + 7 * targetStride, Avx.Permute2x128(u3, u7, 0x31));
+        int size = TBlock.Size;
+        for (; r + size <= rows; r += size)
+        {
+            float* s = source + (long)r * sourceStride, t = target + r;
+            int p = 0;
+            for (; p + size <= depth; p += size) TBlock.Transpose(s + p, sourceStride, t + (long)p * targetStride, targetStride);
+            for (; p < depth; p++)
+                for (int k = 0; k < size; k++) t[(long)p * targetStride + k] = s[(long)k * sourceStride + p];
+        }
+        return r;
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Transpose4x4(float* source, nint sourceStride, float* target, nint targetStride)
+    /// <summary>A register transpose of one Size×Size block.</summary>
+    private interface ISquareTranspose
     {
-        Vector128<float> r0 = Sse.LoadVector128(source), r1 = Sse.LoadVector128(source + sourceStride);
-        Vector128<float> r2 = Sse.LoadVector128(source + 2 * sourceStride), r3 = Sse.LoadVector128(source + 3 * sourceStride);
-        Vector128<float> t0 = Sse.UnpackLow(r0, r1), t1 = Sse.UnpackHigh(r0, r1), t2 = Sse.UnpackLow(r2, r3), t3 = Sse.UnpackHigh(r2, r3);
-        Sse.Store(target, Sse.MoveLowToHigh(t0, t2));
-        Sse.Store(target + targetStride, Sse.MoveHighToLow(t2, t0));
-        Sse.Store(target + 2 * targetStride, Sse.MoveLowToHigh(t1, t3));
-        Sse.Store(target + 3 * targetStride, Sse.MoveHighToLow(t3, t1));
+        static abstract int Size { get; }
+        static abstract void Transpose(float* source, nint sourceStride, float* target, nint targetStride);
+    }
+
+    /// <summary><see cref="Width256.Transpose8x8"/> (Avx2 and Avx512 tiers).</summary>
+    private readonly struct Transpose8x8 : ISquareTranspose
+    {
+        public static int Size => 8;
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static void Transpose(float* source, nint sourceStride, float* target, nint targetStride) => Width256.Transpose8x8(source, sourceStride, target, targetStride);
+    }
+
+    /// <summary><see cref="Width128.Transpose4x4"/> (every vector tier).</summary>
+    private readonly struct Transpose4x4 : ISquareTranspose
+    {
+        public static int Size => 4;
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static void Transpose(float* source, nint sourceStride, float* target, nint targetStride) => Width128.Transpose4x4(source, sourceStride, target, targetStride);
     }
 }

@@ -19,10 +19,11 @@ namespace Engine.Kernels;
 /// The 2×2 stride-2 path gives exactly the reference's bits and indices on every tier: pooling moves or sums
 /// four values with no rounding choice left, and the first-maximum-wins rule is associative, so the window is
 /// reduced as (top pair) then (bottom pair) then top-versus-bottom with ties to the top, which is the row-major
-/// scan. Max forward is vectorised over output columns by one generic row loop over <see cref="IVectorWidth{TVector}"/>,
-/// taking the widest register whose windows fit in an output row: on Avx512 16 windows (Vector512), 8 (Vector256)
-/// or 4 (Vector128), on Avx2 4, with an overlapping last chunk; rows of fewer than 4 windows, and the other tiers,
-/// run the scalar loop. Average pooling and max backward are scalar (memory-bound already).
+/// scan. Max forward is dispatched once per call by <see cref="TierDispatch"/> and vectorised over output columns
+/// by one generic row loop over <see cref="IVectorWidth{TVector}"/>, taking the widest register (of at most half the
+/// tier's width) whose windows fit in an output row: on Avx512 16 windows (Vector512), 8 (Vector256) or 4 (Vector128),
+/// on Avx2 4, with an overlapping last chunk; rows of fewer than 4 windows, and the other tiers, run the scalar loop
+/// (branches: a branch-free scalar form measured slower). Average pooling and max backward are scalar (memory-bound already).
 /// </para>
 /// </remarks>
 internal static class Pooling
@@ -43,21 +44,8 @@ internal static class Pooling
         int outputLength = PoolingReference.CheckBatch(g, batch, y.Length, nameof(y), isInput: false);
         PoolingReference.CheckLength(outputLength, argmax.Length, nameof(argmax));
 
-        var rows = new RowPairs(g, batch);
-        ref float x0 = ref MemoryMarshal.GetReference(x);
-        ref float y0 = ref MemoryMarshal.GetReference(y);
-        ref int a0 = ref MemoryMarshal.GetReference(argmax);
-        // The widest register whose windows fit in an output row (chosen once: every row has the same width).
-        int ow = g.OutputWidth;
-        var tier = Cpu.Tier;
-        if (tier == ComputeTier.Avx512 && ow >= Width512.Count)
-            MaxRows<VectorRow<Width512, Vector512<float>, EvenOdd32>>(rows, ref x0, ref y0, ref a0);
-        else if (tier == ComputeTier.Avx512 && ow >= Width256.Count)
-            MaxRows<VectorRow<Width256, Vector256<float>, EvenOdd16>>(rows, ref x0, ref y0, ref a0);
-        else if (tier >= ComputeTier.Avx2 && ow >= Width128.Count)
-            MaxRows<VectorRow<Width128, Vector128<float>, EvenOdd8>>(rows, ref x0, ref y0, ref a0);
-        else
-            MaxRows<ScalarRow>(rows, ref x0, ref y0, ref a0);
+        var kernel = new MaxForwardKernel(new RowPairs(g, batch), x, y, argmax);
+        TierDispatch.Run(ref kernel);
     }
 
     /// <summary>
@@ -155,6 +143,45 @@ internal static class Pooling
                     Unsafe.Add(ref bottom, j + 1) = share;
                 }
             }
+        }
+    }
+
+    /// <summary>
+    /// 2×2 stride-2 max pooling of a batch, dispatched on the tier's width. Splitting a row into its even and odd
+    /// columns takes a register twice as wide as the one holding the windows, so the windows go in registers of at
+    /// most half the tier's width: on Avx512 16 (Vector512, a two-register permute) or 8 (Vector256), on Avx2 4
+    /// (Vector128), the widest whose windows fit in an output row (every row has the same width); rows of fewer
+    /// windows, and the Vector128 and Scalar tiers, run the scalar loop.
+    /// </summary>
+    private readonly ref struct MaxForwardKernel : IWidthKernel
+    {
+        private readonly RowPairs _rows;
+        private readonly ReadOnlySpan<float> _x;
+        private readonly Span<float> _y;
+        private readonly Span<int> _argmax;
+
+        public MaxForwardKernel(in RowPairs rows, ReadOnlySpan<float> x, Span<float> y, Span<int> argmax)
+        {
+            _rows = rows;
+            _x = x;
+            _y = y;
+            _argmax = argmax;
+        }
+
+        public void Run<TWidth, TVector>() where TWidth : struct, IVectorWidth<TVector> where TVector : struct
+        {
+            ref float x = ref MemoryMarshal.GetReference(_x);
+            ref float y = ref MemoryMarshal.GetReference(_y);
+            ref int argmax = ref MemoryMarshal.GetReference(_argmax);
+            int windows = _rows.Windows;
+            if (TWidth.Count >= Width512.Count && windows >= Width512.Count)
+                MaxRows<VectorRow<Width512, Vector512<float>, EvenOdd32>>(_rows, ref x, ref y, ref argmax);
+            else if (TWidth.Count >= Width512.Count && windows >= Width256.Count)
+                MaxRows<VectorRow<Width256, Vector256<float>, EvenOdd16>>(_rows, ref x, ref y, ref argmax);
+            else if (TWidth.Count >= Width256.Count && windows >= Width128.Count)
+                MaxRows<VectorRow<Width128, Vector128<float>, EvenOdd8>>(_rows, ref x, ref y, ref argmax);
+            else
+                MaxRows<ScalarRow>(_rows, ref x, ref y, ref argmax);
         }
     }
 

@@ -91,6 +91,17 @@ internal interface IVectorWidth<TVector> where TVector : struct
 
     /// <summary>√a, correctly rounded (NaN for a &lt; 0).</summary>
     static abstract TVector Sqrt(TVector a);
+
+    // Elementwise activations (one body per operator) and GEMM packing.
+
+    /// <summary>|a| (the sign bit cleared).</summary>
+    static abstract TVector Abs(TVector a);
+
+    /// <summary>−a.</summary>
+    static abstract TVector Negate(TVector a);
+
+    /// <summary>All bits set in the lanes where a ≥ b, else zero (false when either is NaN).</summary>
+    static abstract TVector GreaterThanOrEqual(TVector a, TVector b);
 }
 
 /// <summary>512-bit registers (AVX-512 tier).</summary>
@@ -127,6 +138,11 @@ internal readonly struct Width512 : IVectorWidth<Vector512<float>>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> ShiftRightArithmeticInt32(Vector512<float> a, int count) => Vector512.ShiftRightArithmetic(a.AsInt32(), count).AsSingle();
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Divide(Vector512<float> a, Vector512<float> b) => a / b;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Sqrt(Vector512<float> a) => Vector512.Sqrt(a);
+
+    // Elementwise activations (one body per operator) and GEMM packing.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Abs(Vector512<float> a) => Vector512.Abs(a);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Negate(Vector512<float> a) => -a;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> GreaterThanOrEqual(Vector512<float> a, Vector512<float> b) => Vector512.GreaterThanOrEqual(a, b);
 }
 
 /// <summary>256-bit registers (AVX2 + FMA tier).</summary>
@@ -163,6 +179,37 @@ internal readonly struct Width256 : IVectorWidth<Vector256<float>>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> ShiftRightArithmeticInt32(Vector256<float> a, int count) => Vector256.ShiftRightArithmetic(a.AsInt32(), count).AsSingle();
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Divide(Vector256<float> a, Vector256<float> b) => a / b;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Sqrt(Vector256<float> a) => Vector256.Sqrt(a);
+
+    // Elementwise activations (one body per operator) and GEMM packing.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Abs(Vector256<float> a) => Vector256.Abs(a);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Negate(Vector256<float> a) => -a;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> GreaterThanOrEqual(Vector256<float> a, Vector256<float> b) => Vector256.GreaterThanOrEqual(a, b);
+
+    /// <summary>
+    /// Transposes the 8×8 block at <paramref name="source"/> (row stride <paramref name="sourceStride"/>) into
+    /// <paramref name="target"/> (row stride <paramref name="targetStride"/>) in registers: pure data movement.
+    /// AVX, so for the Avx2 and Avx512 tiers only.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static unsafe void Transpose8x8(float* source, nint sourceStride, float* target, nint targetStride)
+    {
+        Vector256<float> r0 = Avx.LoadVector256(source), r1 = Avx.LoadVector256(source + sourceStride);
+        Vector256<float> r2 = Avx.LoadVector256(source + 2 * sourceStride), r3 = Avx.LoadVector256(source + 3 * sourceStride);
+        Vector256<float> r4 = Avx.LoadVector256(source + 4 * sourceStride), r5 = Avx.LoadVector256(source + 5 * sourceStride);
+        Vector256<float> r6 = Avx.LoadVector256(source + 6 * sourceStride), r7 = Avx.LoadVector256(source + 7 * sourceStride);
+        Vector256<float> t0 = Avx.UnpackLow(r0, r1), t1 = Avx.UnpackHigh(r0, r1), t2 = Avx.UnpackLow(r2, r3), t3 = Avx.UnpackHigh(r2, r3);
+        Vector256<float> t4 = Avx.UnpackLow(r4, r5), t5 = Avx.UnpackHigh(r4, r5), t6 = Avx.UnpackLow(r6, r7), t7 = Avx.UnpackHigh(r6, r7);
+        Vector256<float> u0 = Avx.Shuffle(t0, t2, 0x44), u1 = Avx.Shuffle(t0, t2, 0xEE), u2 = Avx.Shuffle(t1, t3, 0x44), u3 = Avx.Shuffle(t1, t3, 0xEE);
+        Vector256<float> u4 = Avx.Shuffle(t4, t6, 0x44), u5 = Avx.Shuffle(t4, t6, 0xEE), u6 = Avx.Shuffle(t5, t7, 0x44), u7 = Avx.Shuffle(t5, t7, 0xEE);
+        Avx.Store(target, Avx.Permute2x128(u0, u4, 0x20));
+        Avx.Store(target + targetStride, Avx.Permute2x128(u1, u5, 0x20));
+        Avx.Store(target + 2 * targetStride, Avx.Permute2x128(u2, u6, 0x20));
+        Avx.Store(target + 3 * targetStride, Avx.Permute2x128(u3, u7, 0x20));
+        Avx.Store(target + 4 * targetStride, Avx.Permute2x128(u0, u4, 0x31));
+        Avx.Store(target + 5 * targetStride, Avx.Permute2x128(u1, u5, 0x31));
+        Avx.Store(target + 6 * targetStride, Avx.Permute2x128(u2, u6, 0x31));
+        Avx.Store(target + 7 * targetStride, Avx.Permute2x128(u3, u7, 0x31));
+    }
 }
 
 /// <summary>128-bit registers (Vector128 tier).</summary>
@@ -198,6 +245,34 @@ internal readonly struct Width128 : IVectorWidth<Vector128<float>>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> ShiftRightArithmeticInt32(Vector128<float> a, int count) => Vector128.ShiftRightArithmetic(a.AsInt32(), count).AsSingle();
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> Divide(Vector128<float> a, Vector128<float> b) => a / b;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> Sqrt(Vector128<float> a) => Vector128.Sqrt(a);
+
+    // Elementwise activations (one body per operator) and GEMM packing.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> Abs(Vector128<float> a) => Vector128.Abs(a);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> Negate(Vector128<float> a) => -a;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> GreaterThanOrEqual(Vector128<float> a, Vector128<float> b) => Vector128.GreaterThanOrEqual(a, b);
+
+    /// <summary>
+    /// Transposes the 4×4 block at <paramref name="source"/> (row stride <paramref name="sourceStride"/>) into
+    /// <paramref name="target"/> (row stride <paramref name="targetStride"/>): in SSE registers on x86, element by
+    /// element elsewhere (pure data movement either way).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static unsafe void Transpose4x4(float* source, nint sourceStride, float* target, nint targetStride)
+    {
+        if (!Sse.IsSupported)
+        {
+            for (int p = 0; p < 4; p++)
+                for (int r = 0; r < 4; r++) target[p * targetStride + r] = source[r * sourceStride + p];
+            return;
+        }
+        Vector128<float> r0 = Sse.LoadVector128(source), r1 = Sse.LoadVector128(source + sourceStride);
+        Vector128<float> r2 = Sse.LoadVector128(source + 2 * sourceStride), r3 = Sse.LoadVector128(source + 3 * sourceStride);
+        Vector128<float> t0 = Sse.UnpackLow(r0, r1), t1 = Sse.UnpackHigh(r0, r1), t2 = Sse.UnpackLow(r2, r3), t3 = Sse.UnpackHigh(r2, r3);
+        Sse.Store(target, Sse.MoveLowToHigh(t0, t2));
+        Sse.Store(target + targetStride, Sse.MoveHighToLow(t2, t0));
+        Sse.Store(target + 2 * targetStride, Sse.MoveLowToHigh(t1, t3));
+        Sse.Store(target + 3 * targetStride, Sse.MoveHighToLow(t3, t1));
+    }
 }
 
 /// <summary>One float at a time (scalar tier), with the same fused multiply-add.</summary>
@@ -228,6 +303,11 @@ internal readonly struct Width1 : IVectorWidth<float>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float ShiftRightArithmeticInt32(float a, int count) => Bits(Int(a) >> count);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Divide(float a, float b) => a / b;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Sqrt(float a) => MathF.Sqrt(a);
+
+    // Elementwise activations (one body per operator) and GEMM packing.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Abs(float a) => MathF.Abs(a);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Negate(float a) => -a;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float GreaterThanOrEqual(float a, float b) => Mask(a >= b);
     private static float Mask(bool condition) => Bits(condition ? -1 : 0);
     private static int Int(float value) => BitConverter.SingleToInt32Bits(value);
     private static float Bits(int value) => BitConverter.Int32BitsToSingle(value);

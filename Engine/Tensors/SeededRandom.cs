@@ -36,6 +36,13 @@ public sealed class SeededRandom
         return SplitMix(ref x);
     }
 
+    /// <summary>The generator's whole state (for checkpoints): the four words and the spare normal, if one is held.</summary>
+    internal (ulong S0, ulong S1, ulong S2, ulong S3, double? Spare) State
+    {
+        get => (_s0, _s1, _s2, _s3, _spareNormal);
+        set => (_s0, _s1, _s2, _s3, _spareNormal) = value;
+    }
+
     /// <summary>The next 64 random bits.</summary>
     public ulong NextUInt64()
     {

@@ -15,6 +15,9 @@ public sealed record EpochReport(
     int Epoch, int Epochs, double TrainLoss, double TrainAccuracy,
     double ValidationLoss, double ValidationAccuracy, TimeSpan Elapsed, double TrainingImagesPerSecond)
 {
+    /// <summary>The learning rate of the epoch's last step (η, or η times the schedule's factor).</summary>
+    public double LearningRate { get; init; } = double.NaN;
+
     /// <summary>One line, e.g. <c>epoch 3/10 train_loss=0.3120 train_acc=0.9100 val_loss=0.3400 val_acc=0.9000 1.2s 48700 img/s</c>.</summary>
     public override string ToString()
     {
@@ -46,6 +49,8 @@ public enum TrainingStatus
     Completed,
     /// <summary>The loss became NaN or infinite; training stopped before applying that step (the weights are those of the last finite step).</summary>
     Diverged,
+    /// <summary>Early stopping ended training: the validation metric stopped improving.</summary>
+    Stopped,
     /// <summary>The cancellation token fired; training stopped at a batch boundary.</summary>
     Cancelled,
 }
@@ -62,7 +67,10 @@ public sealed class History
     /// <exception cref="InvalidOperationException">No epoch finished (e.g. divergence or cancellation in the first one).</exception>
     public EpochReport Last => _epochs.Count > 0 ? _epochs[^1] : throw new InvalidOperationException($"No epoch finished (status {Status}).");
 
-    /// <summary>Whether training completed, diverged or was cancelled.</summary>
+    /// <summary>The epoch with the highest validation accuracy (the first of equals), or null without validation data.</summary>
+    public EpochReport? Best => _epochs.Where(e => !double.IsNaN(e.ValidationAccuracy)).OrderByDescending(e => e.ValidationAccuracy).ThenBy(e => e.Epoch).FirstOrDefault();
+
+    /// <summary>Whether training completed, diverged, stopped early or was cancelled.</summary>
     public TrainingStatus Status { get; internal set; } = TrainingStatus.Completed;
 
     /// <summary>Wall time of the whole call.</summary>

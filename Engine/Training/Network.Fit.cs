@@ -45,41 +45,47 @@ public sealed partial class Network
         CheckData(train, nameof(train));
         if (validation is not null) CheckData(validation, nameof(validation));
         CheckLossFits(options.Loss);
-        var plan = options.BatchPlan(train.Count);
-        int maxBatch = Math.Max(plan.Size, plan.Last);
+        options.Augmentation?.Validate(InputShape);
+        if (options.EarlyStopping is not null && validation is null)
+            throw new ArgumentException("Early stopping watches a validation metric: give Fit validation data.", nameof(validation));
+        var batches = options.BatchPlan(train.Count);
         EnsureParameters();
-        var ws = TrainingWorkspace(maxBatch, options.Loss);
-        options.Optimizer.Initialize(_parameters!.Length);
+        if (options.NormalizeInputs && _normalization is null) ApplyNormalization(InputNormalization.FromData(train));
+        var ws = TrainingWorkspace(Math.Max(batches.Size, batches.Last), options.Loss);
+        var optimizer = options.Optimizer;
+        optimizer.Initialize(_parameters!.Length);
+        var run = new TrainingRun(this, train, options);
+        string? description = options.CheckpointPath is null ? null : Checkpoint.Describe(this, train, validation, options);
+        if (options.CheckpointPath is { } resume && File.Exists(resume))
+            _trainedSteps = Checkpoint.Restore(resume, description!, this, optimizer, run);
 
-        var history = new History();
-        var order = new int[train.Count];
-        for (int i = 0; i < order.Length; i++) order[i] = i;
-        var shuffler = SeededRandom.ForStream(options.ShuffleSeed ?? Seed, -1);
-        if (options.Shuffle == ShuffleMode.Once) shuffler.Shuffle(order);
-
+        var history = run.History;
         var total = Stopwatch.StartNew();
         double stepSeconds = 0;
-        long stepImages = 0;
-        for (int epoch = 1; epoch <= options.Epochs; epoch++)
+        long stepImages = 0, totalSteps = (long)options.Epochs * batches.Count;
+        for (int epoch = run.EpochsDone + 1; epoch <= options.Epochs; epoch++)
         {
             var epochWatch = Stopwatch.StartNew();
-            if (options.Shuffle == ShuffleMode.EveryEpoch) shuffler.Shuffle(order);
-            double lossSum = 0;
-            long correct = 0;
-            long epochStepTicks = 0;
-            for (int b = 0; b < plan.Count; b++)
+            if (options.Shuffle == ShuffleMode.EveryEpoch) run.Shuffler.Shuffle(run.Order);
+            ulong augmentSeed = Augmenter.EpochSeed(Seed, epoch);
+            double lossSum = 0, rate = optimizer.Eta;
+            long correct = 0, epochStepTicks = 0;
+            for (int b = 0; b < batches.Count; b++)
             {
                 if (cancellationToken.IsCancellationRequested)
                     return Finish(history, TrainingStatus.Cancelled, total, stepSeconds, stepImages);
-                int n = b == plan.Count - 1 ? plan.Last : plan.Size;
+                int n = b == batches.Count - 1 ? batches.Last : batches.Size;
+                rate = options.Schedule is null ? optimizer.Eta : (float)(optimizer.Eta * options.Schedule.Factor(run.StepsDone, totalSteps, batches.Count));
                 long t0 = Stopwatch.GetTimestamp();
-                double loss = TrainStep(ws, train, order.AsSpan(b * plan.Size, n), options, out int hits);
+                double loss = TrainStep(ws, train, run.Order.AsSpan(b * batches.Size, n), options, out int hits,
+                    new StepSettings((float)rate, options.Schedule is not null, augmentSeed));
                 epochStepTicks += Stopwatch.GetTimestamp() - t0;
                 if (!double.IsFinite(loss))
                     return Finish(history, TrainingStatus.Diverged, total, stepSeconds, stepImages);
+                run.StepsDone++;
                 lossSum += loss * n;
                 correct += hits;
-                options.BatchProgress?.Report(new BatchReport(epoch, options.Epochs, b + 1, plan.Count, loss, epochWatch.Elapsed, b * plan.Size + n));
+                options.BatchProgress?.Report(new BatchReport(epoch, options.Epochs, b + 1, batches.Count, loss, epochWatch.Elapsed, b * batches.Size + n));
             }
             double epochStepSeconds = epochStepTicks / (double)Stopwatch.Frequency;
             stepSeconds += epochStepSeconds;
@@ -91,14 +97,46 @@ public sealed partial class Network
             var valMetrics = validation is null ? null : Evaluate(validation, options.Loss, options.EvaluationBatchSize);
             var report = new EpochReport(epoch, options.Epochs, trainMetrics.Loss, trainMetrics.Accuracy,
                 valMetrics?.Loss ?? double.NaN, valMetrics?.Accuracy ?? double.NaN,
-                epochWatch.Elapsed, train.Count / Math.Max(epochStepSeconds, 1e-9));
+                epochWatch.Elapsed, train.Count / Math.Max(epochStepSeconds, 1e-9)) { LearningRate = rate };
             history.Add(report);
+            run.EpochsDone = epoch;
+            bool stop = options.EarlyStopping is { } early && Watch(early, report, run);
+            if (options.CheckpointPath is { } path) Checkpoint.Write(path, description!, this, optimizer, run, _trainedSteps);
             progress?.Report(report);
             if (!double.IsFinite(trainMetrics.Loss))
                 return Finish(history, TrainingStatus.Diverged, total, stepSeconds, stepImages);
+            if (stop)
+            {
+                RestoreBest(options.EarlyStopping!, run);
+                return Finish(history, TrainingStatus.Stopped, total, stepSeconds, stepImages);
+            }
         }
+        if (options.EarlyStopping is { } stopping) RestoreBest(stopping, run);
         return Finish(history, TrainingStatus.Completed, total, stepSeconds, stepImages);
     }
+
+    /// <summary>Early stopping's bookkeeping after an epoch; true when training should stop.</summary>
+    private bool Watch(EarlyStopping early, EpochReport report, TrainingRun run)
+    {
+        double value = early.Of(report);
+        if (run.BestEpoch == 0 || early.Improves(value, run.Best))
+        {
+            (run.Best, run.BestEpoch, run.Wait) = (value, report.Epoch, 0);
+            if (early.RestoreBest) run.BestWeights = (GetParameters(), _state.ToArray());
+            return false;
+        }
+        return ++run.Wait >= early.Patience;
+    }
+
+    private void RestoreBest(EarlyStopping early, TrainingRun run)
+    {
+        if (!early.RestoreBest || run.BestWeights is not { } best) return;
+        best.Parameters.CopyTo(_parameters!, 0);
+        best.State.CopyTo(_state, 0);
+    }
+
+    /// <summary>What a training step takes besides its batch: the learning rate (when a schedule sets it) and the epoch's augmentation seed.</summary>
+    internal readonly record struct StepSettings(float LearningRate, bool Scheduled, ulong AugmentationSeed);
 
     /// <summary>The training workspace for batches of up to <paramref name="maxBatch"/> under <paramref name="loss"/> at the current thread count.</summary>
     internal Workspace TrainingWorkspace(int maxBatch, Loss? loss = null)
@@ -115,14 +153,36 @@ public sealed partial class Network
 
     /// <summary>One forward and backward pass and one optimizer step on the images <paramref name="indices"/> of <paramref name="data"/>.</summary>
     /// <returns>The batch's mean loss before the step.</returns>
-    internal double TrainStep(Workspace ws, Dataset data, ReadOnlySpan<int> indices, TrainingOptions options, out int correct)
+    internal double TrainStep(Workspace ws, Dataset data, ReadOnlySpan<int> indices, TrainingOptions options, out int correct,
+        StepSettings settings = default)
     {
         // Randomness of this step (dropout masks): a function of the seed and the step's number only.
         ws.StepSeed = SeededRandom.Mix((ulong)Seed, (ulong)_trainedSteps++);
-        double loss = ComputeGradients(ws, data, indices, options.Loss, out correct);
+        double loss = ComputeGradients(ws, data, indices, options.Loss, out correct, options.Augmentation, settings.AugmentationSeed);
         if (!double.IsFinite(loss)) return loss; // diverged: leave the weights as they were before this step
-        options.Optimizer.Step(_parameters, _gradients, _weightCount, options.L2);
+        if (options.ClipGradientNorm is { } clip) ClipGradients(clip);
+        if (options.WeightDecay == 0f && !settings.Scheduled)
+            options.Optimizer.Step(_parameters, _gradients, _weightCount, options.L2);
+        else
+            options.Optimizer.Step(_parameters, _gradients, new Engine.Optimizers.OptimizerStep
+            {
+                DecayedCount = _weightCount,
+                WeightL2 = options.L2,
+                WeightDecay = options.WeightDecay,
+                LearningRate = settings.Scheduled ? settings.LearningRate : null,
+            });
         return loss;
+    }
+
+    /// <summary>Scales the gradients so their global L2 norm (summed in one fixed order) is at most <paramref name="maxNorm"/>.</summary>
+    private void ClipGradients(float maxNorm)
+    {
+        var gradients = _gradients.AsSpan();
+        Span<float> lanes = stackalloc float[Engine.Kernels.Lanes16.Count];
+        lanes.Clear();
+        Engine.Kernels.FixedOrderReductions.AccumulateSquaredDeviations(1, gradients.Length, gradients, [0f], lanes);
+        float norm = MathF.Sqrt(Engine.Kernels.Lanes16.Sum(lanes));
+        if (norm > maxNorm) Engine.Kernels.VectorOps.Scale(gradients, maxNorm / norm);
     }
 
     /// <summary>
@@ -130,14 +190,18 @@ public sealed partial class Network
     /// of the mean loss are left in the gradient buffer (zeroed first), unless the loss is not finite.
     /// </summary>
     /// <returns>The batch's mean loss.</returns>
-    internal double ComputeGradients(Workspace ws, Dataset data, ReadOnlySpan<int> indices, Loss lossFunction, out int correct)
+    internal double ComputeGradients(Workspace ws, Dataset data, ReadOnlySpan<int> indices, Loss lossFunction, out int correct,
+        Augmentation? augmentation = null, ulong augmentationSeed = 0)
     {
         int n = indices.Length;
         int sampleSize = InputShape.Size, classes = OutputShape.Size;
         var input = ws.Value(0, n);
+        bool augment = augmentation is { PadCrop: > 0 } or { HorizontalFlip: true };
         for (int i = 0; i < n; i++)
         {
-            data.Image(indices[i]).CopyTo(input.Slice(i * sampleSize, sampleSize));
+            var target = input.Slice(i * sampleSize, sampleSize);
+            if (augment) Augmenter.Copy(augmentation!, InputShape, data.Image(indices[i]), target, augmentationSeed, indices[i]);
+            else data.Image(indices[i]).CopyTo(target);
             ws.Labels[i] = data.Label(indices[i]);
         }
         var labels = ws.Labels.AsSpan(0, n);

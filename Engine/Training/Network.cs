@@ -37,6 +37,7 @@ public sealed partial class Network
     private Layer[] _leaves = [];
     private int _weightCount;
     private bool _fuseActivationWithPooling = true;
+    private InputNormalization? _normalization;
 
     /// <summary>Creates an empty network for samples of <paramref name="inputShape"/>, e.g. <c>(1, 28, 28)</c>.</summary>
     /// <param name="inputShape">The shape of one input sample, without the batch dimension.</param>
@@ -81,6 +82,36 @@ public sealed partial class Network
             _layers.Add(layer);
         }
         return this;
+    }
+
+    /// <summary>
+    /// The per-channel normalisation every forward pass applies to the input first (null: none). Set it yourself, or let
+    /// <see cref="TrainingOptions.NormalizeInputs"/> compute it from the training data; it is saved with the model.
+    /// </summary>
+    /// <exception cref="ArgumentException">The normalisation's channel count differs from the input's.</exception>
+    /// <exception cref="InvalidOperationException">Fit is running.</exception>
+    public InputNormalization? Normalization
+    {
+        get => _normalization;
+        set
+        {
+            if (value is not null && (InputShape.Rank != 3 || value.Channels != InputShape[0]))
+                throw new ArgumentException($"A normalisation of {value.Channels} channels does not fit the input {InputShape}.", nameof(value));
+            if (Volatile.Read(ref _fitting) != 0) throw new InvalidOperationException("The input normalisation cannot change while Fit runs.");
+            ApplyNormalization(value);
+        }
+    }
+
+    /// <summary>Sets the normalisation and drops the plans and workspaces compiled without it.</summary>
+    private void ApplyNormalization(InputNormalization? value)
+    {
+        lock (_sync)
+        {
+            _normalization = value;
+            _inferencePlan = null;
+            _training = null;
+            lock (_idle) _idle.Clear();
+        }
     }
 
     /// <summary>A copy of all parameters (weights of every layer in order, then biases).</summary>
@@ -148,7 +179,11 @@ public sealed partial class Network
     internal ModelContents ToModelContents()
     {
         EnsureParameters();
-        return new(InputShape, Seed, _layers, GetParameters()) { State = _state.ToArray() };
+        return new(InputShape, Seed, _layers, GetParameters())
+        {
+            State = _state.ToArray(),
+            Normalization = _normalization is { } n ? (n.Mean.ToArray(), n.Std.ToArray()) : null,
+        };
     }
 
     /// <summary>A network over the built layers of a model file, with its parameters.</summary>
@@ -166,6 +201,7 @@ public sealed partial class Network
         network.EnsureParameters(initialize: false);
         contents.Parameters.Span.CopyTo(network._parameters);
         contents.State.Span.CopyTo(network._state);
+        if (contents.Normalization is { } n) network._normalization = new InputNormalization(n.Mean, n.Std);
         return network;
     }
 
@@ -225,7 +261,7 @@ public sealed partial class Network
     private ExecutionPlan Compile(Loss? loss)
     {
         if (_layers.Count == 0) throw new InvalidOperationException("The network has no layers.");
-        return ExecutionPlan.Compile(InputShape, _layers, new ExecutionPlan.Settings(loss, _fuseActivationWithPooling));
+        return ExecutionPlan.Compile(InputShape, _layers, new ExecutionPlan.Settings(loss, _fuseActivationWithPooling) { Normalization = _normalization });
     }
 
     private void CheckData(Dataset data, string argument)

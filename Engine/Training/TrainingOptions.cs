@@ -3,7 +3,8 @@ using Engine.Optimizers;
 
 namespace Engine.Training;
 
-/// <summary>How <see cref="Network.Fit"/> trains: epochs, batching, loss, optimizer, L2 and shuffling.</summary>
+/// <summary>How <see cref="Network.Fit"/> trains: epochs, batching, loss, optimizer, regularisation, schedule, augmentation,
+/// early stopping and checkpoints.</summary>
 public sealed class TrainingOptions
 {
     /// <summary>Passes over the training data (default 10).</summary>
@@ -26,6 +27,38 @@ public sealed class TrainingOptions
 
     /// <summary>L2 regularisation λ: λ·w is added to each weight's gradient (not to biases). Default 0.</summary>
     public float L2 { get; init; }
+
+    /// <summary>
+    /// Decoupled weight decay: each step every weight (kernels — not biases, not batch-norm parameters) becomes w·(1 − lr·wd)
+    /// before the optimizer's rule, lr being the step's learning rate (PyTorch's AdamW/SGDW meaning). Default 0; it adds to an
+    /// <c>AdamW</c>'s own decay.
+    /// </summary>
+    public float WeightDecay { get; init; }
+
+    /// <summary>How the learning rate changes, step by step, as a factor of the optimizer's η; null keeps η.</summary>
+    public LearningRateSchedule? Schedule { get; init; }
+
+    /// <summary>When set, the gradients of a step are scaled down so their global L2 norm is at most this (computed in one fixed order).</summary>
+    public float? ClipGradientNorm { get; init; }
+
+    /// <summary>Stops training when the validation metric stops improving (needs validation data); null trains every epoch.</summary>
+    public EarlyStopping? EarlyStopping { get; init; }
+
+    /// <summary>
+    /// A file written atomically after every epoch with everything training needs to go on (weights, running statistics,
+    /// optimizer state, shuffling and schedule position, early-stopping state, history). A Fit with the same network, data and
+    /// options resumes from it, with results bit-identical to an uninterrupted run; different ones are refused.
+    /// </summary>
+    public string? CheckpointPath { get; init; }
+
+    /// <summary>Random crops and flips of the training batches (never of evaluation data); null for none.</summary>
+    public Augmentation? Augmentation { get; init; }
+
+    /// <summary>
+    /// Whether Fit first computes the per-channel mean and standard deviation of the training images and normalises every input
+    /// with them (kept with the model, so Predict and Evaluate apply them too). Ignored when the network already normalises.
+    /// </summary>
+    public bool NormalizeInputs { get; init; }
 
     /// <summary>When the training order is shuffled (default every epoch).</summary>
     public ShuffleMode Shuffle { get; init; } = ShuffleMode.EveryEpoch;
@@ -55,6 +88,10 @@ public sealed class TrainingOptions
         if (Batches is < 1) throw new ArgumentException($"{nameof(Batches)} must be at least 1, not {Batches}.");
         if (!(L2 >= 0) || !float.IsFinite(L2)) throw new ArgumentException($"{nameof(L2)} must be a finite number ≥ 0, not {L2}.");
         if (EvaluationBatchSize < 1) throw new ArgumentException($"{nameof(EvaluationBatchSize)} must be at least 1.");
+        if (!(WeightDecay >= 0) || !float.IsFinite(WeightDecay)) throw new ArgumentException($"{nameof(WeightDecay)} must be a finite number ≥ 0, not {WeightDecay}.");
+        if (ClipGradientNorm is { } clip && (!(clip > 0) || !float.IsFinite(clip)))
+            throw new ArgumentException($"{nameof(ClipGradientNorm)} must be a positive finite number, not {clip}.");
+        if (CheckpointPath is { Length: 0 }) throw new ArgumentException($"{nameof(CheckpointPath)} is empty.");
         ArgumentNullException.ThrowIfNull(Loss, nameof(Loss));
         ArgumentNullException.ThrowIfNull(Optimizer, nameof(Optimizer));
     }

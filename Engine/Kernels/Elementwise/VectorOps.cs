@@ -17,6 +17,28 @@ internal static class VectorOps
         TierDispatch.Run(ref kernel);
     }
 
+    /// <summary>values[i] *= factor.</summary>
+    public static void Scale(Span<float> values, float factor)
+    {
+        var kernel = new ScaleKernel(values, factor);
+        TierDispatch.Run(ref kernel);
+    }
+
+    private readonly ref struct ScaleKernel(Span<float> values, float factor) : IWidthKernel
+    {
+        private readonly Span<float> _values = values;
+
+        public void Run<TWidth, TVector>() where TWidth : struct, IVectorWidth<TVector> where TVector : struct
+        {
+            ref float v = ref MemoryMarshal.GetReference(_values);
+            var f = TWidth.Broadcast(factor);
+            int i = 0;
+            for (; i + TWidth.Count <= _values.Length; i += TWidth.Count)
+                TWidth.Store(TWidth.Multiply(TWidth.Load(ref Unsafe.Add(ref v, i)), f), ref Unsafe.Add(ref v, i));
+            for (; i < _values.Length; i++) Unsafe.Add(ref v, i) *= factor;
+        }
+    }
+
     /// <summary>y[i] = b[i] &gt; 0 ? a[i] : 0 — the gradient a through a ReLU whose output was b (NaN outputs pass no gradient).</summary>
     public static void MaskByPositive(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> y)
     {

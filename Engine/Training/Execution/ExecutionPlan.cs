@@ -22,6 +22,9 @@ internal sealed class ExecutionPlan
     {
         /// <summary>The network's last layer (a softmax there may fuse with the loss).</summary>
         public Layer? FinalLayer { get; init; }
+
+        /// <summary>The input's normalisation, run as the first stage; null for none.</summary>
+        public InputNormalization? Normalization { get; init; }
     }
 
     private static readonly Fusion[] Fusions =
@@ -52,6 +55,9 @@ internal sealed class ExecutionPlan
             foreach (int v in stages[s].Inputs) { lastConsumer[v] = Math.Max(lastConsumer[v], s); consumers[v]++; }
         }
         lastConsumer[Output] = stages.Length;
+        var needs = new bool[values.Length];
+        for (int s = 0; s < stages.Length; s++) needs[stages[s].Output] = stages[s].OutputNeedsGradient;
+        NeedsGradient = needs;
         Producer = producer;
         LastConsumer = lastConsumer;
         ConsumerCount = consumers;
@@ -75,6 +81,9 @@ internal sealed class ExecutionPlan
 
     /// <summary>The last stage reading each value (the stage count for the output, which the caller reads).</summary>
     public int[] LastConsumer { get; }
+
+    /// <summary>Whether the gradient of each value is of use (false for the input and what only depends on it without parameters).</summary>
+    public bool[] NeedsGradient { get; }
 
     /// <summary>How many stage inputs read each value (its gradient is the sum over them).</summary>
     public int[] ConsumerCount { get; }
@@ -124,7 +133,13 @@ internal sealed class ExecutionPlan
             return value;
         }
 
-        Chain(layers, 0);
+        int first = 0;
+        if (settings.Normalization is { } normalization)
+        {
+            first = NewValue(input);
+            stages.Add(new NormalizeStage(0, first, normalization, input));
+        }
+        Chain(layers, first);
         return new ExecutionPlan(leaves, stages.ToArray(), values.ToArray());
     }
 

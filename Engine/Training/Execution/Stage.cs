@@ -24,6 +24,10 @@ internal abstract class Stage
     /// <summary>Floats of saved memory the stage itself keeps from Forward to Backward (besides its layers').</summary>
     public virtual long SavedSize(int maxBatch) => 0;
 
+    /// <summary>Whether a gradient with respect to this stage's output is of use (false for a stage before every parameter, such as
+    /// the input's normalisation: nothing upstream trains).</summary>
+    public virtual bool OutputNeedsGradient => true;
+
     /// <summary>Floats of temporary memory the stage itself needs within one call (disjoint from its layers' scratch).</summary>
     public virtual long TemporarySize(int maxBatch) => 0;
 
@@ -166,4 +170,28 @@ internal sealed class BatchNormReluStage(int input, int output, int norm, int re
     }
 
     public override string Describe(IReadOnlyList<Layer> layers) => $"{layers[Layers[0]].Name} then {layers[Layers[1]].Name} (fused)";
+}
+
+/// <summary>The input's per-channel normalisation, before the first layer: y = fma(1/std[c], x, −mean[c]/std[c]). No gradient flows to the input.</summary>
+internal sealed class NormalizeStage : Stage
+{
+    private readonly float[] _scale, _shift;
+    private readonly int _channels, _plane;
+
+    public NormalizeStage(int input, int output, InputNormalization normalization, Shape shape) : base([input], output, [])
+    {
+        _channels = normalization.Channels;
+        _plane = shape.Size / _channels;
+        _scale = normalization.Std.Select(s => 1f / s).ToArray();
+        _shift = normalization.Mean.Select((m, c) => -m * _scale[c]).ToArray();
+    }
+
+    public override void Forward(Workspace ws, int stage, int batch, LayerMode mode) =>
+        Engine.Kernels.BatchNormKernels.Normalize(ws.Value(Inputs[0], batch), ws.Value(Output, batch), batch, _channels, _plane, _scale, _shift, relu: false);
+
+    public override bool OutputNeedsGradient => false;
+
+    public override void Backward(Workspace ws, int stage, int batch) { }
+
+    public override string Describe(IReadOnlyList<Layer> layers) => "input normalisation";
 }

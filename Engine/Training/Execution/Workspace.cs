@@ -115,11 +115,12 @@ internal sealed class Workspace
     /// Where stage <paramref name="stage"/> writes the gradient of its input <paramref name="input"/>: empty for the network's input
     /// (no stage needs it), the value's gradient for the first stage to write it in backward order, else a temporary that
     /// <see cref="FinishInputGradient"/> adds in (a value read by several stages gets the sum of their gradients).
+    /// Empty for values whose gradient is of no use (the input, the normalised input).
     /// </summary>
     public Span<float> InputGradient(int stage, int input, int batch)
     {
         int v = Plan.Stages[stage].Inputs[input];
-        if (v == 0) return Span<float>.Empty;
+        if (!Plan.NeedsGradient[v]) return Span<float>.Empty;
         return Plan.LastConsumer[v] == stage ? Gradient(v, batch) : _accumulate.AsSpan(0, batch * Plan.ValueShapes[v].Size);
     }
 
@@ -127,7 +128,7 @@ internal sealed class Workspace
     public void FinishInputGradient(int stage, int input, int batch)
     {
         int v = Plan.Stages[stage].Inputs[input];
-        if (v == 0 || Plan.LastConsumer[v] == stage) return;
+        if (!Plan.NeedsGradient[v] || Plan.LastConsumer[v] == stage) return;
         var total = Gradient(v, batch);
         Engine.Kernels.VectorOps.Add(total, _accumulate.AsSpan(0, total.Length), total);
     }
@@ -168,10 +169,10 @@ internal sealed class Workspace
         int count = plan.ValueShapes.Length, last = stages.Length - 1;
         // Which values need a gradient: the loss's, and the inputs of every stage whose output needs one.
         var needs = new bool[count];
-        needs[plan.LossGradientValue] = plan.LossGradientValue != 0;
+        needs[plan.LossGradientValue] = plan.NeedsGradient[plan.LossGradientValue];
         for (int s = last; s >= 0; s--)
             if (stages[s] is not SoftmaxCrossEntropyStage && needs[stages[s].Output])
-                foreach (int v in stages[s].Inputs) needs[v] |= v != 0;
+                foreach (int v in stages[s].Inputs) needs[v] |= plan.NeedsGradient[v];
         // In backward time t = last − s, a value's gradient lives from its first writer (its last consumer; −1 for the loss's)
         // to its producer's backward, which reads it.
         var assigner = new BufferAssigner();

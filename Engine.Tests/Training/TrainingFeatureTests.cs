@@ -1,0 +1,277 @@
+using Engine.Layers;
+using Engine.Losses;
+using Engine.Optimizers;
+using Engine.Tests.Helpers;
+using Engine.Training;
+
+namespace Engine.Tests.Training;
+
+/// <summary>Schedules, label smoothing, clipping, weight decay, early stopping, augmentation, normalisation and checkpoints.</summary>
+public class TrainingFeatureTests
+{
+    [Test]
+    public void SchedulesGiveTheHandComputedFactors()
+    {
+        Assert.That(LearningRateSchedule.Constant().Factor(7, 10, 3), Is.EqualTo(1.0));
+        var step = LearningRateSchedule.Step(everyEpochs: 2, factor: 0.5f); // 3 steps per epoch: epochs 0–1 ×1, 2–3 ×0.5, 4 ×0.25
+        Assert.That(Enumerable.Range(0, 13).Select(t => step.Factor(t, 15, 3)),
+            Is.EqualTo(new[] { 1, 1, 1, 1, 1, 1, .5, .5, .5, .5, .5, .5, .25 }));
+        var cosine = LearningRateSchedule.Cosine(warmupFraction: 0.2f); // T = 10: warm-up steps 0, 1 → 1/2, 2/2; then cos over 7 spans
+        Assert.That(cosine.Factor(0, 10, 5), Is.EqualTo(0.5).Within(1e-12));
+        Assert.That(cosine.Factor(1, 10, 5), Is.EqualTo(1.0).Within(1e-12));
+        Assert.That(cosine.Factor(2, 10, 5), Is.EqualTo(1.0).Within(1e-12));
+        Assert.That(cosine.Factor(9, 10, 5), Is.EqualTo(0.0).Within(1e-12));
+        Assert.That(cosine.Factor(5, 10, 5), Is.EqualTo((1 + Math.Cos(Math.PI * 3 / 7)) / 2).Within(1e-12));
+        var one = LearningRateSchedule.OneCycle(warmupFraction: 0.25f, startDivisor: 10, finalDivisor: 100); // T = 9: peak at 9/4 − 1 = 1.25
+        Assert.That(one.Factor(0, 9, 3), Is.EqualTo(0.1).Within(1e-12));
+        Assert.That(one.Factor(1, 9, 3), Is.EqualTo(1.0 + (0.1 - 1.0) / 2 * (Math.Cos(Math.PI * 0.8) + 1)).Within(1e-12));
+        Assert.That(one.Factor(8, 9, 3), Is.EqualTo(0.001).Within(1e-12));
+        Assert.That(one.Factor(4, 9, 3), Is.EqualTo(0.001 + (1.0 - 0.001) / 2 * (Math.Cos(Math.PI * 2.75 / 6.75) + 1)).Within(1e-12));
+        Assert.Throws<ArgumentOutOfRangeException>(() => LearningRateSchedule.Step(0));
+        Assert.Throws<ArgumentOutOfRangeException>(() => LearningRateSchedule.OneCycle(warmupFraction: 1f));
+    }
+
+    [Test]
+    public void FitReportsAndUsesTheScheduledRate()
+    {
+        var data = TestData.Random(new Shape(1, 6, 6), 12, 1);
+        var net = Tiny(1);
+        var options = new TrainingOptions { Epochs = 3, BatchSize = 4, Optimizer = new Sgd(0.5f), Schedule = LearningRateSchedule.Step(1, 0.5f) };
+        var h = net.Fit(data, null, options);
+        Assert.That(h.Epochs.Select(e => e.LearningRate), Is.EqualTo(new[] { 0.5, 0.25, 0.125 }));
+        // A constant schedule is exactly no schedule.
+        var a = Tiny(2);
+        a.Fit(data, null, new TrainingOptions { Epochs = 2, BatchSize = 4, Schedule = LearningRateSchedule.Constant() });
+        var b = Tiny(2);
+        b.Fit(data, null, new TrainingOptions { Epochs = 2, BatchSize = 4 });
+        Assert.That(a.GetParameters(), Is.EqualTo(b.GetParameters()));
+    }
+
+    private static Network Tiny(long seed) => new Network(new Shape(1, 6, 6), seed)
+        .Add(new Conv2D(3, 3)).Add(new ReLU()).Add(new Flatten()).Add(new Dense(10)).Add(new Softmax());
+
+    [Test]
+    public void LabelSmoothingPassesTheGradientCheckAndItsFusedGradientIsPMinusQ()
+    {
+        var p = new float[] { 0.1f, 0.6f, 0.3f, 0.25f, 0.25f, 0.5f };
+        GradientCheck.CheckLoss(new CrossEntropy(0.2f), p, [1, 2], classes: 3);
+        var loss = new CrossEntropy(0.2f);
+        var d = new float[6];
+        loss.FusedSoftmaxGradient(p, [1, 2], d, 2, 3);
+        float low = 0.2f / 3, high = 0.8f + 0.2f / 3;
+        Assert.That(d, Is.EqualTo(new[] { (0.1f - low) / 2, (0.6f - high) / 2, (0.3f - low) / 2, (0.25f - low) / 2, (0.25f - low) / 2, (0.5f - high) / 2 }).Within(1e-7));
+        Assert.That(loss.Compute(p, [1, 2], 2, 3), Is.EqualTo(-(low * Math.Log(0.1) + high * Math.Log(0.6) + low * Math.Log(0.3)
+            + low * Math.Log(0.25) * 2 + high * Math.Log(0.5)) / 2).Within(1e-6));
+        Assert.That(loss.ToString(), Is.EqualTo("cross-entropy(smoothing=0.2)"));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new CrossEntropy(1f));
+    }
+
+    [Test]
+    public void ClippingBoundsTheGradientNorm()
+    {
+        var data = TestData.Random(new Shape(1, 6, 6), 8, 2);
+        var net = Tiny(3);
+        var ws = net.TrainingWorkspace(8);
+        net.ComputeGradients(ws, data, Enumerable.Range(0, 8).ToArray(), new CrossEntropy(), out _);
+        double norm = Math.Sqrt(net.Gradients.ToArray().Sum(g => (double)g * g));
+        Assert.That(norm, Is.GreaterThan(0.05));
+        // One SGD step (η = 1) with clipping at norm/4 moves the parameters by exactly the gradient scaled by 1/4.
+        var before = net.GetParameters();
+        var gradients = net.Gradients.ToArray();
+        net.Fit(data, null, new TrainingOptions { Epochs = 1, BatchSize = 8, Optimizer = new Sgd(1f), ClipGradientNorm = (float)(norm / 4), Shuffle = ShuffleMode.None });
+        var after = net.GetParameters();
+        for (int i = 0; i < before.Length; i++)
+            Assert.That(before[i] - after[i], Is.EqualTo(gradients[i] / 4).Within(1e-5 * (1 + Math.Abs(gradients[i]))), $"parameter {i}");
+    }
+
+    [Test]
+    public void DecoupledWeightDecayShrinksWeightsOnlyNotBiasesOrBatchNorm()
+    {
+        var data = TestData.Random(new Shape(1, 6, 6), 8, 3);
+        static Network Net() => new Network(new Shape(1, 6, 6), seed: 4).Add(new Conv2D(2, 3)).Add(new BatchNorm2D()).Add(new Flatten()).Add(new Dense(10)).Add(new Softmax());
+        var options = new TrainingOptions { Epochs = 1, BatchSize = 8, Optimizer = new Sgd(0.1f), Shuffle = ShuffleMode.None };
+        var plain = Net();
+        var before = Net().GetParameters();
+        plain.Fit(data, null, options);
+        var decayed = Net();
+        decayed.Fit(data, null, new TrainingOptions { Epochs = 1, BatchSize = 8, Optimizer = new Sgd(0.1f), Shuffle = ShuffleMode.None, WeightDecay = 0.5f });
+        int weights = decayed.WeightCount;
+        var p = plain.GetParameters();
+        var d = decayed.GetParameters();
+        for (int i = 0; i < weights; i++)
+            Assert.That(d[i], Is.EqualTo(p[i] - 0.1f * 0.5f * before[i]).Within(1e-6), $"weight {i}: w·(1 − lr·wd) − lr·g");
+        for (int i = weights; i < p.Length; i++) Assert.That(d[i], Is.EqualTo(p[i]), $"parameter {i} (bias, γ, β) is not decayed");
+    }
+
+    [Test]
+    public void EarlyStoppingStopsAfterThePatienceAndRestoresTheBestEpoch()
+    {
+        var train = TestData.Random(new Shape(1, 6, 6), 30, 5);
+        var validation = TestData.Random(new Shape(1, 6, 6), 20, 6); // random labels: validation stops improving soon
+        var net = Tiny(7);
+        var early = new EarlyStopping(patience: 2, restoreBest: true) { Metric = StoppingMetric.ValidationLoss };
+        float[]? best = null;
+        int bestEpoch = 0;
+        double bestLoss = double.PositiveInfinity;
+        var h = net.Fit(train, validation, new TrainingOptions { Epochs = 40, BatchSize = 10, Optimizer = new Adam(0.05f), EarlyStopping = early },
+            new SyncProgress(r => { if (r.ValidationLoss < bestLoss) (bestLoss, bestEpoch, best) = (r.ValidationLoss, r.Epoch, net.GetParameters()); }));
+        Assert.That(h.Status, Is.EqualTo(TrainingStatus.Stopped));
+        Assert.That(h.Epochs.Count, Is.EqualTo(bestEpoch + 2), "two epochs without improvement after the best");
+        Assert.That(net.GetParameters(), Is.EqualTo(best), "the best epoch's weights are back");
+        Assert.Throws<ArgumentException>(() => Tiny(1).Fit(train, null, new TrainingOptions { EarlyStopping = early }));
+    }
+
+    [Test]
+    public void AugmentationCropsAndFlipsByTheDrawAndOnlyTheTrainingBatches()
+    {
+        var shape = new Shape(2, 3, 4);
+        var image = Enumerable.Range(1, 24).Select(i => (float)i).ToArray();
+        var target = new float[24];
+        var both = new Augmentation { PadCrop = 1, HorizontalFlip = true };
+        int shifted = 0, flipped = 0;
+        for (int sample = 0; sample < 200; sample++)
+        {
+            Augmenter.Copy(both, shape, image, target, Augmenter.EpochSeed(9, 1), sample);
+            // Find the draw's shift and flip by brute force: the target must be exactly one of the 18 candidates.
+            var matches = new List<(int Dy, int Dx, bool Flip)>();
+            for (int dy = -1; dy <= 1; dy++)
+                for (int dx = -1; dx <= 1; dx++)
+                    foreach (bool flip in new[] { false, true })
+                        if (Candidate(image, dy, dx, flip).SequenceEqual(target)) matches.Add((dy, dx, flip));
+            Assert.That(matches, Is.Not.Empty, $"sample {sample}: not a shifted (flipped) copy");
+            shifted += matches[0].Dy != 0 || matches[0].Dx != 0 ? 1 : 0;
+            flipped += matches[0].Flip ? 1 : 0;
+        }
+        Assert.That(shifted, Is.InRange(150, 200), "8 of 9 shifts move the image");
+        Assert.That(flipped, Is.InRange(70, 130));
+        Assert.Throws<ArgumentException>(() => new Augmentation { PadCrop = 3 }.Validate(shape));
+    }
+
+    private static float[] Candidate(float[] image, int dy, int dx, bool flip)
+    {
+        var result = new float[24];
+        for (int c = 0; c < 2; c++)
+            for (int y = 0; y < 3; y++)
+                for (int x = 0; x < 4; x++)
+                {
+                    int sy = y + dy, sx = x + dx, tx = flip ? 3 - x : x;
+                    result[(c * 3 + y) * 4 + tx] = sy is >= 0 and < 3 && sx is >= 0 and < 4 ? image[(c * 3 + sy) * 4 + sx] : 0f;
+                }
+        return result;
+    }
+
+    [Test]
+    public void NormalisationIsComputedFromTheTrainingDataAndKeptWithTheModel()
+    {
+        var data = TestData.Random(new Shape(3, 5, 5), 20, 8);
+        var norm = InputNormalization.FromData(data);
+        for (int c = 0; c < 3; c++)
+        {
+            var values = Enumerable.Range(0, 20).SelectMany(n => data.Images.Slice((n * 3 + c) * 25, 25).ToArray()).ToArray();
+            double mean = values.Average(v => (double)v);
+            Assert.That(norm.Mean[c], Is.EqualTo(mean).Within(1e-6));
+            Assert.That(norm.Std[c], Is.EqualTo(Math.Sqrt(values.Average(v => (v - mean) * (v - mean)))).Within(1e-6));
+        }
+        var net = new Network(new Shape(3, 5, 5), seed: 1).Add(new Flatten()).Add(new Dense(10)).Add(new Softmax());
+        net.Fit(data, null, new TrainingOptions { Epochs = 1, BatchSize = 10, NormalizeInputs = true });
+        Assert.That(net.Normalization, Is.Not.Null);
+        // Predict applies it: the same as a network without normalisation fed normalised images.
+        var plain = new Network(new Shape(3, 5, 5), seed: 1).Add(new Flatten()).Add(new Dense(10)).Add(new Softmax());
+        plain.SetParameters(net.GetParameters());
+        var normalised = data.Images[..75].ToArray();
+        for (int c = 0; c < 3; c++)
+            for (int i = 0; i < 25; i++)
+                normalised[c * 25 + i] = MathF.FusedMultiplyAdd(1f / net.Normalization!.Std[c], normalised[c * 25 + i], -net.Normalization.Mean[c] * (1f / net.Normalization.Std[c]));
+        var expected = new float[10];
+        plain.Predict(normalised, expected, 1);
+        var actual = new float[10];
+        net.Predict(data.Images[..75], actual, 1);
+        Assert.That(actual, Is.EqualTo(expected));
+        string path = Path.Combine(TestContext.CurrentContext.WorkDirectory, "normalised.bin");
+        net.Save(path);
+        var again = Network.Load(path);
+        Assert.That(again.Normalization!.Mean, Is.EqualTo(net.Normalization!.Mean));
+        var reloaded = new float[10];
+        again.Predict(data.Images[..75], reloaded, 1);
+        Assert.That(reloaded, Is.EqualTo(actual));
+    }
+
+    private static Network Modern(long seed) => new Network(new Shape(3, 8, 8), seed)
+        .Add(new Conv2D(4, 3, padding: Padding.Same, bias: false)).Add(new BatchNorm2D()).Add(new ReLU())
+        .Add(new Residual(new Conv2D(4, 3, padding: Padding.Same, bias: false), new BatchNorm2D())).Add(new ReLU())
+        .Add(new Dropout(0.2f)).Add(new GlobalAvgPool2D()).Add(new Dense(10)).Add(new Softmax());
+
+    private static TrainingOptions ModernOptions(string? checkpoint, bool early = true) => new()
+    {
+        Epochs = 5, BatchSize = 8, Loss = new CrossEntropy(0.1f), Optimizer = new AdamW(0.01f),
+        Schedule = LearningRateSchedule.OneCycle(), WeightDecay = 1e-3f, ClipGradientNorm = 5f,
+        Augmentation = new Augmentation { PadCrop = 2, HorizontalFlip = true }, NormalizeInputs = true,
+        EarlyStopping = early ? new EarlyStopping(patience: 10) : null, CheckpointPath = checkpoint,
+    };
+
+    [Test]
+    public void ACheckpointedRunResumesBitForBit()
+    {
+        var train = TestData.Random(new Shape(3, 8, 8), 32, 1);
+        var validation = TestData.Random(new Shape(3, 8, 8), 16, 2);
+        var whole = Modern(3);
+        var wholeHistory = whole.Fit(train, validation, ModernOptions(null));
+
+        string path = Path.Combine(TestContext.CurrentContext.WorkDirectory, "run.ckpt");
+        if (File.Exists(path)) File.Delete(path);
+        using var cancel = new CancellationTokenSource();
+        var interrupted = Modern(3);
+        var first = interrupted.Fit(train, validation, ModernOptions(path), new SyncProgress(r => { if (r.Epoch == 2) cancel.Cancel(); }), cancel.Token);
+        Assert.That(first.Status, Is.EqualTo(TrainingStatus.Cancelled));
+        Assert.That(File.Exists(path), Is.True);
+
+        var resumed = Modern(3); // a fresh process would build the network the same way
+        var second = resumed.Fit(train, validation, ModernOptions(path));
+        Assert.That(second.Status, Is.EqualTo(wholeHistory.Status));
+        Assert.That(resumed.GetParameters(), Is.EqualTo(whole.GetParameters()).AsCollection, "weights");
+        Assert.That(resumed.State.ToArray(), Is.EqualTo(whole.State.ToArray()).AsCollection, "running statistics");
+        Assert.That(second.Epochs.Select(e => (e.Epoch, e.TrainLoss, e.ValidationAccuracy, e.LearningRate)),
+            Is.EqualTo(wholeHistory.Epochs.Select(e => (e.Epoch, e.TrainLoss, e.ValidationAccuracy, e.LearningRate))), "history");
+
+        // Other options are refused, naming the difference; a damaged file is refused too.
+        var e = Assert.Throws<Engine.Serialization.ModelFileException>(() =>
+            Modern(3).Fit(train, validation, ModernOptions(path).WithEpochs(6)));
+        Assert.That(e!.Message, Does.Contain("run.ckpt").And.Contain("epochs=5").And.Contain("epochs=6"));
+        var bytes = File.ReadAllBytes(path);
+        bytes[bytes.Length / 2] ^= 1;
+        File.WriteAllBytes(path, bytes);
+        e = Assert.Throws<Engine.Serialization.ModelFileException>(() => Modern(3).Fit(train, validation, ModernOptions(path)));
+        Assert.That(e!.Message, Does.Contain("checksum"));
+    }
+
+    [Test]
+    public void ModernTrainingIsBitIdenticalOnEveryTierAndThreadCount()
+    {
+        var train = TestData.Random(new Shape(3, 8, 8), 24, 3);
+        float[]? first = null;
+        foreach (var tier in Tiers.Available())
+            foreach (int threads in new[] { 1, 2, 4 })
+            {
+                using var forced = Tiers.Force(tier);
+                using var scope = Cpu.UseThreads(threads);
+                var net = Modern(5);
+                net.Fit(train, null, ModernOptions(null, early: false).WithEpochs(2));
+                var p = net.GetParameters();
+                if (first is null) first = p;
+                else Assert.That(p, Is.EqualTo(first).AsCollection, $"{tier}, {threads} threads");
+            }
+    }
+}
+
+internal static class TrainingOptionsTestExtensions
+{
+    /// <summary>A copy with other epochs (TrainingOptions has init-only properties, no with-expression).</summary>
+    public static TrainingOptions WithEpochs(this TrainingOptions o, int epochs) => new()
+    {
+        Epochs = epochs, BatchSize = o.BatchSize, Batches = o.Batches, Loss = o.Loss, Optimizer = o.Optimizer, L2 = o.L2,
+        WeightDecay = o.WeightDecay, Schedule = o.Schedule, ClipGradientNorm = o.ClipGradientNorm, EarlyStopping = o.EarlyStopping,
+        CheckpointPath = o.CheckpointPath, Augmentation = o.Augmentation, NormalizeInputs = o.NormalizeInputs, Shuffle = o.Shuffle,
+        ShuffleSeed = o.ShuffleSeed, EvaluateTrainingSet = o.EvaluateTrainingSet, BatchProgress = o.BatchProgress,
+        EvaluationBatchSize = o.EvaluationBatchSize,
+    };
+}

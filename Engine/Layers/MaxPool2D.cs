@@ -20,14 +20,23 @@ public sealed class MaxPool2D : Pool2D
     /// <summary>A square <paramref name="size"/>×<paramref name="size"/> window.</summary>
     /// <param name="size">Window height and width, at least 1.</param>
     /// <param name="stride">Step in both directions, at least 1; defaults to <paramref name="size"/> (windows tile the input).</param>
-    /// <exception cref="ArgumentOutOfRangeException">A size or stride is less than 1.</exception>
-    [SuppressMessage("ApiDesign", "RS0027", Justification = "The square and the rectangular constructors are the designed API (DESIGN §6); they differ in arity, so named arguments never clash.")]
-    public MaxPool2D(int size, int? stride = null) : this(size, size, stride ?? size, stride ?? size) { }
+    /// <param name="padding">Rows and columns of padding on every side (never chosen as a maximum), at most half the window.</param>
+    /// <exception cref="ArgumentOutOfRangeException">A size or stride is less than 1, or the padding more than half the window.</exception>
+    [SuppressMessage("ApiDesign", "RS0026", Justification = "The square and the rectangular constructors are the designed API; they differ in arity, so named arguments never clash.")]
+    [SuppressMessage("ApiDesign", "RS0027", Justification = "The square and the rectangular constructors are the designed API; they differ in arity, so named arguments never clash.")]
+    public MaxPool2D(int size, int? stride = null, int padding = 0) : this(size, size, stride ?? size, stride ?? size, padding, padding) { }
 
     /// <summary>A rectangular window with separate strides.</summary>
-    /// <exception cref="ArgumentOutOfRangeException">A size or stride is less than 1.</exception>
-    public MaxPool2D(int sizeHeight, int sizeWidth, int strideHeight, int strideWidth)
-        : base(sizeHeight, sizeWidth, strideHeight, strideWidth) { }
+    /// <param name="sizeHeight">Window rows.</param>
+    /// <param name="sizeWidth">Window columns.</param>
+    /// <param name="strideHeight">Vertical step.</param>
+    /// <param name="strideWidth">Horizontal step.</param>
+    /// <param name="paddingHeight">Rows of padding above and below.</param>
+    /// <param name="paddingWidth">Columns of padding left and right.</param>
+    /// <exception cref="ArgumentOutOfRangeException">A size or stride is less than 1, or the padding more than half the window.</exception>
+    [SuppressMessage("ApiDesign", "RS0026", Justification = "The square and the rectangular constructors are the designed API; they differ in arity, so named arguments never clash.")]
+    public MaxPool2D(int sizeHeight, int sizeWidth, int strideHeight, int strideWidth, int paddingHeight = 0, int paddingWidth = 0)
+        : base(sizeHeight, sizeWidth, strideHeight, strideWidth, paddingHeight, paddingWidth) { }
 
     private protected override PoolKind PoolKind => PoolKind.Max;
 }

@@ -4,14 +4,19 @@ namespace Engine.Layers;
 
 /// <summary>
 /// What the 2-D pooling layers share: a <see cref="SizeHeight"/>×<see cref="SizeWidth"/> window moved by
-/// the strides over each channel of a <c>channels×height×width</c> input, without padding. Output size per
-/// axis is floor((input − size) / stride) + 1; rows or columns no window reaches are dropped (29 → 14 for
-/// size 2, stride 2).
+/// the strides over each channel of a <c>channels×height×width</c> input, optionally padded (max pooling: padded cells never
+/// win). Output size per axis is floor((input + 2·padding − size) / stride) + 1; rows or columns no window reaches are dropped
+/// (29 → 14 for size 2, stride 2).
 /// </summary>
 public abstract class Pool2D : Layer
 {
-    private protected Pool2D(int sizeHeight, int sizeWidth, int strideHeight, int strideWidth)
+    private protected Pool2D(int sizeHeight, int sizeWidth, int strideHeight, int strideWidth, int paddingHeight = 0, int paddingWidth = 0)
     {
+        ArgumentOutOfRangeException.ThrowIfNegative(paddingHeight);
+        ArgumentOutOfRangeException.ThrowIfNegative(paddingWidth);
+        if (2 * paddingHeight > sizeHeight || 2 * paddingWidth > sizeWidth)
+            throw new ArgumentOutOfRangeException(nameof(paddingHeight), $"{GetType().Name}: padding must be at most half the window ({paddingHeight}×{paddingWidth} for {sizeHeight}×{sizeWidth}).");
+        PaddingHeight = paddingHeight; PaddingWidth = paddingWidth;
         ArgumentOutOfRangeException.ThrowIfLessThan(sizeHeight, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(sizeWidth, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(strideHeight, 1);
@@ -31,7 +36,12 @@ public abstract class Pool2D : Layer
     /// <summary>Columns between the left edges of horizontally neighbouring windows.</summary>
     public int StrideWidth { get; }
 
-    /// <summary>The window geometry for the input shape (set when the layer is added to a network).</summary>
+    /// <summary>Rows of padding above and below the input.</summary>
+    public int PaddingHeight { get; }
+
+    /// <summary>Columns of padding left and right of the input.</summary>
+    public int PaddingWidth { get; }
+
     /// <summary>The kernel plan of this layer's geometry (set when the layer is built).</summary>
     private protected PoolPlan Plan { get; private set; } = null!;
 
@@ -40,31 +50,36 @@ public abstract class Pool2D : Layer
     /// <inheritdoc />
     protected sealed override Shape InferOutputShape(Shape input)
     {
-        if (input.Rank != 3 || input[1] < SizeHeight || input[2] < SizeWidth)
-            throw ShapeError(input, $"needs channels×height×width with height ≥ {SizeHeight} and width ≥ {SizeWidth} for its {SizeHeight}×{SizeWidth} window");
-        Plan = PoolPlan.Create(PoolKind, PoolGeometry.Create(input[0], input[1], input[2], SizeHeight, SizeWidth, StrideHeight, StrideWidth));
+        if (input.Rank != 3 || input[1] + 2 * PaddingHeight < SizeHeight || input[2] + 2 * PaddingWidth < SizeWidth)
+            throw ShapeError(input, $"needs channels×height×width with height ≥ {SizeHeight - 2 * PaddingHeight} and width ≥ {SizeWidth - 2 * PaddingWidth} for its {SizeHeight}×{SizeWidth} window");
+        Plan = PoolPlan.Create(PoolKind, PoolGeometry.Create(input[0], input[1] + 2 * PaddingHeight, input[2] + 2 * PaddingWidth,
+            SizeHeight, SizeWidth, StrideHeight, StrideWidth), PaddingHeight, PaddingWidth);
         var g = Plan.Geometry;
         return new Shape(g.Channels, g.OutputHeight, g.OutputWidth);
     }
 
     /// <inheritdoc />
     protected sealed override string Describe() =>
-        SizeHeight == SizeWidth && StrideHeight == StrideWidth
-            ? $"{Kind}({SizeHeight}×{SizeWidth}, stride {StrideHeight})"
-            : $"{Kind}({SizeHeight}×{SizeWidth}, stride {StrideHeight}×{StrideWidth})";
+        (SizeHeight == SizeWidth && StrideHeight == StrideWidth
+            ? $"{Kind}({SizeHeight}×{SizeWidth}, stride {StrideHeight}"
+            : $"{Kind}({SizeHeight}×{SizeWidth}, stride {StrideHeight}×{StrideWidth}")
+        + (PaddingHeight + PaddingWidth == 0 ? ")" : PaddingHeight == PaddingWidth ? $", padding {PaddingHeight})" : $", padding {PaddingHeight}×{PaddingWidth})");
+
+    /// <summary>Padded layers keep a padded copy of the batch and its gradient.</summary>
+    public sealed override long ScratchSize(int maxBatch, int threads, LayerMode mode) => Plan.ScratchSize(maxBatch);
 
     /// <summary>Max pooling keeps each window's argmax (one int per output, stored in float slots) from Forward to Backward.</summary>
     public sealed override long SavedSize(int maxBatch) => Plan.SavedSize(maxBatch);
 
     /// <inheritdoc />
     protected sealed override void OnForward(ReadOnlySpan<float> x, Span<float> y, int batch, in LayerContext context) =>
-        Plan.Forward(x, y, Argmax(context, batch), batch);
+        Plan.Forward(x, y, Argmax(context, batch), batch, context.Scratch);
 
     /// <inheritdoc />
     protected sealed override void OnBackward(ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx, int batch, in LayerContext context)
     {
         if (dx.IsEmpty) return;
-        Plan.Backward(dy, Argmax(context, batch), dx, batch);
+        Plan.Backward(dy, Argmax(context, batch), dx, batch, context.Scratch);
     }
 
     /// <summary>The argmax [N, C, OH, OW] of max pooling in the context's saved memory (empty for average pooling).</summary>

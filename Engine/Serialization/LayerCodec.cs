@@ -9,13 +9,13 @@ namespace Engine.Serialization;
 /// Conv2D     i32 filters, kernel height, kernel width, stride height, stride width, padding mode, top, bottom, left, right, init
 ///            [version 2: u8 has bias]
 /// Dense      i32 units, init
-/// MaxPool2D, AvgPool2D   i32 size height, size width, stride height, stride width
+/// MaxPool2D, AvgPool2D   i32 size height, size width, stride height, stride width [MaxPool2D, version 2: i32 padding height, width]
 /// LeakyReLU  f32 slope
 /// BatchNorm2D, BatchNorm1D   f32 momentum, epsilon
 /// Dropout    f32 rate
 /// Residual   i32 body count, then per body layer a record (string kind, i32 length, configuration); the shortcut follows
 ///            from the shapes
-/// Flatten, Sigmoid, ReLU, Softmax, GlobalAvgPool2D   (nothing)
+/// Flatten, Sigmoid, ReLU, Tanh, Softmax, GlobalAvgPool2D   (nothing)
 /// </code>
 /// </summary>
 internal static class LayerCodec
@@ -72,8 +72,8 @@ internal static class LayerCodec
     private static readonly Dictionary<string, Func<BinaryReader, Layer>> Readers = new()
     {
         ["Dense"] = ReadDense,
-        ["MaxPool2D"] = r => ReadWindow(r, "MaxPool2D", (h, w, sh, sw) => new MaxPool2D(h, w, sh, sw)),
         ["AvgPool2D"] = r => ReadWindow(r, "AvgPool2D", (h, w, sh, sw) => new AvgPool2D(h, w, sh, sw)),
+        ["Tanh"] = _ => new Tanh(),
         ["Flatten"] = _ => new Flatten(),
         ["Sigmoid"] = _ => new Sigmoid(),
         ["ReLU"] = _ => new ReLU(),
@@ -90,7 +90,7 @@ internal static class LayerCodec
     };
 
     /// <summary>Whether <paramref name="kind"/> is a layer kind model files hold.</summary>
-    public static bool Knows(string kind) => kind is "Residual" or "Conv2D" || Readers.ContainsKey(kind);
+    public static bool Knows(string kind) => kind is "Residual" or "Conv2D" or "MaxPool2D" || Readers.ContainsKey(kind);
 
     /// <summary>Writes <paramref name="layer"/>'s configuration.</summary>
     /// <exception cref="NotSupportedException">The layer is not a built-in kind (a custom layer cannot be saved in a model file).</exception>
@@ -107,7 +107,11 @@ internal static class LayerCodec
             case Dense d:
                 w.Write(d.Units); w.Write((int)d.Init);
                 break;
-            case Pool2D p when p is MaxPool2D or AvgPool2D:
+            case MaxPool2D p:
+                w.Write(p.SizeHeight); w.Write(p.SizeWidth); w.Write(p.StrideHeight); w.Write(p.StrideWidth);
+                w.Write(p.PaddingHeight); w.Write(p.PaddingWidth);
+                break;
+            case AvgPool2D p:
                 w.Write(p.SizeHeight); w.Write(p.SizeWidth); w.Write(p.StrideHeight); w.Write(p.StrideWidth);
                 break;
             case LeakyReLU l:
@@ -123,7 +127,7 @@ internal static class LayerCodec
             case Dropout d:
                 w.Write(d.Rate);
                 break;
-            case Flatten or Sigmoid or ReLU or Softmax or GlobalAvgPool2D:
+            case Flatten or Sigmoid or ReLU or Softmax or GlobalAvgPool2D or Tanh:
                 break;
             default:
                 throw new NotSupportedException($"{layer.Name} ({layer.GetType().FullName}) is not a built-in layer; model files hold built-in layers only.");
@@ -135,6 +139,7 @@ internal static class LayerCodec
     public static Layer Read(BinaryReader r, string kind, int version = ModelFile.FormatVersion)
     {
         if (kind == "Conv2D") return ReadConv2D(r, version);
+        if (kind == "MaxPool2D") return ReadMaxPool(r, version);
         return Readers.TryGetValue(kind, out var read) ? read(r) : throw new InvalidDataException($"unknown layer kind \"{kind}\".");
     }
 
@@ -191,6 +196,16 @@ internal static class LayerCodec
         if (sizeHeight < 1 || sizeWidth < 1 || strideHeight < 1 || strideWidth < 1)
             throw new InvalidDataException($"{kind} configuration has window {sizeHeight}×{sizeWidth} and stride {strideHeight}×{strideWidth}; each must be at least 1.");
         return create(sizeHeight, sizeWidth, strideHeight, strideWidth);
+    }
+
+    private static Layer ReadMaxPool(BinaryReader r, int version)
+    {
+        var window = (MaxPool2D)ReadWindow(r, "MaxPool2D", (h, w, sh, sw) => new MaxPool2D(h, w, sh, sw));
+        if (version < 2) return window;
+        int padHeight = r.ReadInt32(), padWidth = r.ReadInt32();
+        if (padHeight < 0 || padWidth < 0 || 2 * padHeight > window.SizeHeight || 2 * padWidth > window.SizeWidth)
+            throw new InvalidDataException($"MaxPool2D configuration has padding {padHeight}×{padWidth} for a {window.SizeHeight}×{window.SizeWidth} window.");
+        return new MaxPool2D(window.SizeHeight, window.SizeWidth, window.StrideHeight, window.StrideWidth, padHeight, padWidth);
     }
 
     private static LeakyReLU ReadLeakyReLU(BinaryReader r)

@@ -21,7 +21,7 @@ public class ExecutionTests
 
     private static Network Zoo(string model) => ModelZoo.Build(model, ModelZoo.InputShape(model), seed: 5);
 
-    [TestCase("paper-mnist"), TestCase("paper-cifar"), TestCase("lenet5"), TestCase("cifar-convnet")]
+    [TestCase("paper-mnist"), TestCase("paper-cifar"), TestCase("lenet5"), TestCase("cifar-convnet"), TestCase("resnet20"), TestCase("bn-convnet")]
     public void EveryZooModelTrainsTheSameBitsOnOneTwoAndThreeThreads(string model)
     {
         var data = Random(ModelZoo.InputShape(model), 40, 3);
@@ -35,6 +35,21 @@ public class ExecutionTests
         var one = Train(1);
         Assert.That(Train(2), Is.EqualTo(one).AsCollection, "2 threads");
         Assert.That(Train(3), Is.EqualTo(one).AsCollection, "3 threads");
+    }
+
+    [Test]
+    public void Resnet20IsTheStandardCifarResNet()
+    {
+        var net = Zoo("resnet20");
+        Assert.That(net.ParameterCount, Is.EqualTo(272_474), "PyTorch's count for ResNet-20 with 1×1 conv + BN projection shortcuts");
+        var blocks = net.Layers.OfType<Residual>().ToList();
+        Assert.That(blocks, Has.Count.EqualTo(9));
+        Assert.That(blocks.Select(b => b.Projects), Is.EqualTo(new[] { false, false, false, true, false, false, true, false, false }));
+        Assert.That(net.OutputShape, Is.EqualTo(new Shape(10)));
+        Assert.That(blocks[6].OutputShape, Is.EqualTo(new Shape(64, 8, 8)));
+        var plan = net.TrainingWorkspace(2).Plan;
+        Assert.That(plan.Stages.Count(s => s is AddStage), Is.EqualTo(9));
+        Assert.That(plan.Stages.Count(s => s.GetType().Name == "BatchNormReluStage"), Is.EqualTo(10), "the stem's and every body's first BN + ReLU");
     }
 
     [Test]

@@ -10,19 +10,24 @@ namespace Engine.Training;
 /// <item><c>paper-cifar</c>: Conv 6×4×4 valid → activation → pool 2 → Flatten → Dense 10 → Softmax (Fig. 14).</item>
 /// <item><c>lenet5</c>: Conv 6×5×5 pad 2 → ReLU → MaxPool 2 → Conv 16×5×5 → ReLU → MaxPool 2 → Flatten → Dense 120 → ReLU → Dense 84 → ReLU → Dense 10 → Softmax.</item>
 /// <item><c>cifar-convnet</c>: (Conv 32 3×3 pad 1 → ReLU) ×2 → MaxPool 2 → (Conv 64 3×3 pad 1 → ReLU) ×2 → MaxPool 2 → Flatten → Dense 256 → ReLU → Dense 10 → Softmax.</item>
+/// <item><c>resnet20</c>: the CIFAR ResNet-20 of He et al. (2016, §4.2): Conv 16 3×3 pad 1 (no bias) → BN → ReLU, three stages of three
+/// basic blocks (16, 32, 64 channels; Residual(Conv 3×3 → BN → ReLU → Conv 3×3 → BN) → ReLU, the first block of stages 2 and 3 with
+/// stride 2 and a 1×1 conv + BN shortcut) → GlobalAvgPool → Dense 10 → Softmax; 272,474 parameters.</item>
+/// <item><c>bn-convnet</c>: for MNIST-sized images: (Conv 3×3 pad 1 → BN → ReLU) ×2 with 16 filters → MaxPool 2 → the same with 32
+/// filters → MaxPool 2 → Flatten → Dense 128 → BN → ReLU → Dropout 0.25 → Dense 10 → Softmax.</item>
 /// </list>
 /// </summary>
 public static class ModelZoo
 {
     /// <summary>The model names <see cref="Build"/> knows.</summary>
-    public static IReadOnlyList<string> Names { get; } = ["paper-mnist", "paper-cifar", "lenet5", "cifar-convnet"];
+    public static IReadOnlyList<string> Names { get; } = ["paper-mnist", "paper-cifar", "lenet5", "cifar-convnet", "resnet20", "bn-convnet"];
 
     /// <summary>The sample shape each named model was designed for: (1, 28, 28) for the MNIST models, (3, 32, 32) for the CIFAR ones.</summary>
     /// <exception cref="ArgumentException">Unknown model name.</exception>
     public static Shape InputShape(string name) => name switch
     {
-        "paper-mnist" or "lenet5" => new Shape(1, 28, 28),
-        "paper-cifar" or "cifar-convnet" => new Shape(3, 32, 32),
+        "paper-mnist" or "lenet5" or "bn-convnet" => new Shape(1, 28, 28),
+        "paper-cifar" or "cifar-convnet" or "resnet20" => new Shape(3, 32, 32),
         _ => throw new ArgumentException($"Unknown model '{name}'; choose one of {string.Join(", ", Names)}."),
     };
 
@@ -66,11 +71,29 @@ public static class ModelZoo
                    .Add(new Conv2D(64, 3, padding: Padding.Explicit(1))).Add(new ReLU()).Add(new MaxPool2D(2))
                    .Add(new Flatten()).Add(new Dense(256)).Add(new ReLU()).Add(new Dense(10)).Add(new Softmax());
                 break;
+            case "resnet20":
+                net.Add(Conv(16, 1)).Add(new BatchNorm2D()).Add(new ReLU());
+                foreach (var (channels, first) in new[] { (16, 1), (32, 2), (64, 2) })
+                    for (int block = 0; block < 3; block++)
+                        net.Add(new Residual(Conv(channels, block == 0 ? first : 1), new BatchNorm2D(), new ReLU(), Conv(channels, 1), new BatchNorm2D()))
+                           .Add(new ReLU());
+                net.Add(new GlobalAvgPool2D()).Add(new Dense(10)).Add(new Softmax());
+                break;
+            case "bn-convnet":
+                foreach (int filters in new[] { 16, 32 })
+                    net.Add(Conv(filters, 1)).Add(new BatchNorm2D()).Add(new ReLU())
+                       .Add(Conv(filters, 1)).Add(new BatchNorm2D()).Add(new ReLU()).Add(new MaxPool2D(2));
+                net.Add(new Flatten()).Add(new Dense(128)).Add(new BatchNorm1D()).Add(new ReLU()).Add(new Dropout(0.25f))
+                   .Add(new Dense(10)).Add(new Softmax());
+                break;
             default:
                 throw new ArgumentException($"Unknown model '{name}'; choose one of {string.Join(", ", Names)}.");
         }
         return net;
     }
+
+    /// <summary>A 3×3 convolution with PyTorch's symmetric padding 1 and no bias (a batch norm follows).</summary>
+    private static Conv2D Conv(int filters, int stride) => new(filters, 3, stride, Padding.Explicit(1), bias: false);
 
     private static Layer Activation(string name) => name switch
     {

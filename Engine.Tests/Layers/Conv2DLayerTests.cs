@@ -218,7 +218,7 @@ public class Conv2DLayerTests
     [TestCase(4, 3, 3, 1, 1, 9, 0, 0, 0, 0, 0, "padding mode")]
     [TestCase(4, 3, 3, 1, 1, 2, 0, -1, 0, 0, 0, "negative padding")]
     [TestCase(4, 3, 3, 1, 1, 0, 1, 0, 0, 0, 0, "nonzero amounts")]
-    [TestCase(4, 3, 3, 1, 1, 0, 0, 0, 0, 0, 5, "weight initialisation")]
+    [TestCase(4, 3, 3, 1, 1, 0, 0, 0, 0, 0, 99, "weight initialisation")]
     public void ReadConfigurationRejectsNonsense(int filters, int kh, int kw, int sh, int sw, int mode, int top, int bottom, int left, int right, int init, string what)
     {
         using var stream = new MemoryStream();

@@ -177,7 +177,7 @@ public class DenseLayerTests
 
     [TestCase(0, 0, "units")]
     [TestCase(-5, 0, "units")]
-    [TestCase(10, 2, "weight initialisation")]
+    [TestCase(10, 99, "weight initialisation")]
     public void ReadConfigurationRejectsNonsense(int units, int init, string what)
     {
         using var stream = new MemoryStream();

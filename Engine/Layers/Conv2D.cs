@@ -25,11 +25,11 @@ public sealed class Conv2D : Layer
     /// <param name="kernel">Kernel height and width, at least 1.</param>
     /// <param name="stride">Step in both directions, at least 1.</param>
     /// <param name="padding">Zero padding; <c>default</c> is <see cref="Padding.Valid"/>.</param>
-    /// <param name="init">How the weights are initialised.</param>
+    /// <param name="init">How the weights (and for <see cref="WeightInit.PyTorchDefault"/> the biases) are initialised; null: the network's default.</param>
     /// <param name="bias">Whether each filter has a bias (false before a batch norm, which has its own shift).</param>
     /// <exception cref="ArgumentOutOfRangeException">A size is less than 1 or <paramref name="init"/> is unknown.</exception>
     [SuppressMessage("ApiDesign", "RS0026", Justification = "The square and the rectangular constructors are the designed API; they differ in arity, so named arguments never clash.")]
-    public Conv2D(int filters, int kernel, int stride = 1, Padding padding = default, WeightInit init = WeightInit.He, bool bias = true)
+    public Conv2D(int filters, int kernel, int stride = 1, Padding padding = default, WeightInit? init = null, bool bias = true)
         : this(filters, kernel, kernel, stride, stride, padding, init, bias) { }
 
     /// <summary>A convolution with rectangular kernels and separate vertical and horizontal strides.</summary>
@@ -39,25 +39,25 @@ public sealed class Conv2D : Layer
     /// <param name="strideHeight">Vertical step, at least 1.</param>
     /// <param name="strideWidth">Horizontal step, at least 1.</param>
     /// <param name="padding">Zero padding; <c>default</c> is <see cref="Padding.Valid"/>.</param>
-    /// <param name="init">How the weights are initialised.</param>
+    /// <param name="init">How the weights (and for <see cref="WeightInit.PyTorchDefault"/> the biases) are initialised; null: the network's default.</param>
     /// <param name="bias">Whether each filter has a bias (false before a batch norm, which has its own shift).</param>
     /// <exception cref="ArgumentOutOfRangeException">A size is less than 1 or <paramref name="init"/> is unknown.</exception>
     [SuppressMessage("ApiDesign", "RS0026", Justification = "The square and the rectangular constructors are the designed API; they differ in arity, so named arguments never clash.")]
-    public Conv2D(int filters, int kernelHeight, int kernelWidth, int strideHeight, int strideWidth, Padding padding, WeightInit init = WeightInit.He, bool bias = true)
+    public Conv2D(int filters, int kernelHeight, int kernelWidth, int strideHeight, int strideWidth, Padding padding, WeightInit? init = null, bool bias = true)
     {
         RequirePositive(filters, nameof(filters));
         RequirePositive(kernelHeight, nameof(kernelHeight));
         RequirePositive(kernelWidth, nameof(kernelWidth));
         RequirePositive(strideHeight, nameof(strideHeight));
         RequirePositive(strideWidth, nameof(strideWidth));
-        if (!Enum.IsDefined(init)) throw new ArgumentOutOfRangeException(nameof(init), init, "Conv2D: unknown weight initialisation.");
+        if (init is { } chosen && !Enum.IsDefined(chosen)) throw new ArgumentOutOfRangeException(nameof(init), init, "Conv2D: unknown weight initialisation.");
         Filters = filters;
         KernelHeight = kernelHeight;
         KernelWidth = kernelWidth;
         StrideHeight = strideHeight;
         StrideWidth = strideWidth;
         Padding = padding;
-        Init = init;
+        _init = init;
         HasBias = bias;
     }
 
@@ -82,8 +82,13 @@ public sealed class Conv2D : Layer
     /// <summary>Zero padding around the input.</summary>
     public Padding Padding { get; }
 
-    /// <summary>How the weights are initialised.</summary>
-    public WeightInit Init { get; }
+    private WeightInit? _init;
+
+    /// <summary>How the weights are initialised (the network's default when none was given, once added).</summary>
+    public WeightInit Init => _init ?? DefaultInit;
+
+    /// <summary>Whether the initialisation was given explicitly.</summary>
+    internal override bool HasInit => _init is not null;
 
     /// <inheritdoc />
     public override string Kind => "Conv2D";
@@ -129,7 +134,7 @@ public sealed class Conv2D : Layer
         ArgumentNullException.ThrowIfNull(random);
         int kernelArea = KernelHeight * KernelWidth;
         WeightInitializer.Fill(Init, Weights, fanIn: _geometry.Channels * kernelArea, fanOut: Filters * kernelArea, random);
-        Biases.Clear();
+        WeightInitializer.FillBiases(Init, Biases, _geometry.Channels * kernelArea, random);
     }
 
     /// <summary>The kernels' plan for batches of up to <paramref name="maxBatch"/> on up to <paramref name="threads"/> threads.</summary>

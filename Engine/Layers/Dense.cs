@@ -14,21 +14,26 @@ public sealed class Dense : Layer
 
     /// <summary>A fully connected layer with <paramref name="units"/> outputs.</summary>
     /// <param name="units">Output features, at least 1.</param>
-    /// <param name="init">How the weights are initialised.</param>
+    /// <param name="init">How the weights (and for <see cref="WeightInit.PyTorchDefault"/> the biases) are initialised; null: the network's default.</param>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="units"/> is less than 1 or <paramref name="init"/> is unknown.</exception>
-    public Dense(int units, WeightInit init = WeightInit.He)
+    public Dense(int units, WeightInit? init = null)
     {
         if (units < 1) throw new ArgumentOutOfRangeException(nameof(units), units, "Dense: units must be at least 1.");
-        if (!Enum.IsDefined(init)) throw new ArgumentOutOfRangeException(nameof(init), init, "Dense: unknown weight initialisation.");
+        if (init is { } chosen && !Enum.IsDefined(chosen)) throw new ArgumentOutOfRangeException(nameof(init), init, "Dense: unknown weight initialisation.");
         Units = units;
-        Init = init;
+        _init = init;
     }
 
     /// <summary>Number of outputs.</summary>
     public int Units { get; }
 
-    /// <summary>How the weights are initialised.</summary>
-    public WeightInit Init { get; }
+    private WeightInit? _init;
+
+    /// <summary>How the weights are initialised (the network's default when none was given, once added).</summary>
+    public WeightInit Init => _init ?? DefaultInit;
+
+    /// <summary>Whether the initialisation was given explicitly.</summary>
+    internal override bool HasInit => _init is not null;
 
     /// <inheritdoc />
     public override string Kind => "Dense";
@@ -59,7 +64,7 @@ public sealed class Dense : Layer
     {
         ArgumentNullException.ThrowIfNull(random);
         WeightInitializer.Fill(Init, Weights, fanIn: _inputs, fanOut: Units, random);
-        Biases.Clear();
+        WeightInitializer.FillBiases(Init, Biases, _inputs, random);
     }
 
     /// <summary>The kernels' plan for batches of up to <paramref name="maxBatch"/> on up to <paramref name="threads"/> threads.</summary>

@@ -80,6 +80,12 @@ public abstract class Layer
         _outputShape = output;
     }
 
+    /// <summary>The initialisation layers without their own use: the network's, set when the layer is added (He unless changed).</summary>
+    internal WeightInit DefaultInit { get; set; } = WeightInit.He;
+
+    /// <summary>Whether the layer was given its own initialisation (layers without parameters: true).</summary>
+    internal virtual bool HasInit => true;
+
     /// <summary>The name a network gives its layer at (1-based) <paramref name="position"/>, e.g. <c>layer 3 (Dense)</c>.</summary>
     internal static string PositionName(int position, Layer layer) => $"layer {position} ({layer.Kind})";
 

@@ -31,12 +31,12 @@ internal static class Checkpoint
     public static string Describe(Network network, Dataset train, Dataset? validation, TrainingOptions o)
     {
         var sb = new StringBuilder();
-        sb.AppendLine($"input={network.InputShape} seed={network.Seed}");
+        sb.AppendLine($"input={network.InputShape} seed={network.Seed} init={network.DefaultInit}");
         foreach (var layer in network.Leaves) sb.AppendLine($"layer={layer}");
         sb.AppendLine($"train={train.Name} count={train.Count} shape={train.SampleShape} labels={LabelHash(train)}");
         sb.AppendLine(validation is null ? "validation=none" : $"validation={validation.Name} count={validation.Count} labels={LabelHash(validation)}");
         sb.AppendLine($"epochs={o.Epochs} batch-size={o.BatchSize} batches={o.Batches} shuffle={o.Shuffle} shuffle-seed={o.ShuffleSeed}");
-        sb.AppendLine($"loss={o.Loss} optimizer={o.Optimizer} l2={o.L2:R} weight-decay={o.WeightDecay:R} schedule={o.Schedule?.Name ?? "none"}");
+        sb.AppendLine($"loss={o.Loss} optimizer={o.Optimizer} l2={o.L2:R} l2-style={o.L2Style} weight-decay={o.WeightDecay:R} schedule={o.Schedule?.Name ?? "none"}");
         sb.AppendLine($"clip={o.ClipGradientNorm:R} early-stopping={o.EarlyStopping} augmentation={o.Augmentation} normalize={o.NormalizeInputs}");
         sb.AppendLine($"evaluate-training-set={o.EvaluateTrainingSet} evaluation-batch={o.EvaluationBatchSize}");
         return sb.ToString();

@@ -44,10 +44,11 @@ public static class ModelZoo
     /// <param name="seed">The network's seed.</param>
     /// <param name="variant">Filters, hidden neurons, activation and pooling (paper models only; default: Fig. 12).</param>
     /// <exception cref="ArgumentException">Unknown model, activation or pool name, or a shape the model cannot take.</exception>
-    public static Network Build(string name, Shape input, long seed, Variant? variant = null)
+    /// <param name="init">The initialisation of every layer (default He).</param>
+    public static Network Build(string name, Shape input, long seed, Variant? variant = null, WeightInit init = WeightInit.He)
     {
         variant ??= new Variant();
-        var net = new Network(input, seed);
+        var net = new Network(input, seed) { DefaultInit = init };
         switch (name)
         {
             case "paper-mnist":

@@ -161,17 +161,28 @@ public sealed partial class Network
         double loss = ComputeGradients(ws, data, indices, options.Loss, out correct, options.Augmentation, settings.AugmentationSeed);
         if (!double.IsFinite(loss)) return loss; // diverged: leave the weights as they were before this step
         if (options.ClipGradientNorm is { } clip) ClipGradients(clip);
-        if (options.WeightDecay == 0f && !settings.Scheduled)
+        if (options.L2Style == L2Style.Keras && options.L2 > 0) loss += options.L2 * SumOfSquaredWeights();
+        if (options.WeightDecay == 0f && !settings.Scheduled && options.L2Style == L2Style.Report)
             options.Optimizer.Step(_parameters, _gradients, _weightCount, options.L2);
         else
             options.Optimizer.Step(_parameters, _gradients, new Engine.Optimizers.OptimizerStep
             {
                 DecayedCount = _weightCount,
-                WeightL2 = options.L2,
+                WeightL2 = options.L2Style == L2Style.Keras ? 2 * options.L2 : options.L2,
+                OtherL2 = options.L2Style == L2Style.PyTorch ? options.L2 : 0f,
                 WeightDecay = options.WeightDecay,
                 LearningRate = settings.Scheduled ? settings.LearningRate : null,
             });
         return loss;
+    }
+
+    /// <summary>Σ w² over the weights (kernels), in one fixed order (Keras-style L2's penalty).</summary>
+    private double SumOfSquaredWeights()
+    {
+        Span<float> lanes = stackalloc float[Engine.Kernels.Lanes16.Count];
+        lanes.Clear();
+        Engine.Kernels.FixedOrderReductions.AccumulateSquaredDeviations(1, _weightCount, _parameters.AsSpan(0, _weightCount), [0f], lanes);
+        return Engine.Kernels.Lanes16.Sum(lanes);
     }
 
     /// <summary>Scales the gradients so their global L2 norm (summed in one fixed order) is at most <paramref name="maxNorm"/>.</summary>

@@ -61,6 +61,9 @@ public sealed partial class Network
     /// <summary>The layers in order.</summary>
     public IReadOnlyList<Layer> Layers => _layers;
 
+    /// <summary>The initialisation of the layers added without one of their own (default <see cref="WeightInit.He"/>).</summary>
+    public WeightInit DefaultInit { get; init; } = WeightInit.He;
+
     /// <summary>The number of trainable parameters.</summary>
     public int ParameterCount => Leaves.Sum(l => l.ParameterCount);
 
@@ -79,6 +82,8 @@ public sealed partial class Network
             if (_parameters is not null)
                 throw new InvalidOperationException("Layers cannot be added after the network's parameters were created (by Fit, Evaluate, Predict, Save or Load).");
             layer.Build(OutputShape, Layer.PositionName(_layers.Count + 1, layer));
+            foreach (var leaf in Residual.Leaves(layer))
+                if (!leaf.HasInit) leaf.DefaultInit = DefaultInit;
             _layers.Add(layer);
         }
         return this;

@@ -25,8 +25,12 @@ public sealed class TrainingOptions
     /// <summary>The update rule (default <c>Adam(0.001)</c>). Its state is reset at the start of each <see cref="Network.Fit"/>.</summary>
     public Optimizer Optimizer { get; init; } = new Adam(0.001f);
 
-    /// <summary>L2 regularisation λ: λ·w is added to each weight's gradient (not to biases). Default 0.</summary>
+    /// <summary>L2 regularisation λ, in the meaning <see cref="L2Style"/> gives it (by default the report's: λ·w is added to each
+    /// weight's gradient, not to biases). Default 0.</summary>
     public float L2 { get; init; }
+
+    /// <summary>What <see cref="L2"/> means: the report's, Keras's or PyTorch's (see <see cref="Training.L2Style"/>).</summary>
+    public L2Style L2Style { get; init; } = L2Style.Report;
 
     /// <summary>
     /// Decoupled weight decay: each step every weight (kernels — not biases, not batch-norm parameters) becomes w·(1 − lr·wd)
@@ -88,6 +92,7 @@ public sealed class TrainingOptions
         if (Batches is < 1) throw new ArgumentException($"{nameof(Batches)} must be at least 1, not {Batches}.");
         if (!(L2 >= 0) || !float.IsFinite(L2)) throw new ArgumentException($"{nameof(L2)} must be a finite number ≥ 0, not {L2}.");
         if (EvaluationBatchSize < 1) throw new ArgumentException($"{nameof(EvaluationBatchSize)} must be at least 1.");
+        if (!Enum.IsDefined(L2Style)) throw new ArgumentException($"Unknown {nameof(L2Style)} {L2Style}.");
         if (!(WeightDecay >= 0) || !float.IsFinite(WeightDecay)) throw new ArgumentException($"{nameof(WeightDecay)} must be a finite number ≥ 0, not {WeightDecay}.");
         if (ClipGradientNorm is { } clip && (!(clip > 0) || !float.IsFinite(clip)))
             throw new ArgumentException($"{nameof(ClipGradientNorm)} must be a positive finite number, not {clip}.");
@@ -110,6 +115,18 @@ public sealed class TrainingOptions
         int n = (count + bs - 1) / bs;
         return (bs, n, count - (n - 1) * bs);
     }
+}
+
+/// <summary>The meaning of <see cref="TrainingOptions.L2"/> (λ), so a figure can be reproduced in a framework's own terms.</summary>
+public enum L2Style
+{
+    /// <summary>The report's: λ·w added to the gradient of each weight (kernels), not of biases; the loss is not changed.</summary>
+    Report,
+    /// <summary>Keras's <c>kernel_regularizer=l2(λ)</c>: λ·Σw² over the kernels added to the loss, so 2λ·w to their gradients
+    /// (the training loss reported includes the penalty).</summary>
+    Keras,
+    /// <summary>PyTorch's coupled <c>weight_decay=λ</c>: λ·w added to the gradient of every parameter, biases and batch-norm parameters included.</summary>
+    PyTorch,
 }
 
 /// <summary>When <see cref="Network.Fit"/> shuffles the training order.</summary>

@@ -80,7 +80,7 @@ internal sealed class AttributeProto
         return a;
     }
 
-    /// <summary>Writes the attribute (types FLOAT, INT, STRING, FLOATS and INTS).</summary>
+    /// <summary>Writes the attribute (types FLOAT, INT, STRING, TENSOR, FLOATS and INTS).</summary>
     public void Write(ProtoWriter w)
     {
         w.WriteString(1, Name);
@@ -89,6 +89,7 @@ internal sealed class AttributeProto
             case AttributeType.Float: w.WriteFloat(2, F); break;
             case AttributeType.Int: w.WriteInt64(3, I); break;
             case AttributeType.String: w.WriteString(4, S); break;
+            case AttributeType.Tensor when T is not null: w.WriteMessage(5, T, static (w, t) => t.Write(w)); break;
             case AttributeType.Floats: foreach (float f in Floats) w.WriteFloat(7, f); break;
             case AttributeType.Ints: foreach (long i in Ints) w.WriteInt64(8, i); break;
             default: throw new InvalidOperationException($"Attribute {Name}: type {Type} is not written by the engine.");

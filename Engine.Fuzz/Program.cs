@@ -139,13 +139,12 @@ internal sealed class Campaign(Target target, string corpusRoot, Options options
     private void Execute(byte[] input, string dir)
     {
         string outcome;
+        long before = GC.GetAllocatedBytesForCurrentThread();
         try
         {
-            long before = GC.GetAllocatedBytesForCurrentThread();
-            object? read = target.Read(input, dir);
-            long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
-            if (allocated > AllocationPerByte * input.Length + AllocationSlack)
-                Finding(input, "allocation", $"{allocated} bytes allocated reading {input.Length} bytes");
+            object? read;
+            try { read = target.Read(input, dir); }
+            finally { CheckAllocation(input, GC.GetAllocatedBytesForCurrentThread() - before); } // refusals are measured too
             target.Use(read);
             outcome = "read " + read?.GetType().Name;
         }
@@ -161,6 +160,12 @@ internal sealed class Campaign(Target target, string corpusRoot, Options options
         if (!_signatures.Add(outcome)) return;
         if (_pool.Count < MaxPool) _pool.Add(input);
         else _pool[_seedCount + _replace.Next(MaxPool - _seedCount)] = input; // a full pool keeps taking new outcomes, never dropping seeds
+    }
+
+    private void CheckAllocation(byte[] input, long allocated)
+    {
+        if (allocated > AllocationPerByte * input.Length + AllocationSlack)
+            Finding(input, "allocation", $"{allocated} bytes allocated reading {input.Length} bytes (more than {AllocationPerByte} per byte + {AllocationSlack})");
     }
 
     /// <summary>An error message with its numbers and quoted names taken out: the kind of problem, not the instance.</summary>

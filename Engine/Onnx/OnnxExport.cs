@@ -67,6 +67,7 @@ public static class OnnxExport
             writer.Begin(i + 1, layer, kind,
                 parameters.AsMemory(weightsAt, layer.WeightCount), parameters.AsMemory(biasesAt, layer.BiasCount));
             write(writer);
+            writer.End();
             weightsAt += layer.WeightCount;
             biasesAt += layer.BiasCount;
         }

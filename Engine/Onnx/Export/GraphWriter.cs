@@ -24,7 +24,7 @@ internal sealed class GraphWriter
     private string _current = InputName;
     private int _position;
     private string _kind = "";
-    private bool _wroteNode;
+    private int _nodesOfLayer;
 
     public GraphWriter(GraphProto graph, int layerCount)
     {
@@ -46,7 +46,7 @@ internal sealed class GraphWriter
     {
         _position = position;
         _kind = kind;
-        _wroteNode = false;
+        _nodesOfLayer = 0;
         Layer = layer;
         Weights = weights;
         Biases = biases;
@@ -61,22 +61,34 @@ internal sealed class GraphWriter
     }
 
     /// <summary>
-    /// The layer's node: reads the current value and <paramref name="constants"/>, writes the layer's output (with its shape
-    /// recorded as value info, for Netron and shape checks) and becomes the current value.
+    /// A node of the layer: reads the current value and <paramref name="constants"/>, writes a new value (named after the layer,
+    /// <c>layerK_kind</c>, then <c>layerK_kind_2</c>… when a layer takes several nodes) that becomes the current one. The shape
+    /// of the layer's last value, its output, is recorded as value info (for Netron and shape checks) by <see cref="End"/>.
     /// </summary>
     public void Node(string opType, string[] constants, params AttributeProto[] attributes)
     {
-        if (_wroteNode) throw new InvalidOperationException($"{Layer.Name}: one node per layer.");
-        _wroteNode = true;
-        string output = _position == _layerCount ? OutputName : NodeName;
-        var node = new NodeProto { Name = NodeName, OpType = opType };
+        _nodesOfLayer++;
+        string name = _nodesOfLayer == 1 ? NodeName : $"{NodeName}_{_nodesOfLayer}";
+        var node = new NodeProto { Name = name, OpType = opType };
         node.Inputs.Add(_current);
         node.Inputs.AddRange(constants);
-        node.Outputs.Add(output);
+        node.Outputs.Add(name);
         node.Attributes.AddRange(attributes);
         _graph.Nodes.Add(node);
-        if (output != OutputName) _graph.ValueInfo.Add(Value(output, Layer.OutputShape));
-        _current = output;
+        _current = name;
+    }
+
+    /// <summary>Ends the layer: its last node's value is the graph's output after the last layer, else recorded with the layer's output shape.</summary>
+    /// <exception cref="InvalidOperationException">The layer wrote no node.</exception>
+    public void End()
+    {
+        if (_nodesOfLayer == 0) throw new InvalidOperationException($"{Layer.Name}: the ONNX exporter wrote no node.");
+        if (_position == _layerCount)
+        {
+            _graph.Nodes[^1].Outputs[0] = OutputName;
+            _current = OutputName;
+        }
+        else _graph.ValueInfo.Add(Value(_current, Layer.OutputShape));
     }
 
     /// <summary>A FLOAT tensor value [N, sample…].</summary>

@@ -23,8 +23,9 @@ public class NamespaceGraphTests
         ["Engine.Onnx"] = ["Engine.Serialization", "Engine.Layers", "Engine.Training"],
     };
 
-    private static readonly Regex NamespaceLine = new(@"^namespace (Engine(\.\w+)?);", RegexOptions.Multiline);
-    private static readonly Regex UsingLine = new(@"^using (Engine(\.\w+)?);", RegexOptions.Multiline);
+    // A namespace's node is its first two levels: Engine.Onnx.Import belongs to Engine.Onnx.
+    private static readonly Regex NamespaceLine = new(@"^namespace (Engine(\.\w+)?)(\.\w+)*;", RegexOptions.Multiline);
+    private static readonly Regex UsingLine = new(@"^using (Engine(\.\w+)?)(\.\w+)*;", RegexOptions.Multiline);
     private static readonly Regex Qualified = new(@"(?<![\w.])(Engine\.(Kernels|Layers|Losses|Optimizers|Serialization|Data|Training|Onnx))\.\w");
 
     private static string EngineFolder()

@@ -61,7 +61,7 @@ public class ArchitectureFileTests : TempFolderTest
         Assert.That(net.Layers.Select(l => l.Kind), Is.EqualTo(new[] { "Conv2D", "ReLU", "Conv2D", "Sigmoid", "Conv2D", "AvgPool2D", "MaxPool2D", "Flatten", "Dense", "Softmax" }));
         Assert.That(net.Layers[0].OutputShape, Is.EqualTo(new Shape(4, 28, 14)));
         Assert.That(net.OutputShape, Is.EqualTo(new Shape(10)));
-        Assert.That(ArchitectureFile.LayerTypes.Keys, Is.EquivalentTo(new[] { "Conv2D", "MaxPool2D", "AvgPool2D", "Flatten", "Dense", "Sigmoid", "ReLU", "LeakyReLU", "Softmax" }));
+        Assert.That(ArchitectureFile.LayerTypes.Keys, Is.EquivalentTo(new[] { "Conv2D", "MaxPool2D", "AvgPool2D", "GlobalAvgPool2D", "Flatten", "Dense", "BatchNorm2D", "BatchNorm1D", "Dropout", "Residual", "Sigmoid", "Tanh", "ReLU", "LeakyReLU", "Softmax" }));
     }
 
     [TestCase("{\"layers\": [\n  {\"type\": \"Conv2D\", \"filters\": 0, \"kernel\": 3}\n]}", "net.json: line 2: layer 1 (Conv2D): 'filters' must be a whole number ≥ 1, not the number 0.")]

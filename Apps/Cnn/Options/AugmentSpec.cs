@@ -54,7 +54,7 @@ public static class AugmentSpec
             {
                 if (crop is not null) throw Bad(text, "crop is given twice");
                 if (!int.TryParse(part["crop=".Length..], NumberStyles.None, CultureInfo.InvariantCulture, out int n) || n < 1)
-                    throw Bad(text, $"crop takes a whole number of pixels ≥ 1, not '{part["crop=".Length..]}' (none: no augmentation)");
+                    throw Bad(text, $"crop takes a whole number of pixels ≥ 1, not '{part["crop=".Length..]}'");
                 crop = n;
             }
             else

@@ -78,7 +78,7 @@ public static class TrainCommand
                 }
                 catch (ModelFileException e) when (e.FilePath == checkpoint && e.Problem.StartsWith("it belongs to another run", StringComparison.Ordinal))
                 {
-                    throw new UsageException($"--resume: {checkpoint} is of another run ({e.Problem["it belongs to another run: ".Length..].Split("; delete it")[0]}); give that run's options, or another --out.", e);
+                    throw new UsageException($"--resume: {checkpoint} is of another run ({CheckpointDifference(e.Problem)}); give that run's options, or another --out.", e);
                 }
             }
             var run = new RunHistory(settings.Seed, history);
@@ -106,6 +106,40 @@ public static class TrainCommand
             };
         }, parse.GetValue(verbose)));
         return command;
+    }
+
+    /// <summary>
+    /// The difference the engine found between a checkpoint's run and this one, as the settings that differ, e.g.
+    /// <c>epochs=2 there, epochs=3 here</c> (the engine's whole lines when they do not split alike).
+    /// </summary>
+    internal static string CheckpointDifference(string problem)
+    {
+        var match = System.Text.RegularExpressions.Regex.Match(problem, "it has \"(.*)\" where this run has \"(.*)\"");
+        if (!match.Success) return problem.TrimEnd('.');
+        var there = Settings(match.Groups[1].Value);
+        var here = Settings(match.Groups[2].Value);
+        var differing = there.Count == here.Count
+            ? Enumerable.Range(0, there.Count).Where(i => there[i] != here[i]).Select(i => $"{there[i]} there, {here[i]} here").ToList()
+            : [];
+        return differing.Count > 0 ? string.Join("; ", differing) : $"\"{match.Groups[1].Value}\" there, \"{match.Groups[2].Value}\" here";
+
+        // The line's name=value settings: split at the spaces outside parentheses.
+        static List<string> Settings(string line)
+        {
+            var parts = new List<string>();
+            int depth = 0, start = 0;
+            for (int i = 0; i <= line.Length; i++)
+            {
+                if (i < line.Length && line[i] == '(') depth++;
+                else if (i < line.Length && line[i] == ')') depth--;
+                else if (i == line.Length || (line[i] == ' ' && depth == 0))
+                {
+                    if (i > start) parts.Add(line[start..i]);
+                    start = i + 1;
+                }
+            }
+            return parts;
+        }
     }
 
     /// <summary>

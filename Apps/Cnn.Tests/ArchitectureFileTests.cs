@@ -235,5 +235,19 @@ public class ArchitectureFileTests : TempFolderTest
         string message = ErrorOf("{\"layers\": [\n  {\"type\": \"Flatten\"},\n  {\"type\": \"Residual\", \"body\": [{\"type\": \"Dense\", \"units\": 3}]}\n]}");
         Assert.That(message, Does.StartWith("net.json: line 3: layer 2 (Residual)").And.Contain("projection shortcut"));
     }
+    [Test]
+    public void EveryJsonExampleOfTheDocsBuilds()
+    {
+        string root = TestContext.CurrentContext.TestDirectory;
+        while (!File.Exists(Path.Combine(root, "Engine.sln"))) root = Path.GetDirectoryName(root)!;
+        string docs = File.ReadAllText(Path.Combine(root, "docs", "MODEL-FILES.md"));
+        var examples = System.Text.RegularExpressions.Regex.Matches(docs, "```json\n(.*?)```", System.Text.RegularExpressions.RegexOptions.Singleline);
+        Assert.That(examples, Has.Count.EqualTo(2));
+        Assert.That(Build(examples[0].Groups[1].Value).Summary(), Is.EqualTo(ModelZoo.Build("paper-mnist", new Shape(1, 28, 28), 100).Summary()));
+        var residual = Build(examples[1].Groups[1].Value, new Shape(3, 32, 32));
+        Assert.That(residual.Layers.OfType<Engine.Layers.Residual>().Select(b => b.Projects), Is.EqualTo(new[] { false, true }), "as the text says");
+        Assert.That(residual.OutputShape, Is.EqualTo(new Shape(10)));
+    }
 }
+
 

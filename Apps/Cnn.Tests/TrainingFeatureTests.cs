@@ -329,4 +329,21 @@ public class TrainingFeatureTests : TempFolderTest
         Assert.That(header, Is.EqualTo(string.Create(CultureInfo.InvariantCulture,
             $"train: paper-mnist (filters 2, hidden 20, lrelu, max pool), {Plan().ParameterCount} parameters · adam(eta=0.01, beta1=0.9, beta2=0.999, epsilon=1E-08) · loss cross-entropy · λ 0.001 · data /data/synthetic: 60 train / 30 val images · 2 batches of 30 × 10 epochs · seed 100")));
     }
+    [Test]
+    public void SweepTitlesNameTheRecipeScheduleAugmentationAndNormalisation()
+    {
+        var grid = new Grid([GridAxis.Parse("eta=0.1,0.01")]);
+        var manifest = new SweepManifest([new("dataset", "mnist"), new("train_size", "60"), new("val_size", "30"), new("model", "bn-convnet"),
+            new("optimizer", "nesterov"), new("schedule", "onecycle"), new("augment", "crop=2"), new("normalize", "true"), new("epochs", "2")], grid, null) { Recipe = "mnist" };
+        Assert.That(SweepReport.Title(manifest, "validation accuracy"), Is.EqualTo("recipe mnist · mnist 60 train / 30 val · bn-convnet\nnesterov, onecycle, augment crop=2, normalized, 2 epochs · validation accuracy"));
+    }
+
+    [Test]
+    public void TheNewLibraryTermsBecomeOptionNames()
+    {
+        Assert.That(UserErrors.Describe(new ArgumentException("WeightDecay must be a finite number ≥ 0, not -1.")).Message, Is.EqualTo("--weight-decay must be a finite number ≥ 0, not -1."));
+        Assert.That(UserErrors.Describe(new ArgumentException("ClipGradientNorm must be a positive finite number, not 0.")).Message, Is.EqualTo("--clip must be a positive finite number, not 0."));
+        Assert.That(UserErrors.Describe(new ArgumentException("Augmentation: PadCrop = 40 is not smaller than the 28×28 image.")).Message, Is.EqualTo("--augment crop = 40 is not smaller than the 28×28 image."));
+    }
 }
+

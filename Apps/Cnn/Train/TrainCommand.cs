@@ -89,7 +89,7 @@ public static class TrainCommand
             // A diverged run is not saved, so a good model file is never replaced by a broken one.
             if (path is not null && history.Status != TrainingStatus.Diverged) net.Save(path);
             if (history.Status == TrainingStatus.Cancelled)
-                Console.Error.WriteLine($"training interrupted after {history.Epochs.Count} finished epochs{(path is null ? "" : $"; the model was saved to {path}")}{(checkpoint is null ? "" : $"; add --resume to continue from {checkpoint}")}.");
+                Console.Error.WriteLine($"training interrupted after {history.Epochs.Count} finished epochs{(path is null ? "" : $"; the model was saved to {path}")}{(checkpoint is not null && File.Exists(checkpoint) ? $"; add --resume to continue from {checkpoint}" : "")}.");
             if (history.Status == TrainingStatus.Diverged)
                 Console.Error.WriteLine($"training diverged (the loss became NaN or infinite) after {history.Epochs.Count} finished epochs{(path is null ? "" : "; no model was saved")}; try a smaller --eta.");
             if (history.Status == TrainingStatus.Stopped && history.Epochs.Count > 0)

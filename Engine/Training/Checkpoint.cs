@@ -132,7 +132,11 @@ internal static class Checkpoint
             ushort version = r.ReadUInt16();
             if (version != Version) throw new ModelFileException(path, $"checkpoint version {version}; this build reads version {Version}.");
             string stored = r.ReadBounded(body, 1 << 20, "run description");
-            if (stored != description) throw new ModelFileException(path, "it belongs to another run: " + FirstDifference(stored, description) + "; delete it or choose another checkpoint path.");
+            if (stored != description)
+            {
+                var (there, here) = FirstDifference(stored, description);
+                throw new CheckpointMismatchException(path, there, here);
+            }
             int epochs = r.ReadInt32();
             long steps = r.ReadInt64(), trainedSteps = r.ReadInt64();
             var model = ModelFile.Deserialize(r.ReadBytes(Length(r, body)), path);
@@ -174,16 +178,17 @@ internal static class Checkpoint
         catch (InvalidOperationException e) { throw new ModelFileException(path, "it does not fit: " + e.Message, e); }
     }
 
-    private static string FirstDifference(string stored, string current)
+    /// <summary>The first line (trimmed) where the two descriptions differ.</summary>
+    private static (string Stored, string Current) FirstDifference(string stored, string current)
     {
         var a = stored.Split('\n');
         var b = current.Split('\n');
         for (int i = 0; i < Math.Max(a.Length, b.Length); i++)
         {
             string x = i < a.Length ? a[i].Trim() : "", y = i < b.Length ? b[i].Trim() : "";
-            if (x != y) return $"it has \"{x}\" where this run has \"{y}\"";
+            if (x != y) return (x, y);
         }
-        return "it differs";
+        return (stored, current);
     }
 
     private static int Length(BinaryReader r, int body)

@@ -28,8 +28,7 @@ public static class ModelSource
         string model = settings.Text("model");
         try
         {
-            var net = ModelZoo.Build(model, input, seed, settings.Variant, settings.Init);
-            return dropout is { } rate ? WithDropout(net, rate) : net;
+            return ModelZoo.Build(model, input, seed, settings.Variant with { Dropout = dropout }, settings.Init);
         }
         catch (ArgumentException e)
         {
@@ -52,39 +51,6 @@ public static class ModelSource
 
         static bool IsOrHoldsDropout(Layer layer) => layer is Dropout || (layer is Residual r && r.Body.Any(IsOrHoldsDropout));
     }
-
-    /// <summary>
-    /// <paramref name="net"/> (new, untrained) rebuilt with every Dropout layer at <paramref name="rate"/>: the same
-    /// layers, seed and initialisation, so its weights are the original's bit for bit. (The engine's zoo takes no
-    /// dropout rate, and a built layer cannot join another network; hence the copy.)
-    /// </summary>
-    /// <exception cref="NotSupportedException">A layer type the copy does not know (it knows every type of the zoo and of architecture files).</exception>
-    internal static Network WithDropout(Network net, float rate)
-    {
-        var copy = new Network(net.InputShape, net.Seed) { DefaultInit = net.DefaultInit };
-        foreach (var layer in net.Layers) copy.Add(Copy(layer, rate));
-        return copy;
-    }
-
-    private static Layer Copy(Layer layer, float rate) => layer switch
-    {
-        Dropout => new Dropout(rate),
-        Residual r => new Residual([.. r.Body.Select(l => Copy(l, rate))]),
-        Conv2D c => new Conv2D(c.Filters, c.KernelHeight, c.KernelWidth, c.StrideHeight, c.StrideWidth, c.Padding, c.Init, c.HasBias),
-        Dense d => new Dense(d.Units, d.Init),
-        BatchNorm2D b => new BatchNorm2D(b.Momentum, b.Epsilon),
-        BatchNorm1D b => new BatchNorm1D(b.Momentum, b.Epsilon),
-        MaxPool2D p => new MaxPool2D(p.SizeHeight, p.SizeWidth, p.StrideHeight, p.StrideWidth, p.PaddingHeight, p.PaddingWidth),
-        AvgPool2D p => new AvgPool2D(p.SizeHeight, p.SizeWidth, p.StrideHeight, p.StrideWidth),
-        LeakyReLU l => new LeakyReLU(l.Slope),
-        ReLU => new ReLU(),
-        Sigmoid => new Sigmoid(),
-        Tanh => new Tanh(),
-        Softmax => new Softmax(),
-        Flatten => new Flatten(),
-        GlobalAvgPool2D => new GlobalAvgPool2D(),
-        _ => throw new NotSupportedException($"{layer.Name}: --dropout cannot rebuild a {layer.Kind} layer."),
-    };
 
     /// <summary>A short description of the run's architecture, e.g. "paper-mnist (filters 20, hidden 0, lrelu, max pool)" or "model-file net.json".</summary>
     public static string Describe(ResolvedSettings settings)

@@ -76,9 +76,9 @@ public static class TrainCommand
                         ? TrainProgress.Run((batches, epochs) => net.Fit(plan.Train, plan.Validation, plan.TrainingOptions(batches, checkpoint), epochs, cancel.Token))
                         : net.Fit(plan.Train, plan.Validation, plan.TrainingOptions(checkpointPath: checkpoint), epochLines, cancel.Token);
                 }
-                catch (ModelFileException e) when (e.FilePath == checkpoint && e.Problem.StartsWith("it belongs to another run", StringComparison.Ordinal))
+                catch (CheckpointMismatchException e) when (e.FilePath == checkpoint)
                 {
-                    throw new UsageException($"--resume: {checkpoint} is of another run ({CheckpointDifference(e.Problem)}); give that run's options, or another --out.", e);
+                    throw new UsageException($"--resume: {checkpoint} is of another run ({CheckpointDifference(e.Stored, e.Current)}); give that run's options, or another --out.", e);
                 }
             }
             var run = new RunHistory(settings.Seed, history);
@@ -112,16 +112,14 @@ public static class TrainCommand
     /// The difference the engine found between a checkpoint's run and this one, as the settings that differ, e.g.
     /// <c>epochs=2 there, epochs=3 here</c> (the engine's whole lines when they do not split alike).
     /// </summary>
-    internal static string CheckpointDifference(string problem)
+    internal static string CheckpointDifference(string stored, string current)
     {
-        var match = System.Text.RegularExpressions.Regex.Match(problem, "it has \"(.*)\" where this run has \"(.*)\"");
-        if (!match.Success) return problem.TrimEnd('.');
-        var there = Settings(match.Groups[1].Value);
-        var here = Settings(match.Groups[2].Value);
+        var there = Settings(stored);
+        var here = Settings(current);
         var differing = there.Count == here.Count
             ? Enumerable.Range(0, there.Count).Where(i => there[i] != here[i]).Select(i => $"{there[i]} there, {here[i]} here").ToList()
             : [];
-        return differing.Count > 0 ? string.Join("; ", differing) : $"\"{match.Groups[1].Value}\" there, \"{match.Groups[2].Value}\" here";
+        return differing.Count > 0 ? string.Join("; ", differing) : $"\"{stored}\" there, \"{current}\" here";
 
         // The line's name=value settings: split at the spaces outside parentheses.
         static List<string> Settings(string line)

@@ -21,8 +21,9 @@ internal sealed record BlockStep(string Fork, IReadOnlyList<GraphStep> Body, IRe
 /// Orders the computed nodes of a checked graph as the steps of a sequential network. From the input, a value read by one node
 /// continues the chain; a value read by two nodes forks two branches, which must meet again at one <c>Add</c> of their last
 /// values — a residual block (blocks may nest, up to <see cref="MaxNesting"/> deep). The branch with no node but Identity (the
-/// identity) or with only a <c>Conv</c> and a <c>BatchNormalization</c> (a projection) is the shortcut, the other the body; when both
-/// could be, the one the Add reads second is the shortcut (PyTorch's <c>out + identity</c>). Everything else — a value read by
+/// identity) or with only a <c>Conv</c> and a <c>BatchNormalization</c> (a projection; one with a 1×1 kernel and no bias first) is
+/// the shortcut, the other the body; when both fit alike, the one the Add reads second is the shortcut (PyTorch's
+/// <c>out + identity</c>). Everything else — a value read by
 /// three nodes, branches that never meet or meet another value, a join by another operator, a sum of two computed values
 /// that are not two branches of one value — is refused naming the node.
 /// </summary>
@@ -142,24 +143,30 @@ internal sealed class GraphWalk
             throw Fail(_file, join, $"joins the two branches from {Quote(fork)}; the engine joins branches only by Add (a residual block: body plus shortcut)");
         Take(join);
         var (left, right) = computed[0] == endA ? (first, second) : (second, first);
-        List<GraphStep> body, shortcut;
-        if (Is(right) || (!Is(left) && Is(right, "Conv", "BatchNormalization"))) (body, shortcut) = (left, right);
-        else if (Is(left) || Is(left, "Conv", "BatchNormalization")) (body, shortcut) = (right, left);
-        else
+        int leftFit = ShortcutFit(left), rightFit = ShortcutFit(right);
+        if (Math.Max(leftFit, rightFit) == 0)
             throw Fail(_file, join, $"adds two computed branches from {Quote(fork)}, neither of which is a residual shortcut: the engine's Residual adds its body to the identity or to a projection (a Conv, then a BatchNormalization)");
-        return new BlockStep(fork, body, shortcut, join);
+        return rightFit >= leftFit ? new BlockStep(fork, left, right, join) : new BlockStep(fork, right, left, join);
     }
 
-    /// <summary>Whether a branch is of nodes of exactly <paramref name="operators"/>, Identity nodes aside (none: the identity).</summary>
-    private static bool Is(List<GraphStep> steps, params string[] operators)
+    /// <summary>
+    /// How well a branch fits as the shortcut: 3 the identity (no node but Identity), 2 the engine's projection (a Conv of a 1×1
+    /// constant kernel without bias, then a BatchNormalization), 1 another Conv then BatchNormalization (refused later, with the
+    /// projection the block needs), 0 nothing a shortcut can be.
+    /// </summary>
+    private int ShortcutFit(List<GraphStep> steps)
     {
-        var found = new List<string>();
+        var nodes = new List<NodeProto>();
         foreach (var step in steps)
         {
-            if (step is not NodeStep { Node: var node }) return false;
-            if (node.OpType != "Identity") found.Add(node.OpType);
+            if (step is not NodeStep { Node: var node }) return 0;
+            if (node.OpType != "Identity") nodes.Add(node);
         }
-        return found.SequenceEqual(operators);
+        if (nodes.Count == 0) return 3;
+        if (nodes is not [{ OpType: "Conv" } conv, { OpType: "BatchNormalization" }]) return 0;
+        bool pointwise = conv.Inputs.Count > 1 && _constants.TryGetValue(conv.Inputs[1], out var w) && w.Dims is [_, _, 1, 1];
+        bool biased = conv.Inputs.Count > 2 && conv.Inputs[2].Length > 0;
+        return pointwise && !biased ? 2 : 1;
     }
 
     /// <summary>Marks <paramref name="node"/> as on the path, after checking it writes an output and leaves its extra outputs unused.</summary>

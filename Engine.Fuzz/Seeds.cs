@@ -20,6 +20,8 @@ internal static class Seeds
         File.WriteAllBytes(Path.Combine(onnx, "every-layer.onnx"), EveryLayer().ToOnnx());
         File.WriteAllBytes(Path.Combine(onnx, "matmul-opset9.onnx"), MatMulGraph());
         File.WriteAllBytes(Path.Combine(onnx, "same-gap-opset11.onnx"), SameAndGlobalPoolGraph());
+        File.WriteAllBytes(Path.Combine(onnx, "resnet-mini.onnx"), ResNetMini().ToOnnx());
+        File.WriteAllBytes(Path.Combine(onnx, "bn-tanh-dropout.onnx"), NormalizedConvNet().ToOnnx());
 
         var model = Folder(root, "model");
         ConvNet().Save(Path.Combine(model, "conv-pool-dense.bin"));
@@ -53,6 +55,32 @@ internal static class Seeds
         var net = new Network(new Shape(2, 5, 4), seed: 2)
             .Add(new Conv2D(2, 2, 3, 1, 2, Padding.Same)).Add(new Sigmoid()).Add(new LeakyReLU(0.1f))
             .Add(new AvgPool2D(2, 1, 1, 1)).Add(new Flatten()).Add(new Dense(2)).Add(new Softmax());
+        net.GetParameters();
+        return net;
+    }
+
+    /// <summary>
+    /// ResNet-20's shape in miniature: input normalisation, Conv (no bias) → BN → ReLU, one basic block per stage (2, 4, 8 channels;
+    /// identity shortcut, then two stride-2 blocks with the 1×1 conv + BN projection), GlobalAvgPool, Dense, Softmax.
+    /// </summary>
+    private static Network ResNetMini()
+    {
+        static Conv2D Conv(int filters, int stride) => new(filters, 3, stride, Padding.Explicit(1), bias: false);
+        var net = new Network(new Shape(3, 8, 8), seed: 4) { Normalization = new InputNormalization([0.5f, 0.4f, 0.3f], [0.25f, 0.5f, 2f]) };
+        net.Add(Conv(2, 1)).Add(new BatchNorm2D()).Add(new ReLU());
+        foreach (var (channels, stride) in new[] { (2, 1), (4, 2), (8, 2) })
+            net.Add(new Residual(Conv(channels, stride), new BatchNorm2D(), new ReLU(), Conv(channels, 1), new BatchNorm2D())).Add(new ReLU());
+        net.Add(new GlobalAvgPool2D()).Add(new Dense(3)).Add(new Softmax());
+        net.GetParameters();
+        return net;
+    }
+
+    /// <summary>Conv (no bias) → BN (momentum 0.2) → Tanh → MaxPool 3×3 padded 1 → Flatten → Dense → BN1D → Dropout → Dense → Softmax.</summary>
+    private static Network NormalizedConvNet()
+    {
+        var net = new Network(new Shape(1, 5, 5), seed: 5)
+            .Add(new Conv2D(2, 2, bias: false)).Add(new BatchNorm2D(momentum: 0.2f)).Add(new Tanh()).Add(new MaxPool2D(3, 2, 1))
+            .Add(new Flatten()).Add(new Dense(3)).Add(new BatchNorm1D()).Add(new Dropout(0.3f)).Add(new Dense(2)).Add(new Softmax());
         net.GetParameters();
         return net;
     }

@@ -45,6 +45,20 @@ internal static class OnnxGraphs
     /// <summary>Seeded values in [−1, 1).</summary>
     public static float[] Random(int count, int seed) { var r = new Random(seed); return Enumerable.Range(0, count).Select(_ => (float)(r.NextDouble() * 2 - 1)).ToArray(); }
 
+    /// <summary>A network of <paramref name="layers"/> with <paramref name="parameters"/> (every leaf's weights, then every leaf's
+    /// biases) and <paramref name="state"/> (every leaf's, e.g. batch norm running mean and variance).</summary>
+    public static Network Built(Shape input, Engine.Layers.Layer[] layers, float[] parameters, float[]? state = null)
+    {
+        var net = new Network(input);
+        foreach (var layer in layers) net.Add(layer);
+        net.SetParameters(parameters);
+        state?.CopyTo(net.State);
+        return net;
+    }
+
+    /// <summary>Seeded values in [0.5, 1.5) (variances, deviations).</summary>
+    public static float[] Positive(int count, int seed) => Random(count, seed).Select(v => 1f + v / 2).ToArray();
+
     /// <summary>Imports <paramref name="bytes"/> under the name <c>test.onnx</c>.</summary>
     public static Network Import(byte[] bytes) => OnnxImport.FromBytes(bytes, "test.onnx");
 

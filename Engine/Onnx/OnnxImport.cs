@@ -6,11 +6,12 @@ namespace Engine.Onnx;
 
 /// <summary>
 /// Reads ONNX models made by other tools (PyTorch, Keras converters, ONNX Runtime's tools, <see cref="OnnxExport"/>) into a
-/// <see cref="Network"/> for inference and further training. The graph must be one chain of the operators the engine has
-/// (Conv, MaxPool, AveragePool, GlobalAveragePool, GlobalMaxPool, Gemm, MatMul with a constant Add as bias, Relu, LeakyRelu,
-/// Sigmoid, Softmax, Flatten, Reshape to [N, features], Dropout and Identity), from opset 6 to 21, with float32 weights stored
-/// in the file; anything else is refused with one <see cref="OnnxFormatException"/> naming the file, the node, the operator
-/// and the attribute.
+/// <see cref="Network"/> for inference and further training. The graph must be a chain of the operators the engine has
+/// (Conv, MaxPool, AveragePool, GlobalAveragePool, GlobalMaxPool, Gemm, MatMul with a constant Add as bias, BatchNormalization,
+/// Relu, LeakyRelu, Sigmoid, Tanh, Softmax, Flatten, Reshape to [N, features], Dropout, Identity, and Sub / Div of per-channel
+/// constants on the input as its normalisation) and of residual blocks (a value read by two branches that an Add sums), from
+/// opset 6 to 21, with float32 weights stored in the file; anything else is refused with one <see cref="OnnxFormatException"/>
+/// naming the file, the node, the operator and the attribute.
 /// </summary>
 /// <remarks>
 /// The reader is bounded: every length is checked against the bytes present before anything is allocated, and the whole
@@ -42,6 +43,16 @@ public static class OnnxImport
         return FromBytes(bytes, path, seed);
     }
 
+    extension(Network)
+    {
+        /// <summary>Reads the ONNX model in <paramref name="path"/> as a network: <c>Network.LoadOnnx("model.onnx")</c>, the same as
+        /// <see cref="Load"/>.</summary>
+        /// <param name="path">An .onnx file.</param>
+        /// <param name="seed">The network's seed (for shuffling when it is trained further).</param>
+        /// <exception cref="OnnxFormatException">The file is missing, malformed, or describes a model the engine cannot express.</exception>
+        public static Network LoadOnnx(string path, long seed = 0) => Load(path, seed);
+    }
+
     /// <summary>Reads an ONNX model from the bytes of a file; <paramref name="name"/> is the file name errors give.</summary>
     internal static Network FromBytes(ReadOnlySpan<byte> bytes, string name, long seed = 0)
     {
@@ -54,20 +65,37 @@ public static class OnnxImport
         var chain = GraphChain.Build(graph, opset, limits);
         var (sample, batch) = InputShape(chain.Input, name);
         var network = new NetworkBuilder(sample, batch, seed, limits);
-        foreach (var node in chain.Nodes)
+        Import(chain.Steps, network, opset, limits, chain.Constants);
+        var result = network.Finish();
+        CheckOutput(chain.Output, result, name);
+        return result;
+    }
+
+    /// <summary>Imports <paramref name="steps"/> into <paramref name="network"/>: each node by its operator's importer, each residual block as
+    /// its body, its shortcut and the Add that joins them.</summary>
+    private static void Import(IReadOnlyList<GraphStep> steps, NetworkBuilder network, int opset, DecodeLimits limits, IReadOnlyDictionary<string, TensorProto> constants)
+    {
+        foreach (var step in steps)
         {
-            var scope = new NodeScope(node, opset, limits, chain.Constants);
+            if (step is BlockStep block)
+            {
+                var join = new NodeScope(block.Join, opset, limits, constants);
+                join.Allow(opset < 7 ? ["broadcast", "axis"] : []);
+                network.BeginBlock();
+                Import(block.Body, network, opset, limits, constants);
+                network.BeginShortcut();
+                Import(block.Shortcut, network, opset, limits, constants);
+                network.EndBlock(join);
+                continue;
+            }
+            var node = ((NodeStep)step).Node;
+            var scope = new NodeScope(node, opset, limits, constants);
             if (node.Domain is not ("" or "ai.onnx"))
                 throw scope.Refuse($"is from the operator set {GraphChain.Quote(node.Domain)}; the engine imports standard ONNX operators only");
-            if (OperatorTable.NotYet.TryGetValue(node.OpType, out string? why))
-                throw scope.Refuse($"cannot be imported: {why}");
             if (!OperatorTable.Importers.TryGetValue(node.OpType, out var import))
                 throw scope.Refuse($"is an operator the engine cannot import (it imports {string.Join(", ", OperatorTable.Importers.Keys)})");
             import(scope, network);
         }
-        var result = network.Finish();
-        CheckOutput(chain.Output, result, name);
-        return result;
     }
 
     /// <summary>The version of the standard operator set (domain "" or "ai.onnx"), checked.</summary>

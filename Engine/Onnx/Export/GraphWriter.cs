@@ -4,9 +4,10 @@ using Engine.Onnx.Protobuf;
 namespace Engine.Onnx.Export;
 
 /// <summary>
-/// Builds the graph of an exported network, one layer at a time: the value a layer reads is the one the layer before wrote
-/// (the network's input is <c>input</c>, the last layer's output <c>output</c>); nodes, values and initializers are named after
-/// the layer's position and kind (<c>layer3_conv</c>, <c>layer3_conv.weight</c>) so that they read well in Netron.
+/// Builds the graph of an exported network, one layer at a time: a layer's first node reads <see cref="Current"/> (the network's
+/// input is <c>input</c>), its last writes the new current value; <see cref="Finish"/> names the final value <c>output</c>. Nodes,
+/// values and initializers are named after the layer's position and kind (<c>layer3_conv</c>, <c>layer3_conv.weight</c>,
+/// <c>layer4_2_conv</c> in a residual block) so that they read well in Netron.
 /// </summary>
 internal sealed class GraphWriter
 {
@@ -20,75 +21,80 @@ internal sealed class GraphWriter
     public const string OutputName = "output";
 
     private readonly GraphProto _graph;
-    private readonly int _layerCount;
-    private string _current = InputName;
-    private int _position;
-    private string _kind = "";
+    private string _name = "";
     private int _nodesOfLayer;
+    private Layer? _layer;
 
-    public GraphWriter(GraphProto graph, int layerCount)
-    {
-        _graph = graph;
-        _layerCount = layerCount;
-    }
+    public GraphWriter(GraphProto graph) => _graph = graph;
+
+    /// <summary>The value the next node reads: the output of the last node written, or the graph's input.</summary>
+    public string Current { get; set; } = InputName;
 
     /// <summary>The layer being written.</summary>
-    public Layer Layer { get; private set; } = null!;
+    public Layer Layer => _layer ?? throw new InvalidOperationException("No layer is being written.");
 
     /// <summary>Its weights, in the layer's layout.</summary>
     public ReadOnlyMemory<float> Weights { get; private set; }
 
-    /// <summary>Its biases.</summary>
+    /// <summary>Its biases (batch norm: γ, then β).</summary>
     public ReadOnlyMemory<float> Biases { get; private set; }
 
-    /// <summary>Starts layer <paramref name="position"/> (1-based) with its parameters; <paramref name="kind"/> names its node (e.g. <c>conv</c>).</summary>
-    public void Begin(int position, Layer layer, string kind, ReadOnlyMemory<float> weights, ReadOnlyMemory<float> biases)
+    /// <summary>Its state (batch norm: running mean, then variance).</summary>
+    public ReadOnlyMemory<float> State { get; private set; }
+
+    /// <summary>Starts the nodes named <paramref name="name"/> (e.g. <c>layer3_conv</c>) of <paramref name="layer"/> (null: of no layer,
+    /// e.g. the input normalisation) with its values.</summary>
+    public void Begin(string name, Layer? layer, ReadOnlyMemory<float> weights = default, ReadOnlyMemory<float> biases = default, ReadOnlyMemory<float> state = default)
     {
-        _position = position;
-        _kind = kind;
+        _name = name;
         _nodesOfLayer = 0;
-        Layer = layer;
+        _layer = layer;
         Weights = weights;
         Biases = biases;
+        State = state;
     }
 
-    /// <summary>An initializer <c>layerK_kind.suffix</c> of shape <paramref name="dims"/>; returns its name.</summary>
+    /// <summary>An initializer <c>name.suffix</c> of shape <paramref name="dims"/>; returns its name.</summary>
     public string Initializer(string suffix, long[] dims, ReadOnlyMemory<float> values)
     {
-        string name = $"{NodeName}.{suffix}";
+        string name = $"{_name}.{suffix}";
         _graph.Initializers.Add(new TensorProto { Name = name, DataType = OnnxDataType.Float, Dims = dims, Floats = values.ToArray() });
         return name;
     }
 
     /// <summary>
-    /// A node of the layer: reads the current value and <paramref name="constants"/>, writes a new value (named after the layer,
-    /// <c>layerK_kind</c>, then <c>layerK_kind_2</c>… when a layer takes several nodes) that becomes the current one. The shape
-    /// of the layer's last value, its output, is recorded as value info (for Netron and shape checks) by <see cref="End"/>.
+    /// A node: reads the current value and <paramref name="constants"/>, writes a new value (named like the node: the name given to
+    /// <see cref="Begin"/>, then <c>name_2</c>… when a layer takes several nodes) that becomes the current one.
     /// </summary>
     public void Node(string opType, string[] constants, params AttributeProto[] attributes)
     {
         _nodesOfLayer++;
-        string name = _nodesOfLayer == 1 ? NodeName : $"{NodeName}_{_nodesOfLayer}";
-        var node = new NodeProto { Name = name, OpType = opType };
-        node.Inputs.Add(_current);
-        node.Inputs.AddRange(constants);
-        node.Outputs.Add(name);
-        node.Attributes.AddRange(attributes);
-        _graph.Nodes.Add(node);
-        _current = name;
+        string name = _nodesOfLayer == 1 ? _name : $"{_name}_{_nodesOfLayer}";
+        Write(name, opType, [Current, .. constants], attributes);
     }
 
-    /// <summary>Ends the layer: its last node's value is the graph's output after the last layer, else recorded with the layer's output shape.</summary>
+    /// <summary>Ends the layer: its last value is recorded as value info with <paramref name="shape"/> (for Netron and shape checks).</summary>
     /// <exception cref="InvalidOperationException">The layer wrote no node.</exception>
-    public void End()
+    public void End(Shape shape)
     {
-        if (_nodesOfLayer == 0) throw new InvalidOperationException($"{Layer.Name}: the ONNX exporter wrote no node.");
-        if (_position == _layerCount)
-        {
-            _graph.Nodes[^1].Outputs[0] = OutputName;
-            _current = OutputName;
-        }
-        else _graph.ValueInfo.Add(Value(_current, Layer.OutputShape));
+        if (_nodesOfLayer == 0) throw new InvalidOperationException($"{_layer?.Name ?? _name}: the ONNX exporter wrote no node.");
+        _graph.ValueInfo.Add(Value(Current, shape));
+    }
+
+    /// <summary>An Add node <paramref name="name"/> of two values (a residual block's body and shortcut), of <paramref name="shape"/>, which becomes the current value.</summary>
+    public void Join(string name, string body, string shortcut, Shape shape)
+    {
+        Write(name, "Add", [body, shortcut], []);
+        _graph.ValueInfo.Add(Value(Current, shape));
+    }
+
+    /// <summary>Names the last node's value <c>output</c> (it is the graph's output, described by the graph, not by value info).</summary>
+    public void Finish()
+    {
+        var last = _graph.Nodes[^1];
+        _graph.ValueInfo.RemoveAll(v => v.Name == last.Outputs[0]);
+        last.Outputs[0] = OutputName;
+        Current = OutputName;
     }
 
     /// <summary>A FLOAT tensor value [N, sample…].</summary>
@@ -99,5 +105,13 @@ internal sealed class GraphWriter
         return new ValueInfoProto { Name = name, IsTensor = true, ElementType = OnnxDataType.Float, Shape = dims };
     }
 
-    private string NodeName => $"layer{_position}_{_kind}";
+    private void Write(string name, string opType, string[] inputs, AttributeProto[] attributes)
+    {
+        var node = new NodeProto { Name = name, OpType = opType };
+        node.Inputs.AddRange(inputs);
+        node.Outputs.Add(name);
+        node.Attributes.AddRange(attributes);
+        _graph.Nodes.Add(node);
+        Current = name;
+    }
 }

@@ -60,33 +60,25 @@ internal static class DenseImporters
 
     /// <summary>
     /// Add-1/6/7/13/14 of a constant to the output of the Dense or Conv2D just before it (Identity and Dropout may sit between):
-    /// added to that layer's bias. The constant must be one value per unit or channel (or one value), broadcast numpy-style
-    /// from opset 7, before it from <c>axis</c> when given.
+    /// added to that layer's bias (a convolution without one gets one). The constant must be one value per unit or channel (or
+    /// one value), broadcast numpy-style from opset 7, before it from <c>axis</c> when given. (An Add of two computed values is
+    /// the join of a residual block: see <see cref="GraphWalk"/>.)
     /// </summary>
     public static void AddBias(NodeScope node, NetworkBuilder net)
     {
         node.Allow(node.Opset < 7 ? ["broadcast", "axis"] : []);
-        int at = node.IsConstant(1) ? 1 : node.IsConstant(0) ? 0 : throw node.Refuse("adds two computed values (e.g. a residual connection); the engine's networks are one chain of layers for now");
+        int at = node.IsConstant(1) ? 1 : node.IsConstant(0) ? 0 : throw node.Refuse("adds two computed values that are not the two branches of a residual block");
         var c = node.FloatConstant(at, "addend");
         var last = net.Last;
         if (last is null || last.Layer is not (Dense or Conv2D) || last.Layer.OutputShape != net.Shape)
-            throw node.Refuse($"adds a constant to {(last is null ? "the network's input" : $"the output of {last.Layer.Kind}")}; the engine takes a constant Add only as the bias of the MatMul, Gemm or Conv just before it");
+            throw node.Refuse($"adds a constant to {(last is null ? net.Origin : $"the output of {last.Layer.Kind}")}; the engine takes a constant Add only as the bias of the MatMul, Gemm or Conv just before it");
         var sample = net.Shape;
-        int rank = sample.Rank + 1;
-        int first = node.Opset < 7 && node.Find("axis") is not null ? (int)Math.Clamp(node.Int("axis", 0), -1, rank) : rank - c.Dims.Length;
-        if (first < 0 || first + c.Dims.Length > rank)
-            throw node.Refuse($"adds a constant of shape {NodeScope.Dims(c.Dims)} that does not broadcast to {NetworkBuilder.Describe(sample)}");
-        bool perChannel = false;
-        for (int j = 0; j < c.Dims.Length; j++)
-        {
-            int axis = first + j;
-            long d = c.Dims[j];
-            if (d == 1) continue;
-            if (axis == 1 && d == sample[0]) { perChannel = true; continue; }
-            throw node.Refuse($"adds a constant of shape {NodeScope.Dims(c.Dims)} to {NetworkBuilder.Describe(sample)}; the engine's bias is one value per {(sample.Rank == 1 ? "unit" : "channel")}");
-        }
+        var values = node.PerChannel(c, sample, "adds", $"the engine's bias is one value per {(sample.Rank == 1 ? "unit" : "channel")}");
+        if (last.Layer is Conv2D { HasBias: false } conv)
+            last = net.Replace(node, last, new Conv2D(conv.Filters, conv.KernelHeight, conv.KernelWidth, conv.StrideHeight, conv.StrideWidth, conv.Padding),
+                last.Weights, net.Zeros(conv.Filters));
         var biases = last.Biases;
-        for (int i = 0; i < biases.Length; i++) biases[i] += c.Floats![perChannel ? i : 0];
+        for (int i = 0; i < biases.Length; i++) biases[i] += values[i];
     }
 
     /// <summary>The input's feature count; refuses inputs that are not [N, K].</summary>

@@ -4,11 +4,11 @@ namespace Engine.Onnx.Import;
 
 /// <summary>
 /// The operators that keep or only re-view the data: activations, Softmax, Flatten, Reshape to [N, features], and the ones
-/// that compute nothing at inference (Identity, Dropout).
+/// that compute nothing at inference (Identity; Dropout, which becomes a <see cref="Layers.Dropout"/> for further training).
 /// </summary>
 internal static class ElementwiseImporters
 {
-    /// <summary>An operator without attributes (consumed_inputs, of opsets before 6, aside) as one layer: Relu, Sigmoid.</summary>
+    /// <summary>An operator without attributes (consumed_inputs, of opsets before 6, aside) as one layer: Relu, Sigmoid, Tanh.</summary>
     public static OperatorImporter Plain(Func<Layer> create) => (node, net) =>
     {
         node.Allow("consumed_inputs");
@@ -44,7 +44,8 @@ internal static class ElementwiseImporters
         net.Add(node, new Layers.Softmax());
     }
 
-    /// <summary>Flatten-1/9/11/13/21 with axis 1 (default; −r+1 from opset 11) → <see cref="Flatten"/>; nothing for an input that is already [N, K].</summary>
+    /// <summary>Flatten-1/9/11/13/21 with axis 1 (default; −r+1 from opset 11) → <see cref="Flatten"/> (with a GlobalAveragePool just
+    /// before it: <see cref="GlobalAvgPool2D"/>); nothing for an input that is already [N, K].</summary>
     public static void Flatten(NodeScope node, NetworkBuilder net)
     {
         node.Allow("axis");
@@ -53,7 +54,7 @@ internal static class ElementwiseImporters
         long resolved = axis < 0 && node.Opset >= 11 ? axis + input.Rank + 1 : axis;
         if (resolved != 1)
             throw node.Refuse("axis", $"flattens {NetworkBuilder.Describe(input)} at axis {axis}; the engine's Flatten keeps the batch and flattens the rest (axis 1)");
-        if (input.Rank > 1) net.Add(node, new Layers.Flatten());
+        if (input.Rank > 1) net.Flatten(node);
     }
 
     /// <summary>
@@ -100,15 +101,16 @@ internal static class ElementwiseImporters
         bool same = sample.Length == input.Rank && Enumerable.Range(0, sample.Length).All(i => sample[i] == input[i]);
         if (same) return;
         if (sample.Length != 1) throw node.Refuse(why);
-        net.Add(node, new Layers.Flatten());
+        net.Flatten(node);
     }
 
     /// <summary>Identity: nothing to compute.</summary>
     public static void Identity(NodeScope node, NetworkBuilder net) => node.Allow();
 
     /// <summary>
-    /// Dropout-1/6/7/10/12/13: nothing at inference (the engine's networks import for inference and fine-tuning without it);
-    /// its mask output must be unused, and from opset 12 a training_mode input, if given, a constant false.
+    /// Dropout-1/6/7/10/12/13 → <see cref="Layers.Dropout"/> of its ratio (the attribute before opset 12, the constant input from it;
+    /// default 0.5), which passes values through at inference as ONNX's does; its mask output must be unused, and from opset 12 a
+    /// training_mode input, if given, a constant false.
     /// </summary>
     public static void Dropout(NodeScope node, NetworkBuilder net)
     {
@@ -120,5 +122,15 @@ internal static class ElementwiseImporters
             if (training || (mode?.Ints is null && mode?.Floats is null))
                 throw node.Refuse("runs in training mode (its training_mode input is not the constant false); the engine imports graphs for inference");
         }
+        float ratio = node.Float("ratio", 0.5f);
+        if (node.Opset >= 12 && node.HasInput(1))
+        {
+            var given = node.FloatConstant(1, "ratio");
+            if (given.Floats!.Length != 1) throw node.Refuse($"has a ratio of shape {NodeScope.Dims(given.Dims)}; it must be one value");
+            ratio = given.Floats[0];
+        }
+        if (!(ratio is >= 0f and < 1f))
+            throw node.Refuse($"drops values with ratio {ratio.ToString("R", System.Globalization.CultureInfo.InvariantCulture)}; the engine's Dropout takes a rate in [0, 1)");
+        net.Add(node, new Layers.Dropout(ratio));
     }
 }

@@ -4,23 +4,25 @@ namespace Engine.Onnx.Import;
 
 /// <summary>
 /// The checked shape of an ONNX graph as a sequential network sees it: one input, one output, the constants (initializers,
-/// Constant nodes and whatever <see cref="ConstantFolding"/> computes from them), and the remaining nodes as one chain from
-/// the input to the output, each reading the value the one before it wrote.
+/// Constant nodes and whatever <see cref="ConstantFolding"/> computes from them), and the remaining nodes as steps from the
+/// input to the output (see <see cref="GraphWalk"/>): nodes each reading the value the step before it wrote, and residual
+/// blocks (a value read by two branches that one Add sums).
 /// </summary>
 /// <remarks>
 /// Checks, in order: unique initializer names; exactly one non-constant graph input and one graph output; every value written
 /// once; every node input written by something (no dangling inputs); no cycle (nodes are sorted topologically, whatever their
-/// file order); then, after folding constants, the chain: no value read by two nodes (a branch), no node reading two computed
-/// values (a join, e.g. a residual Add), extra outputs (a Dropout mask, MaxPool indices) unused, and no node off the chain.
+/// file order); then, after folding constants, the steps: a value read by at most two nodes, two branches from one value meeting
+/// again at one Add of the two, no other node reading two computed values, extra outputs (a Dropout mask, MaxPool indices)
+/// unused, and no node off the path.
 /// </remarks>
 internal sealed class GraphChain
 {
-    private GraphChain(ValueInfoProto input, ValueInfoProto output, Dictionary<string, TensorProto> constants, List<NodeProto> chain)
+    private GraphChain(ValueInfoProto input, ValueInfoProto output, Dictionary<string, TensorProto> constants, List<GraphStep> steps)
     {
         Input = input;
         Output = output;
         Constants = constants;
-        Nodes = chain;
+        Steps = steps;
     }
 
     /// <summary>The graph's one computed input.</summary>
@@ -32,11 +34,11 @@ internal sealed class GraphChain
     /// <summary>Every constant value by name.</summary>
     public IReadOnlyDictionary<string, TensorProto> Constants { get; }
 
-    /// <summary>The nodes from input to output.</summary>
-    public IReadOnlyList<NodeProto> Nodes { get; }
+    /// <summary>The steps from input to output: nodes and residual blocks.</summary>
+    public IReadOnlyList<GraphStep> Steps { get; }
 
-    /// <summary>Checks <paramref name="graph"/> and orders it as a chain.</summary>
-    /// <exception cref="OnnxFormatException">The graph is malformed, or not a chain.</exception>
+    /// <summary>Checks <paramref name="graph"/> and orders it as steps.</summary>
+    /// <exception cref="OnnxFormatException">The graph is malformed, or not a chain of nodes and residual blocks.</exception>
     public static GraphChain Build(GraphProto graph, int opset, DecodeLimits limits)
     {
         string file = limits.File;
@@ -75,7 +77,7 @@ internal sealed class GraphChain
         var remaining = new List<NodeProto>();
         foreach (var node in sorted)
             if (!ConstantFolding.TryFold(node, opset, constants, limits)) remaining.Add(node);
-        return new GraphChain(input, output, constants, Chain(remaining, input, output, constants, file));
+        return new GraphChain(input, output, constants, GraphWalk.Steps(remaining, input, output, constants, file));
     }
 
     /// <summary>A node's description in messages: <c>node 3 "conv1" (Conv)</c>, or <c>node 3 (Conv)</c> when unnamed (0-based index).</summary>
@@ -129,53 +131,5 @@ internal sealed class GraphChain
             throw Fail(file, stuck, "sits on a cycle: its inputs depend on its own outputs");
         }
         return order;
-    }
-
-    /// <summary>Walks from the input through the one reader of each value to the output.</summary>
-    private static List<NodeProto> Chain(List<NodeProto> nodes, ValueInfoProto input, ValueInfoProto output,
-        Dictionary<string, TensorProto> constants, string file)
-    {
-        var readers = new Dictionary<string, List<NodeProto>>(StringComparer.Ordinal);
-        foreach (var node in nodes)
-        {
-            foreach (string value in node.Inputs.Where(v => v.Length > 0 && !constants.ContainsKey(v)).Distinct())
-            {
-                if (!readers.TryGetValue(value, out var list)) readers[value] = list = new List<NodeProto>();
-                list.Add(node);
-            }
-        }
-        var chain = new List<NodeProto>();
-        string current = input.Name;
-        while (readers.TryGetValue(current, out var next))
-        {
-            if (current == output.Name)
-                throw new OnnxFormatException(file, $"the graph's output {Quote(current)} is also read by {Describe(next[0])}; a sequential network ends at its output");
-            if (next.Count > 1)
-                throw Fail(file, next[1], $"reads {Quote(current)}, which {Describe(next[0])} reads too: branching graphs are not supported (the network is one chain of layers)");
-            var node = next[0];
-            var computed = node.Inputs.Where(v => v.Length > 0 && !constants.ContainsKey(v)).ToList();
-            if (computed.Count > 1)
-                throw Fail(file, node, computed.Distinct().Count() > 1
-                    ? $"joins two computed values ({string.Join(", ", computed.Distinct().Select(Quote))}): graphs that merge branches (e.g. a residual Add) are not supported yet"
-                    : $"reads {Quote(current)} twice: the network is one chain of layers, each reading its input once");
-            if (node.Outputs.Count == 0 || node.Outputs[0].Length == 0)
-                throw Fail(file, node, "writes no output");
-            foreach (string extra in node.Outputs.Skip(1))
-                if (extra.Length > 0 && (readers.ContainsKey(extra) || extra == output.Name))
-                    throw Fail(file, node, $"has its extra output {Quote(extra)} used; the engine computes only an operator's first output");
-            chain.Add(node);
-            current = node.Outputs[0];
-        }
-        if (current != output.Name)
-            throw new OnnxFormatException(file, chain.Count == 0 && constants.ContainsKey(output.Name)
-                ? $"the graph's output {Quote(output.Name)} is a constant; it does not depend on the input"
-                : $"the chain of nodes from the input {Quote(input.Name)} ends at {Quote(current)}, not at the graph's output {Quote(output.Name)}");
-        if (chain.Count == 0)
-            throw new OnnxFormatException(file, "the graph's output is its input: there is nothing to compute");
-        var onChain = new HashSet<NodeProto>(chain);
-        var off = nodes.FirstOrDefault(n => !onChain.Contains(n));
-        if (off is not null)
-            throw Fail(file, off, "is not on the path from the graph's input to its output");
-        return chain;
     }
 }

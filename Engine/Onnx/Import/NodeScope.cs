@@ -103,6 +103,36 @@ internal sealed class NodeScope
         return t.Ints is not null ? t : throw Refuse($"its {role} {GraphChain.Quote(t.Name)} is {OnnxDataType.Name(t.DataType)}, not INT64");
     }
 
+    /// <summary>
+    /// The constant <paramref name="c"/>, broadcast numpy-style against a value [N, <paramref name="sample"/>] (before opset 7 from
+    /// the <c>axis</c> attribute when given), as one value per channel (or unit) — sample[0] values; it may vary over that axis only.
+    /// </summary>
+    /// <param name="c">The constant.</param>
+    /// <param name="sample">The computed value's sample shape.</param>
+    /// <param name="verb">What the node does with it, for messages (<c>adds</c>).</param>
+    /// <param name="need">What the engine takes, for messages.</param>
+    /// <exception cref="OnnxFormatException">The constant does not broadcast, or varies over another axis.</exception>
+    public float[] PerChannel(TensorProto c, Shape sample, string verb, string need)
+    {
+        int rank = sample.Rank + 1;
+        int first = Opset < 7 && Find("axis") is not null ? (int)Math.Clamp(Int("axis", 0), -1, rank) : rank - c.Dims.Length;
+        if (first < 0 || first + c.Dims.Length > rank)
+            throw Refuse($"{verb} a constant of shape {Dims(c.Dims)} that does not broadcast to {NetworkBuilder.Describe(sample)}");
+        bool perChannel = false;
+        for (int j = 0; j < c.Dims.Length; j++)
+        {
+            int axis = first + j;
+            long d = c.Dims[j];
+            if (d == 1) continue;
+            if (axis == 1 && d == sample[0]) { perChannel = true; continue; }
+            throw Refuse($"{verb} a constant of shape {Dims(c.Dims)} to {NetworkBuilder.Describe(sample)}; {need}");
+        }
+        var values = new float[sample[0]];
+        Limits.Charge((long)values.Length * sizeof(float), -1);
+        for (int i = 0; i < values.Length; i++) values[i] = c.Floats![perChannel ? i : 0];
+        return values;
+    }
+
     /// <summary>Dims for messages: <c>[4, 3, 3, 3]</c>.</summary>
     public static string Dims(IEnumerable<long> dims) => "[" + string.Join(", ", dims) + "]";
 

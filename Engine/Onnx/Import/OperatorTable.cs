@@ -8,10 +8,9 @@ namespace Engine.Onnx.Import;
 internal delegate void OperatorImporter(NodeScope node, NetworkBuilder network);
 
 /// <summary>
-/// Which standard ONNX operator becomes which layer: one entry per operator. Operators of a layer the engine does not have
-/// yet are listed in <see cref="NotYet"/> with the reason their refusal gives; moving one to <see cref="Importers"/> is all a
-/// new layer needs. Everything else is refused as unknown. (Constant, and Identity / Transpose / Reshape of constants, are
-/// computed before the chain is imported: see <see cref="ConstantFolding"/>.)
+/// Which standard ONNX operator becomes which layer: one entry per operator; a new layer needs one entry. Everything else is
+/// refused as unknown. (Constant, and Identity / Transpose / Reshape of constants, are computed before the graph is imported:
+/// see <see cref="ConstantFolding"/>; the Add joining a residual block's branches is the block's, see <see cref="GraphWalk"/>.)
 /// </summary>
 internal static class OperatorTable
 {
@@ -26,20 +25,17 @@ internal static class OperatorTable
         ["Gemm"] = DenseImporters.Gemm,
         ["MatMul"] = DenseImporters.MatMul,
         ["Add"] = DenseImporters.AddBias,
+        ["BatchNormalization"] = NormalizationImporters.BatchNormalization,
+        ["Sub"] = NormalizationImporters.Sub,
+        ["Div"] = NormalizationImporters.Div,
         ["Relu"] = ElementwiseImporters.Plain(() => new ReLU()),
         ["Sigmoid"] = ElementwiseImporters.Plain(() => new Sigmoid()),
+        ["Tanh"] = ElementwiseImporters.Plain(() => new Tanh()),
         ["LeakyRelu"] = ElementwiseImporters.LeakyRelu,
         ["Softmax"] = ElementwiseImporters.Softmax,
         ["Flatten"] = ElementwiseImporters.Flatten,
         ["Reshape"] = ElementwiseImporters.Reshape,
         ["Identity"] = ElementwiseImporters.Identity,
         ["Dropout"] = ElementwiseImporters.Dropout,
-    };
-
-    /// <summary>Operators whose layer the engine does not have yet, with the reason the refusal gives.</summary>
-    public static IReadOnlyDictionary<string, string> NotYet { get; } = new Dictionary<string, string>(StringComparer.Ordinal)
-    {
-        ["BatchNormalization"] = "the engine has no batch normalisation layer yet",
-        ["Tanh"] = "the engine has no Tanh layer yet",
     };
 }

@@ -9,7 +9,8 @@ namespace Engine.Onnx.Import;
 /// </summary>
 internal static class SpatialImporters
 {
-    /// <summary>Conv-1/11 → <see cref="Conv2D"/>: weights [F, C, KH, KW] and bias [F] (zeros when absent) from constants.</summary>
+    /// <summary>Conv-1/11 → <see cref="Conv2D"/>: weights [F, C, KH, KW] and bias [F] from constants; without a bias a Conv2D without
+    /// one (bias: false), unless an Add of a constant follows (see <see cref="DenseImporters.AddBias"/>).</summary>
     public static void Conv(NodeScope node, NetworkBuilder net)
     {
         node.Allow("auto_pad", "dilations", "group", "kernel_shape", "pads", "strides");
@@ -38,18 +39,20 @@ internal static class SpatialImporters
                 throw node.Refuse($"has a bias of shape {NodeScope.Dims(b.Dims)}; it needs [{filters}]");
             bias = net.Copy(b.Floats);
         }
-        net.Add(node, new Conv2D(filters, kh, kw, sh, sw, padding), net.Copy(w.Floats), bias);
+        net.Add(node, new Conv2D(filters, kh, kw, sh, sw, padding, bias: bias is not null), net.Copy(w.Floats), bias);
     }
 
-    /// <summary>MaxPool-1/8/10/11/12 → <see cref="MaxPool2D"/> (no padding yet; the Indices output must be unused).</summary>
+    /// <summary>MaxPool-1/8/10/11/12 → <see cref="MaxPool2D"/>, padded symmetrically by at most half the window (padded cells never win,
+    /// as in ONNX); the Indices output must be unused.</summary>
     public static void MaxPool(NodeScope node, NetworkBuilder net) =>
-        Pool(node, net, "MaxPool2D", (h, w, sh, sw) => new MaxPool2D(h, w, sh, sw), "storage_order");
+        Pool(node, net, "MaxPool2D", (h, w, sh, sw, ph, pw) => new MaxPool2D(h, w, sh, sw, ph, pw), "storage_order", pads: true);
 
     /// <summary>AveragePool-1/7/10/11/19 → <see cref="AvgPool2D"/> (no padding, so count_include_pad does not matter).</summary>
     public static void AveragePool(NodeScope node, NetworkBuilder net) =>
-        Pool(node, net, "AvgPool2D", (h, w, sh, sw) => new AvgPool2D(h, w, sh, sw), "count_include_pad");
+        Pool(node, net, "AvgPool2D", (h, w, sh, sw, _, _) => new AvgPool2D(h, w, sh, sw), "count_include_pad", pads: false);
 
-    /// <summary>GlobalAveragePool → an <see cref="AvgPool2D"/> whose window is the whole H×W image: output (C, 1, 1), as ONNX's.</summary>
+    /// <summary>GlobalAveragePool → an <see cref="AvgPool2D"/> whose window is the whole H×W image: output (C, 1, 1), as ONNX's; a
+    /// Flatten right after it makes the two one <see cref="GlobalAvgPool2D"/> (see <see cref="NetworkBuilder.Flatten"/>).</summary>
     public static void GlobalAveragePool(NodeScope node, NetworkBuilder net)
     {
         node.Allow();
@@ -65,7 +68,7 @@ internal static class SpatialImporters
         net.Add(node, new MaxPool2D(input[1], input[2], input[1], input[2]));
     }
 
-    private static void Pool(NodeScope node, NetworkBuilder net, string layer, Func<int, int, int, int, Layer> create, string ignored)
+    private static void Pool(NodeScope node, NetworkBuilder net, string layer, Func<int, int, int, int, int, int, Layer> create, string ignored, bool pads)
     {
         node.Allow("auto_pad", "ceil_mode", "dilations", "kernel_shape", "pads", "strides", ignored);
         var input = RequireImage(node, net);
@@ -75,17 +78,25 @@ internal static class SpatialImporters
         RequireNoDilation(node);
         var (sh, sw) = Strides(node);
         var (top, bottom, left, right) = Pads(node, input, kh, kw, sh, sw);
-        if ((top | bottom | left | right) != 0)
-            throw node.Refuse(node.Find("pads") is not null ? "pads" : "auto_pad",
-                $"pads the input by ({top}, {bottom}, {left}, {right}) (top, bottom, left, right); the engine's {layer} does not pad");
-        if (node.Int("ceil_mode", 0) != 0 && (CeilExceedsFloor(input[1], kh, sh) || CeilExceedsFloor(input[2], kw, sw)))
+        string padAttribute = node.Find("pads") is not null ? "pads" : "auto_pad";
+        string padding = $"pads the input by ({top}, {bottom}, {left}, {right}) (top, bottom, left, right)";
+        if (!pads && (top | bottom | left | right) != 0)
+            throw node.Refuse(padAttribute, $"{padding}; the engine's {layer} does not pad");
+        if (top != bottom || left != right || 2 * top > kh || 2 * left > kw)
+            throw node.Refuse(padAttribute, $"{padding}; the engine's {layer} pads symmetrically (top = bottom, left = right), by at most half the window");
+        if (node.Int("ceil_mode", 0) != 0 && (CeilExceedsFloor(input[1], top, kh, sh) || CeilExceedsFloor(input[2], left, kw, sw)))
             throw node.Refuse("ceil_mode", $"rounds the output size up for this {input[1]}×{input[2]} input; the engine's {layer} rounds down");
-        net.Add(node, create(kh, kw, sh, sw));
+        net.Add(node, create(kh, kw, sh, sw, top, left));
     }
 
-    /// <summary>Whether ceil_mode adds a window: ceil((n − k) / s) exceeds floor((n − k) / s) and the extra window starts inside the
-    /// input (ONNX Runtime and PyTorch drop a last window that would start past it).</summary>
-    private static bool CeilExceedsFloor(int n, int k, int s) => n >= k && (n - k) % s != 0 && ((n - k) / s + 1) * (long)s < n;
+    /// <summary>Whether ceil_mode adds a window over an axis of <paramref name="n"/> padded by <paramref name="pad"/> on each side:
+    /// ceil((n + 2·pad − k) / s) exceeds floor(…) and the extra window starts before the end padding (ONNX Runtime and PyTorch
+    /// drop a last window that would start in it).</summary>
+    private static bool CeilExceedsFloor(int n, int pad, int k, int s)
+    {
+        long padded = (long)n + 2 * pad;
+        return padded >= k && (padded - k) % s != 0 && ((padded - k) / s + 1) * s < n + pad;
+    }
 
     /// <summary>(top, bottom, left, right) from pads or auto_pad.</summary>
     private static (int Top, int Bottom, int Left, int Right) Pads(NodeScope node, Shape input, int kh, int kw, int sh, int sw)

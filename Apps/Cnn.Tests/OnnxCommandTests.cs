@@ -97,6 +97,10 @@ public class OnnxCommandTests : TrainedModelTest
         Assert.That(error, Does.Contain("bad.bin"));
         AssertOneLineAndOnly(error, "model.bin", "bad.bin");
 
+        (code, _, error) = TestSupport.RunMain("export", bad, "--onnx", Path.Combine(Folder, "new", "out.onnx"));
+        Assert.That(code, Is.EqualTo(ExitCodes.Data));
+        Assert.That(Directory.Exists(Path.Combine(Folder, "new")), Is.False, "the model is read before the output's folder is made");
+
         (code, _, error) = TestSupport.RunMain("export", Folder, "--onnx", onnx);
         Assert.That(code, Is.EqualTo(ExitCodes.Data));
         Assert.That(error, Does.Contain("is a directory"));

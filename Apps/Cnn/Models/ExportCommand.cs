@@ -33,9 +33,10 @@ public static class ExportCommand
             string option = parse.GetValue(onnx)!;
             if (!option.EndsWith(OnnxExtension, StringComparison.OrdinalIgnoreCase))
                 throw new UsageException($"--onnx {option}: give a file name ending in {OnnxExtension} (cnn evaluate and cnn predict read ONNX files by that extension).");
-            string outPath = OutputPaths.File("--onnx", option);
             string path = parse.GetValue(model)!;
+            // The model first (a quick read): a missing or corrupt one leaves not even the output's folder behind.
             var net = loadModel(path);
+            string outPath = OutputPaths.File("--onnx", option);
             try
             {
                 net.SaveOnnx(outPath);

@@ -16,6 +16,7 @@ public static class Program
     public static int Main(string[] args)
     {
         if (args.Length > 0 && args[0] == "quick") return Quick.Run(args[1..]);
+        if (args.Length > 0 && args[0] == "ort") return OrtComparison.Run(args[1..]);
         bool tiers = args.Contains("--tiers");
         var rest = args.Where(a => a != "--tiers").ToArray();
         var summaries = BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(rest, TierConfig.Create(tiers)).ToList();

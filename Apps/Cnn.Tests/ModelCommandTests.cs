@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using Engine;
 using Engine.Serialization;
 using Engine.Training;
@@ -8,32 +7,18 @@ namespace Cnn.Tests;
 
 /// <summary><c>cnn evaluate</c> and <c>cnn predict</c> on a model trained on the synthetic data.</summary>
 [NonParallelizable]
-public class ModelCommandTests : TempFolderTest
+public class ModelCommandTests : TrainedModelTest
 {
-    private string _model = "";
-
-    [SetUp]
-    public void TrainAModel()
-    {
-        _model = Path.Combine(Folder, "model.bin");
-        var (code, _, error) = TestSupport.Run(TrainCommand.Create(TestSupport.SyntheticData),
-            "train", "--train-size", "60", "--val-size", "30", "--filters", "2", "--epochs", "3", "--batch-size", "10", "--save", _model);
-        Assert.That(code, Is.EqualTo(ExitCodes.Ok), error);
-    }
-
-    private static (int Code, string Out, string Error) Evaluate(params string[] args) =>
-        TestSupport.Run(EvaluateCommand.Create(TestSupport.SyntheticData), ["evaluate", .. args]);
-
     [Test]
     public void EvaluatePrintsAccuracyPerClassAccuracyAndTheConfusionMatrix()
     {
         string dir = Path.Combine(Folder, "eval");
-        var (code, output, error) = Evaluate(_model, "--dataset", "mnist", "--out", dir);
+        var (code, output, error) = Evaluate(Model, "--dataset", "mnist", "--out", dir);
         Assert.That(code, Is.EqualTo(ExitCodes.Ok), error);
 
         var test = TestSupport.Synthetic().Test;
-        var metrics = Network.Load(_model).Evaluate(test);
-        Assert.That(output, Does.Contain($"evaluate: {_model} (").And.Contain("on /data/synthetic: 30 test images"));
+        var metrics = Network.Load(Model).Evaluate(test);
+        Assert.That(output, Does.Contain($"evaluate: {Model} (").And.Contain("on /data/synthetic: 30 test images"));
         Assert.That(output, Does.Contain($"accuracy={metrics.Accuracy:F4} loss={metrics.Loss:F4} images=30"));
         Assert.That(output, Does.Contain("| class | name | images | accuracy |"));
         Assert.That(output, Does.Contain($"| 3 | 3 | 3 | {metrics.PerClassAccuracy[3]:F4} |"));
@@ -53,7 +38,7 @@ public class ModelCommandTests : TempFolderTest
     [Test]
     public void EvaluateRefusesAModelThatDoesNotFitTheData()
     {
-        var (code, _, error) = TestSupport.Run(EvaluateCommand.Create((_, _) => new LoadedData(CifarShaped(), "/data/c")), "evaluate", _model, "--dataset", "cifar10");
+        var (code, _, error) = TestSupport.Run(EvaluateCommand.Create((_, _) => new LoadedData(CifarShaped(), "/data/c")), "evaluate", Model, "--dataset", "cifar10");
         Assert.That(code, Is.EqualTo(ExitCodes.Usage));
         Assert.That(error, Does.Contain("takes images of 1×8×8, but cifar10 has 3×32×32"));
         (code, _, error) = Evaluate(Path.Combine(Folder, "missing.bin"), "--dataset", "mnist");
@@ -66,22 +51,16 @@ public class ModelCommandTests : TempFolderTest
     {
         var test = TestSupport.Synthetic().Test;
         string idx = Path.Combine(Folder, "images-idx3-ubyte");
-        var bytes = new byte[16 + 5 * 64];
-        BinaryPrimitives.WriteInt32BigEndian(bytes, 0x803);
-        BinaryPrimitives.WriteInt32BigEndian(bytes.AsSpan(4), 5);
-        BinaryPrimitives.WriteInt32BigEndian(bytes.AsSpan(8), 8);
-        BinaryPrimitives.WriteInt32BigEndian(bytes.AsSpan(12), 8);
-        for (int i = 0; i < 5 * 64; i++) bytes[16 + i] = (byte)Math.Round(Math.Clamp(test.Images[i], 0, 1) * 255);
-        File.WriteAllBytes(idx, bytes);
+        TestSupport.WriteIdx(idx, test, 5);
 
-        var (code, output, error) = TestSupport.RunMain("predict", _model, "--input", idx, "--top", "3");
+        var (code, output, error) = TestSupport.RunMain("predict", Model, "--input", idx, "--top", "3");
         Assert.That(code, Is.EqualTo(ExitCodes.Ok), error);
         var lines = output.Trim().Split('\n');
         Assert.That(lines[0], Is.EqualTo("image,class_1,probability_1,class_2,probability_2,class_3,probability_3"));
         Assert.That(lines, Has.Length.EqualTo(6));
 
         using var images = Mnist_ReadImages(idx);
-        var expected = Network.Load(_model).Predict(images);
+        var expected = Network.Load(Model).Predict(images);
         for (int i = 0; i < 5; i++)
         {
             var fields = lines[i + 1].Split(',');
@@ -113,7 +92,7 @@ public class ModelCommandTests : TempFolderTest
         Assert.That(tensor[2 * 8 + 3], Is.EqualTo(200f / 255f).Within(1e-5), "grey from luminance");
         Assert.That(tensor[0], Is.EqualTo(0f));
 
-        var (code, output, error) = TestSupport.RunMain("predict", _model, "--input", png);
+        var (code, output, error) = TestSupport.RunMain("predict", Model, "--input", png);
         Assert.That(code, Is.EqualTo(ExitCodes.Ok), error);
         Assert.That(output.Trim().Split('\n'), Is.EqualTo(new[] { "image,class_1,probability_1", output.Trim().Split('\n')[1] }));
         Assert.That(output.Trim().Split('\n')[1], Does.StartWith("0,"));
@@ -127,13 +106,13 @@ public class ModelCommandTests : TempFolderTest
     {
         string cifar = Path.Combine(Folder, "batch.bin");
         File.WriteAllBytes(cifar, new byte[3073 * 2]);
-        var (code, _, error) = TestSupport.RunMain("predict", _model, "--input", cifar);
+        var (code, _, error) = TestSupport.RunMain("predict", Model, "--input", cifar);
         Assert.That(code, Is.EqualTo(ExitCodes.Usage));
         Assert.That(error, Does.Contain("images of 3×32×32, but the model takes 1×8×8"));
-        (code, _, error) = TestSupport.RunMain("predict", _model, "--input", "/dev/zero");
+        (code, _, error) = TestSupport.RunMain("predict", Model, "--input", "/dev/zero");
         Assert.That(code, Is.EqualTo(ExitCodes.Data));
         Assert.That(error, Does.Contain("/dev/zero: is a character device"));
-        (code, _, error) = TestSupport.RunMain("predict", _model, "--input", cifar, "--top", "11");
+        (code, _, error) = TestSupport.RunMain("predict", Model, "--input", cifar, "--top", "11");
         Assert.That(code, Is.EqualTo(ExitCodes.Usage));
     }
 
@@ -142,7 +121,7 @@ public class ModelCommandTests : TempFolderTest
     {
         Assert.That(() => ModelSource.Load("/dev/zero"), Throws.InstanceOf<ModelFileException>().With.Message.Contains("character device"));
         Assert.That(() => ModelSource.Load(Folder), Throws.InstanceOf<ModelFileException>().With.Message.Contains("is a directory"));
-        Assert.That(ModelSource.Load(_model).ParameterCount, Is.EqualTo(Network.Load(_model).ParameterCount));
+        Assert.That(ModelSource.Load(Model).ParameterCount, Is.EqualTo(Network.Load(Model).ParameterCount));
     }
 
     [Test]

@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using System.CommandLine;
 using Engine;
 using Engine.Data;
@@ -24,6 +25,24 @@ public abstract class TempFolderTest
     }
 }
 
+/// <summary>A fresh temporary folder holding <see cref="Model"/>, a model trained on the synthetic data for each test.</summary>
+public abstract class TrainedModelTest : TempFolderTest
+{
+    /// <summary>The trained model file (model.bin in the test's folder).</summary>
+    protected string Model { get; private set; } = "";
+
+    [SetUp]
+    public void TrainAModel()
+    {
+        Model = Path.Combine(Folder, "model.bin");
+        TestSupport.TrainSyntheticModel(Model);
+    }
+
+    /// <summary><c>cnn evaluate</c> with <paramref name="args"/> on the synthetic data.</summary>
+    protected static (int Code, string Out, string Error) Evaluate(params string[] args) =>
+        TestSupport.Run(EvaluateCommand.Create(TestSupport.SyntheticData), ["evaluate", .. args]);
+}
+
 /// <summary>Running the command line in process, and a tiny synthetic dataset for end-to-end runs.</summary>
 internal static class TestSupport
 {
@@ -45,6 +64,26 @@ internal static class TestSupport
     /// <summary>A command tree built for the test (e.g. with a data seam) run with <paramref name="args"/>.</summary>
     public static (int Code, string Out, string Error) Run(Command command, params string[] args) =>
         Capture(() => new RootCommand("test") { command }.Parse(args).Invoke());
+
+    /// <summary>Trains a small paper-mnist (2 filters, 3 epochs) on <see cref="Synthetic"/> with <c>cnn train</c> and saves it to <paramref name="path"/>.</summary>
+    public static void TrainSyntheticModel(string path)
+    {
+        var (code, _, error) = Run(TrainCommand.Create(SyntheticData),
+            "train", "--train-size", "60", "--val-size", "30", "--filters", "2", "--epochs", "3", "--batch-size", "10", "--save", path);
+        Assert.That(code, Is.EqualTo(ExitCodes.Ok), error);
+    }
+
+    /// <summary>The first <paramref name="count"/> images of <paramref name="images"/> (8×8, values in [0, 1]) as an IDX image file at <paramref name="path"/>.</summary>
+    public static void WriteIdx(string path, Dataset images, int count)
+    {
+        var bytes = new byte[16 + count * 64];
+        BinaryPrimitives.WriteInt32BigEndian(bytes, 0x803);
+        BinaryPrimitives.WriteInt32BigEndian(bytes.AsSpan(4), count);
+        BinaryPrimitives.WriteInt32BigEndian(bytes.AsSpan(8), 8);
+        BinaryPrimitives.WriteInt32BigEndian(bytes.AsSpan(12), 8);
+        for (int i = 0; i < count * 64; i++) bytes[16 + i] = (byte)Math.Round(Math.Clamp(images.Images[i], 0, 1) * 255);
+        File.WriteAllBytes(path, bytes);
+    }
 
     /// <summary>The commands' data seam serving <see cref="Synthetic"/> from a folder named "synthetic".</summary>
     public static LoadedData SyntheticData(string dataset, string? dataDir) => new(Synthetic(), "/data/synthetic");

@@ -9,10 +9,13 @@ public static class ExitCodes
     /// <summary>An unexpected failure (the message says what).</summary>
     public const int Failure = 1;
 
-    /// <summary>Invalid options or arguments, including an output path that cannot be written (checked before any work).</summary>
+    /// <summary>
+    /// Invalid options or arguments, including an output path that cannot be written (checked before any work) and a model
+    /// <c>cnn export</c> cannot write as ONNX.
+    /// </summary>
     public const int Usage = 2;
 
-    /// <summary>A dataset or model file is missing, truncated, corrupt or does not match.</summary>
+    /// <summary>A dataset or model file (also an ONNX model) is missing, truncated, corrupt, cannot be imported or does not match.</summary>
     public const int Data = 3;
 
     /// <summary>Training diverged (NaN or infinite loss).</summary>

@@ -35,6 +35,7 @@ public static class Program
         root.Subcommands.Add(ReproduceCommand.Create());
         root.Subcommands.Add(EvaluateCommand.Create());
         root.Subcommands.Add(PredictCommand.Create());
+        root.Subcommands.Add(ExportCommand.Create());
         return root;
     }
 

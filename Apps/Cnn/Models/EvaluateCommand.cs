@@ -26,7 +26,7 @@ public static class EvaluateCommand
     /// <summary>Builds the command with a data loader (a seam for tests).</summary>
     internal static Command Create(DataLoader loadData)
     {
-        var model = new Argument<string>("model") { Description = "A model file written by cnn train --save" };
+        var model = new Argument<string>("model") { Description = "A model file written by cnn train --save, or an ONNX model (.onnx)" };
         var dataset = new Option<string>("--dataset") { Description = "mnist, fashion-mnist or cifar10", Required = true };
         dataset.AcceptOnlyFromAmong([.. DatasetLocator.Datasets]);
         var dataDir = new Option<string?>("--data-dir") { Description = "Folder holding the dataset folders (default: $ENGINE_DATASETS, then ./datasets)" };

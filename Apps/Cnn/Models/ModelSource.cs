@@ -1,5 +1,6 @@
 using Engine;
 using Engine.Layers;
+using Engine.Onnx;
 using Engine.Training;
 
 namespace Cnn;
@@ -67,15 +68,24 @@ public static class ModelSource
     }
 
     /// <summary>
-    /// Loads a trained model (a file written by <c>cnn train --save</c>) for <c>cnn evaluate</c> and <c>cnn predict</c>:
-    /// the one place models are loaded, so a new format (ONNX) is added here.
+    /// Loads a trained model for <c>cnn evaluate</c>, <c>cnn predict</c> and <c>cnn export</c>: a file written by
+    /// <c>cnn train --save</c>, or an ONNX model (by its extension, <c>.onnx</c>) through <c>Network.LoadOnnx</c>. The one
+    /// place models are loaded, so a new format is added here.
     /// </summary>
     /// <exception cref="Engine.Serialization.ModelFileException">The file is missing, not a regular file, corrupt or of another format.</exception>
+    /// <exception cref="OnnxFormatException">The .onnx file is malformed or holds a node the engine cannot import (the message names the node and its operator).</exception>
     public static Network Load(string path)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         // Before the reader opens it: a directory, device or FIFO is refused here, unread.
         if (Engine.Data.DataFile.WhyNotARegularFile(path) is { } why) throw new Engine.Serialization.ModelFileException(path, why);
-        return Network.Load(path);
+        return IsOnnx(path) ? Network.LoadOnnx(path) : Network.Load(path);
+    }
+
+    /// <summary>Whether <paramref name="path"/> names an ONNX model (its extension is <c>.onnx</c>, in any case).</summary>
+    public static bool IsOnnx(string path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        return path.EndsWith(ExportCommand.OnnxExtension, StringComparison.OrdinalIgnoreCase);
     }
 }

@@ -21,7 +21,7 @@ public static class PredictCommand
     /// <summary>Builds the command.</summary>
     public static Command Create()
     {
-        var model = new Argument<string>("model") { Description = "A model file written by cnn train --save" };
+        var model = new Argument<string>("model") { Description = "A model file written by cnn train --save, or an ONNX model (.onnx)" };
         var input = new Option<string>("--input") { Description = "Images: an IDX image file (raw or .gz), a CIFAR-10 binary batch (.bin) or a PNG", Required = true };
         var top = new Option<int>("--top") { Description = "Classes per image, most probable first", DefaultValueFactory = _ => 1 };
         var output = new Option<string?>("--out") { Description = "Write the CSV to this file instead of standard output" };
@@ -34,8 +34,9 @@ public static class PredictCommand
         command.SetAction(parse => ExitCodes.Run(() =>
         {
             string? outPath = parse.GetValue(output) is { } o ? OutputPaths.File("--out", o) : null;
-            var net = ModelSource.Load(parse.GetValue(model)!);
-            using var images = ReadImages(parse.GetValue(input)!, net.InputShape);
+            string modelPath = parse.GetValue(model)!;
+            var net = ModelSource.Load(modelPath);
+            using var images = ReadImages(parse.GetValue(input)!, net.InputShape, modelPath);
             int k = parse.GetValue(top);
             if (k > net.OutputShape.Size)
                 throw new UsageException($"--top {k} is more than the model's {net.OutputShape.Size} classes.");
@@ -57,11 +58,12 @@ public static class PredictCommand
     /// <summary>
     /// The images of <paramref name="path"/> for a model taking <paramref name="input"/>, [N, input] in [0, 1]: a PNG
     /// (by extension or signature; grey from luminance for one channel, planar RGB for three), an IDX image file (by its
-    /// magic number, gzipped or not), or else a CIFAR-10 binary batch.
+    /// magic number, gzipped or not), or else a CIFAR-10 binary batch. <paramref name="model"/>, when given, is the model file
+    /// a shape mismatch names.
     /// </summary>
-    /// <exception cref="UsageException">The images' shape does not fit the model.</exception>
+    /// <exception cref="UsageException">The images' shape does not fit the model (the message names both shapes).</exception>
     /// <exception cref="DataFileException">The file is missing, not a regular file, too large or malformed.</exception>
-    public static Tensor ReadImages(string path, Shape input)
+    public static Tensor ReadImages(string path, Shape input, string? model = null)
     {
         ArgumentNullException.ThrowIfNull(path);
         if (DataFile.WhyNotARegularFile(path) is { } why) throw new DataFileException(path, why);
@@ -71,7 +73,7 @@ public static class PredictCommand
         head = head[..got];
         Tensor images;
         if (path.EndsWith(".png", StringComparison.OrdinalIgnoreCase) || head.StartsWith((ReadOnlySpan<byte>)[0x89, (byte)'P', (byte)'N', (byte)'G']))
-            return Png(path, input);
+            return Png(path, input, model);
         if (head.StartsWith((ReadOnlySpan<byte>)[0x1F, 0x8B]) || head.StartsWith((ReadOnlySpan<byte>)[0, 0, 8, 3]))
             images = Mnist.ReadImages(path);
         else
@@ -83,21 +85,21 @@ public static class PredictCommand
         if (shape != input)
         {
             images.Dispose();
-            throw new UsageException($"--input {path}: images of {shape}, but the model takes {input}.");
+            throw new UsageException($"--input {path}: images of {shape}, but the model takes {input}{Named(model)}.");
         }
         return images;
     }
 
     /// <summary>One PNG as a batch of one image of <paramref name="input"/> (channels 1: luminance; 3: R, G, B planes).</summary>
-    private static Tensor Png(string path, Shape input)
+    private static Tensor Png(string path, Shape input, string? model)
     {
         byte[] bytes = DataFile.ReadAllBytes(path, MaxPngBytes);
         using var bitmap = SKBitmap.Decode(bytes) ?? throw new DataFileException(path, "not a PNG image SkiaSharp can decode.");
         int channels = input[0], height = input[1], width = input[2];
         if (input.Rank != 3 || channels is not (1 or 3))
-            throw new UsageException($"--input {path}: a PNG gives 1 or 3 channels, but the model takes {input}.");
+            throw new UsageException($"--input {path}: a PNG gives 1 or 3 channels, but the model takes {input}{Named(model)}.");
         if (bitmap.Height != height || bitmap.Width != width)
-            throw new UsageException($"--input {path}: the image is {bitmap.Width}×{bitmap.Height} pixels, but the model takes {width}×{height}.");
+            throw new UsageException($"--input {path}: the image is {bitmap.Width}×{bitmap.Height} pixels, but the model takes {width}×{height}{Named(model)}.");
         var values = new float[channels * height * width];
         for (int y = 0; y < height; y++)
         {
@@ -116,6 +118,9 @@ public static class PredictCommand
         }
         return new Tensor(new Shape(1, channels, height, width), values);
     }
+
+    /// <summary>" (model.onnx)" after "the model takes …", or nothing when the model file is not known.</summary>
+    private static string Named(string? model) => model is null ? "" : $" ({model})";
 
     /// <summary>
     /// The CSV of <paramref name="outputs"/> [n, classes]: header <c>image,class_1,probability_1,…,class_K,probability_K</c>,

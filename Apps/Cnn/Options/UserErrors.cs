@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using Engine.Data;
+using Engine.Onnx;
 using Engine.Serialization;
 
 namespace Cnn;
@@ -42,7 +43,7 @@ public static class UserErrors
         int code = error switch
         {
             UsageException => ExitCodes.Usage,
-            DatasetNotFoundException or DataFileException or DownloadException or ModelFileException or SweepGatherException
+            DatasetNotFoundException or DataFileException or DownloadException or ModelFileException or OnnxFormatException or SweepGatherException
                 or FileNotFoundException or DirectoryNotFoundException => ExitCodes.Data,
             ArgumentException => ExitCodes.Usage,
             _ => ExitCodes.Failure,

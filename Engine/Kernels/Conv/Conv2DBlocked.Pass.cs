@@ -129,7 +129,7 @@ internal static unsafe partial class Conv2DBlocked
         }
 
         /// <summary>Every phase's positions, six per tile, into the buffer's rows (a tail tile repeats its last position
-        /// and stores the copies in the dummy row after the plane).</summary>
+        /// and stores the copies in the dummy row after the plane); a phase without taps only writes zero rows.</summary>
         private readonly void RunBlock<TVectors>(float* source, float* packed, float* bias, float* buffer, int width) where TVectors : struct, ITileVectors
         {
             int* a = stackalloc int[ConvTile.Rows];
@@ -139,13 +139,22 @@ internal static unsafe partial class Conv2DBlocked
             {
                 var phase = phases[ph];
                 int positions = phase.Rows * phase.Columns;
+                if (phase.Taps == 0)
+                {
+                    for (int u = 0; u < phase.Rows; u++)
+                        for (int v = 0; v < phase.Columns; v++)
+                            new Span<float>(buffer + (long)(phase.Output + u * phase.OutputRowStep + v * phase.OutputColumnStep) * width, width).Clear();
+                    continue;
+                }
+                // (row, column) walks the phase's positions in order, stopping at the last (which the tail tile repeats).
+                int row = 0, column = 0;
                 for (int q = 0; q < positions; q += ConvTile.Rows)
                 {
                     for (int k = 0; k < ConvTile.Rows; k++)
                     {
-                        int at = Math.Min(q + k, positions - 1), u = at / phase.Columns, v = at - u * phase.Columns;
-                        a[k] = phase.Base + u * phase.BaseRowStep + v * phase.BaseColumnStep;
-                        rows[k] = q + k < positions ? buffer + (long)(phase.Output + u * phase.OutputRowStep + v * phase.OutputColumnStep) * width : dummy;
+                        a[k] = phase.Base + row * phase.BaseRowStep + column * phase.BaseColumnStep;
+                        rows[k] = q + k < positions ? buffer + (long)(phase.Output + row * phase.OutputRowStep + column * phase.OutputColumnStep) * width : dummy;
+                        if (q + k + 1 < positions && ++column == phase.Columns) { column = 0; row++; }
                     }
                     ConvTile.Run<TWidth, TVector, TVectors>(phase.Taps, _layout.Table + phase.FirstTap, source, a,
                         packed + (long)phase.FirstTap * width, rows, bias, accumulate: false);

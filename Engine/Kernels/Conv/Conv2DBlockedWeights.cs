@@ -12,7 +12,7 @@ namespace Engine.Kernels;
 /// terms of one sum, so every tier and thread count gives the same bits.</para>
 /// <para><b>Layouts</b>: per sample, the block's output gradient is transposed (8×8 or 4×4 register transposes) into
 /// position-major rows [OH·OW, block width] and the input zero-padded (or read in place without padding); small planes take
-/// G samples per tile call (G·OH·OW ≥ 256 steps) so that loading and storing the 12 accumulators stays rare. The running
+/// G samples per tile call (G·OH·OW ≥ 512 steps) so that loading and storing the 12 accumulators stays rare. The running
 /// sums live in a [block][tap][block width] buffer between samples (a store and reload is exact).</para>
 /// <para><b>Threads</b>: parts own whole output tiles — ranges of filter blocks × ranges of tap groups — and each walks all
 /// samples; no sum is ever split. Filter blocks are split first (no duplicated work), tap ranges next (each part then
@@ -22,9 +22,13 @@ internal static unsafe class Conv2DBlockedWeights
 {
     private const int Rows = ConvTile.Rows;
 
-    /// <summary>Samples per tile call: enough for 256 output positions, at most <paramref name="maxBatch"/>.</summary>
+    /// <summary>Output positions a tile call walks at least (when the batch has them): its 12 loads and stores of the running
+    /// sums then cost under 1 % of its steps, and G samples' padded inputs stay within a few hundred kilobytes.</summary>
+    public const int MinimumSteps = 512;
+
+    /// <summary>Samples per tile call: enough for <see cref="MinimumSteps"/> output positions, at most <paramref name="maxBatch"/>.</summary>
     public static int SamplesPerStep(in ConvGeometry g, int maxBatch) =>
-        Math.Clamp((256 + g.ColumnCols - 1) / g.ColumnCols, 1, Math.Max(1, maxBatch));
+        Math.Clamp((MinimumSteps + g.ColumnCols - 1) / g.ColumnCols, 1, Math.Max(1, maxBatch));
 
     /// <summary>Floats of scratch <see cref="BackwardWeights"/> needs for batches of up to <paramref name="maxBatch"/> on up to
     /// <paramref name="threads"/> workers.</summary>

@@ -16,7 +16,7 @@ namespace Engine.Bench;
 /// quick latency --model paper-mnist                              → latency model=paper-mnist threads=1 tier=Avx512 microseconds=…
 /// quick layers --model paper-mnist --batch 30 [--peak 100]      → one line per layer: forward and backward microseconds per batch,
 ///                                                                  then per convolution its three passes and their fraction of the FMA peak
-/// quick conv --shape "16x32x32 16 3 1 1" --batch 32 [--path plan|blocked|gemm|compare] [--peak 100]
+/// quick conv --shape "16x32x32 16 3 1 1" --batch 32 [--path plan|blocked|gemm|compare] [--pass all|forward|data|weights] [--peak 100]
 ///                                                                → one convolution's forward, data-gradient and weight-gradient times;
 ///                                                                  compare alternates the blocked and the GEMM kernels rep by rep
 /// </code>
@@ -178,7 +178,9 @@ internal static class Quick
                 _ => throw new ArgumentException($"--path is plan, blocked, gemm or compare, not '{path}'."),
             };
             var passes = new ConvPasses(g, shape.F, batch, Cpu.ThreadCount, kind);
-            return Line($"{what} path={passes.Description}", PassTimes(passes, flops, peak, reps) + $" peak_gflops={peak:F1} peak_source={source}");
+            string only = o.GetValueOrDefault("pass", "all");
+            if (only is not ("all" or "forward" or "data" or "weights")) throw new ArgumentException($"--pass is all, forward, data or weights, not '{only}'.");
+            return Line($"{what} path={passes.Description}", PassTimes(passes, flops, peak, reps, only) + $" peak_gflops={peak:F1} peak_source={source}");
         }
         var blocked = new ConvPasses(g, shape.F, batch, Cpu.ThreadCount, ConvPath.Blocked);
         var gemm = new ConvPasses(g, shape.F, batch, Cpu.ThreadCount, ConvPath.Gemm);
@@ -193,11 +195,12 @@ internal static class Quick
     }
 
     /// <summary>The three passes' median microseconds and fractions of threads × peak.</summary>
-    private static string PassTimes(ConvPasses passes, double flops, double peak, int reps)
+    private static string PassTimes(ConvPasses passes, double flops, double peak, int reps, string only = "all")
     {
         var parts = new List<string>();
         foreach (var (name, call) in new[] { ("forward", passes.Forward), ("data", passes.BackwardData), ("weights", passes.BackwardWeights) })
         {
+            if (only != "all" && only != name) continue;
             var (median, best) = Time(call, reps);
             parts.Add($"{name}_us={median * 1e6:F1} {name}_peak={flops / median / 1e9 / (peak * Cpu.ThreadCount):F3} {name}_best_peak={flops / best / 1e9 / (peak * Cpu.ThreadCount):F3}");
         }

@@ -18,15 +18,20 @@ internal static unsafe partial class Conv2DBlocked
         public long Work => 2L * Batch * OutputSample * Taps / Phases;
     }
 
-    /// <summary>Shared scratch: packed weights, packed bias, the tap table and (data gradient) each tap's weight offset.</summary>
-    private static long SharedSize(int lanes, int taps) => ChannelBlocks.PackedSize(lanes, taps) + ChannelBlocks.PackedSize(lanes, 1) + 2L * taps;
+    /// <summary>Shared scratch: packed weights, packed bias, the tap table, (data gradient) each tap's weight offset, and the tile
+    /// tables (six source offsets and six plane rows per tile).</summary>
+    private static long SharedSize(int lanes, int taps, int plane, int phases) =>
+        ChannelBlocks.PackedSize(lanes, taps) + ChannelBlocks.PackedSize(lanes, 1) + 2L * taps + 2L * ConvTile.Rows * MaxTiles(plane, phases);
+
+    /// <summary>At most this many tiles cover a plane split into <paramref name="phases"/> classes (each class's last tile may be partial).</summary>
+    private static int MaxTiles(int plane, int phases) => plane / ConvTile.Rows + phases;
 
     /// <summary>One worker's scratch: the padded sample and the position-major output buffer (plus a dummy row).</summary>
     private static long SlotSize(in PaddedPlanes source, int plane) => source.Size + (long)(plane + 1) * ChannelBlocks.MaxWidth + 16;
 
     private static int Workers(in Pass pass, int scratch, int threads)
     {
-        long shared = SharedSize(pass.Lanes, pass.Taps), slot = SlotSize(pass.Source, pass.Plane);
+        long shared = SharedSize(pass.Lanes, pass.Taps, pass.Plane, pass.Phases), slot = SlotSize(pass.Source, pass.Plane);
         return (int)Math.Clamp((scratch - shared) / slot, 1, Math.Max(1, threads));
     }
 
@@ -34,7 +39,7 @@ internal static unsafe partial class Conv2DBlocked
     private readonly struct Layout
     {
         public readonly float* Packed, Bias, Slots;
-        public readonly int* Table, WeightOffsets;
+        public readonly int* Table, WeightOffsets, TileOffsets, TileRows;
         public readonly long SlotSize;
 
         public Layout(in Pass pass, float* scratch, float* bias)
@@ -45,8 +50,22 @@ internal static unsafe partial class Conv2DBlocked
             next += ChannelBlocks.PackedSize(pass.Lanes, 1);
             Table = (int*)next;
             WeightOffsets = Table + pass.Taps;
-            Slots = next + 2L * pass.Taps;
+            TileOffsets = WeightOffsets + pass.Taps;
+            TileRows = TileOffsets + ConvTile.Rows * MaxTiles(pass.Plane, pass.Phases);
+            Slots = next + 2L * pass.Taps + 2L * ConvTile.Rows * MaxTiles(pass.Plane, pass.Phases);
             SlotSize = Conv2DBlocked.SlotSize(pass.Source, pass.Plane);
+        }
+    }
+
+    /// <summary>Numbers the phases' tiles and writes the tile tables (phases without taps have none: they only write zeros).</summary>
+    private static void WriteTiles(Span<ConvPhase> phases, in Layout layout, int plane)
+    {
+        for (int p = 0, first = 0; p < phases.Length; p++)
+        {
+            phases[p] = phases[p] with { FirstTile = first };
+            if (phases[p].Taps == 0) continue;
+            phases[p].WriteTiles(layout.TileOffsets, layout.TileRows, plane);
+            first += phases[p].Tiles;
         }
     }
 
@@ -115,30 +134,31 @@ internal static unsafe partial class Conv2DBlocked
                 float* sample = input + (long)n * p.SourceSample, source = sample;
                 if (p.Source.IsCopy)
                 {
+                    // One sequential read of the sample (the hardware prefetcher follows it best), then every block reads the copy.
                     if (n != current) p.Source.CopyIn<TWidth, TVector>(sample, padded, 0, p.Source.Planes);
-                    current = n;
                     source = padded;
                 }
+                current = n;
                 var (first, count, width) = ChannelBlocks.Block(p.Lanes, TWidth.Count, b);
                 float* packed = _layout.Packed + (long)first * p.Taps, bias = _layout.Bias == null ? null : _layout.Bias + first;
-                if (width > TWidth.Count) RunBlock<TwoVectors>(source, packed, bias, buffer, width);
-                else RunBlock<OneVector>(source, packed, bias, buffer, width);
-                // buffer [plane, width] → output[n, first + l, position]
-                GemmPacking.TransposeRows<TWidth, TVector>(buffer, width, p.Plane, count, output + (long)n * p.OutputSample + (long)first * p.Plane, p.Plane);
+                var target = new Target(buffer, width, count, output + (long)n * p.OutputSample + (long)first * p.Plane, p.Plane);
+                if (width > TWidth.Count) RunBlock<TwoVectors>(source, packed, bias, target);
+                else RunBlock<OneVector>(source, packed, bias, target);
             }
         }
 
-        /// <summary>Every phase's positions, six per tile, into the buffer's rows (a tail tile repeats its last position
-        /// and stores the copies in the dummy row after the plane); a phase without taps only writes zero rows.</summary>
-        private readonly void RunBlock<TVectors>(float* source, float* packed, float* bias, float* buffer, int width) where TVectors : struct, ITileVectors
+        /// <summary>Every phase's tiles into the buffer's rows (a tail tile's copies of its last position go to the spare row after
+        /// the plane); a phase without taps only writes zero rows. A single phase in plane order (the forward pass, the stride-1
+        /// data gradient) hands each 48 finished rows to the transposition while they are in L1; several phases fill the whole
+        /// plane first.</summary>
+        private readonly void RunBlock<TVectors>(float* source, float* packed, float* bias, in Target target) where TVectors : struct, ITileVectors
         {
-            int* a = stackalloc int[ConvTile.Rows];
-            float** rows = stackalloc float*[ConvTile.Rows];
-            float* dummy = buffer + (long)_pass.Plane * width;
+            int width = target.Width;
+            float* buffer = target.Buffer;
+            bool inOrder = _pass.Phases == 1 && phases[0].Output == 0 && phases[0].OutputRowStep == phases[0].Columns && phases[0].OutputColumnStep == 1;
             for (int ph = 0; ph < _pass.Phases; ph++)
             {
                 var phase = phases[ph];
-                int positions = phase.Rows * phase.Columns;
                 if (phase.Taps == 0)
                 {
                     for (int u = 0; u < phase.Rows; u++)
@@ -146,20 +166,40 @@ internal static unsafe partial class Conv2DBlocked
                             new Span<float>(buffer + (long)(phase.Output + u * phase.OutputRowStep + v * phase.OutputColumnStep) * width, width).Clear();
                     continue;
                 }
-                // (row, column) walks the phase's positions in order, stopping at the last (which the tail tile repeats).
-                int row = 0, column = 0;
-                for (int q = 0; q < positions; q += ConvTile.Rows)
+                int tiles = phase.Tiles, chunk = inOrder ? TransposeChunk / ConvTile.Rows : tiles;
+                for (int t = 0; t < tiles; t += chunk)
                 {
-                    for (int k = 0; k < ConvTile.Rows; k++)
+                    int count = Math.Min(chunk, tiles - t), first = ConvTile.Rows * (phase.FirstTile + t);
+                    ConvTile.Run<TWidth, TVector, TVectors>(count, phase.Taps, _layout.Table + phase.FirstTap, source, _layout.TileOffsets + first,
+                        packed + (long)phase.FirstTap * width, buffer, _layout.TileRows + first, bias, accumulate: false);
+                    if (inOrder)
                     {
-                        a[k] = phase.Base + row * phase.BaseRowStep + column * phase.BaseColumnStep;
-                        rows[k] = q + k < positions ? buffer + (long)(phase.Output + row * phase.OutputRowStep + column * phase.OutputColumnStep) * width : dummy;
-                        if (q + k + 1 < positions && ++column == phase.Columns) { column = 0; row++; }
+                        int done = ConvTile.Rows * t;
+                        target.Transpose<TWidth, TVector>(done, Math.Min(ConvTile.Rows * (t + count), phase.Positions) - done);
                     }
-                    ConvTile.Run<TWidth, TVector, TVectors>(phase.Taps, _layout.Table + phase.FirstTap, source, a,
-                        packed + (long)phase.FirstTap * width, rows, bias, accumulate: false);
                 }
             }
+            if (!inOrder) target.Transpose<TWidth, TVector>(0, _pass.Plane);
+        }
+    }
+
+    /// <summary>Rows the single-phase passes transpose at a time (eight tiles of six; a multiple of the 8×8 register transposes).</summary>
+    private const int TransposeChunk = 48;
+
+    /// <summary>A block's position-major buffer [plane, width] and where its <see cref="Channels"/> planes go in the output.</summary>
+    private readonly struct Target(float* buffer, int width, int channels, float* output, int plane)
+    {
+        public float* Buffer => buffer;
+        public int Width => width;
+        public int Channels => channels;
+
+        /// <summary>Positions [first, +count) of the buffer → output[l, position] for the block's channels l, eight planes at a time
+        /// (the planes of a 32×32 output are 4 KiB apart, so sixteen at once would fight over the same L1 sets).</summary>
+        public void Transpose<TWidth, TVector>(int first, int count) where TWidth : struct, IVectorWidth<TVector> where TVector : struct
+        {
+            for (int l = 0; l < channels; l += 8)
+                GemmPacking.TransposeRows<TWidth, TVector>(buffer + (long)first * width + l, width, count, Math.Min(8, channels - l),
+                    output + (long)l * plane + first, plane);
         }
     }
 }

@@ -28,11 +28,12 @@ internal static unsafe partial class Conv2DBlocked
 {
     /// <summary>Floats of scratch <see cref="Forward"/> needs for up to <paramref name="threads"/> workers.</summary>
     public static long ForwardScratchSize(in ConvGeometry g, int filters, int threads) =>
-        SharedSize(filters, g.ColumnRows) + (long)Math.Max(1, threads) * SlotSize(PaddedPlanes.ForInput(g), g.ColumnCols);
+        SharedSize(filters, g.ColumnRows, g.ColumnCols, 1) + (long)Math.Max(1, threads) * SlotSize(PaddedPlanes.ForInput(g), g.ColumnCols);
 
     /// <summary>Floats of scratch <see cref="BackwardData"/> needs for up to <paramref name="threads"/> workers.</summary>
     public static long DataGradientScratchSize(in ConvGeometry g, int filters, int threads) =>
-        SharedSize(g.Channels, filters * g.KernelHeight * g.KernelWidth) + (long)Math.Max(1, threads) * SlotSize(GradientPadding(g, filters), g.InputSize / g.Channels);
+        SharedSize(g.Channels, filters * g.KernelHeight * g.KernelWidth, g.Height * g.Width, g.StrideHeight * g.StrideWidth)
+        + (long)Math.Max(1, threads) * SlotSize(GradientPadding(g, filters), g.Height * g.Width);
 
     /// <summary>y = W ⊛ x + b for <paramref name="batch"/> samples (y overwritten; an empty bias adds nothing).</summary>
     /// <exception cref="ArgumentException">A span is shorter than the shapes need.</exception>
@@ -57,6 +58,7 @@ internal static unsafe partial class Conv2DBlocked
                 for (int i = 0; i < g.KernelHeight; i++)
                     for (int j = 0; j < g.KernelWidth; j++, t++)
                         layout.Table[t] = c * pass.Source.PlaneSize + i * pass.Source.Width + j;
+            WriteTiles(phases, layout, pass.Plane);
             var kernel = new PassKernel(pass, layout, phase, xp, wp, bp, yp, workers, forward: true);
             TierDispatch.Run(ref kernel);
         }
@@ -104,6 +106,7 @@ internal static unsafe partial class Conv2DBlocked
                     phases[p] = new ConvPhase(first, t - first, rows, columns, source.Top * source.Width + source.Left, source.Width, 1,
                         a * g.Width + b, g.StrideHeight * g.Width, g.StrideWidth);
                 }
+            WriteTiles(phases, layout, pass.Plane);
             var kernel = new PassKernel(pass, layout, phase, yp, wp, null, xp, workers, forward: false);
             TierDispatch.Run(ref kernel);
         }

@@ -59,6 +59,7 @@ internal static unsafe class Conv2DBlockedWeights
             {
                 int tap = Math.Min(t, g.ColumnRows - 1), kk = g.KernelHeight * g.KernelWidth;
                 job.TapTable[t] = tap / kk * source.PlaneSize + tap % kk / g.KernelWidth * source.Width + tap % g.KernelWidth;
+                job.RowTable[t] = t;
             }
             for (int s = 0, p = 0; s < step; s++)
                 for (int r = 0; r < g.OutputHeight; r++)
@@ -71,9 +72,9 @@ internal static unsafe class Conv2DBlockedWeights
     /// <summary>Tap rows of the running sums: C·KH·KW rounded up to whole tiles (the extra rows are never read).</summary>
     private static int TapRows(in ConvGeometry g) => (g.ColumnRows + Rows - 1) / Rows * Rows;
 
-    /// <summary>Running sums of dW [block][tap row][width] and db, the tap table and the position table.</summary>
+    /// <summary>Running sums of dW [block][tap row][width] and db, the tap table, the row table (0, 1, 2, …) and the position table.</summary>
     private static long SharedSize(in ConvGeometry g, int filters, int step) =>
-        ChannelBlocks.PackedSize(filters, TapRows(g)) + ChannelBlocks.PackedSize(filters, 1) + TapRows(g) + (long)step * g.ColumnCols;
+        ChannelBlocks.PackedSize(filters, TapRows(g)) + ChannelBlocks.PackedSize(filters, 1) + 2L * TapRows(g) + (long)step * g.ColumnCols;
 
     /// <summary>One worker's padded samples (if the layer pads) and transposed output gradient.</summary>
     private static long SlotSize(in ConvGeometry g, int step) =>
@@ -87,7 +88,7 @@ internal static unsafe class Conv2DBlockedWeights
         private readonly PaddedPlanes _source;
         private readonly float* _x, _dy, _dw, _db, _sums, _biasSums, _slots;
         private readonly long _slot;
-        public readonly int* TapTable, PositionTable;
+        public readonly int* TapTable, RowTable, PositionTable;
 
         /// <summary>Whether the layer has biases (their gradient is summed too).</summary>
         public bool HasBias => _db != null;
@@ -105,8 +106,9 @@ internal static unsafe class Conv2DBlockedWeights
             _biasSums = ChannelBlocks.Align(next);
             next += ChannelBlocks.PackedSize(filters, 1);
             TapTable = (int*)next;
-            PositionTable = TapTable + TapRows(g);
-            _slots = next + TapRows(g) + (long)step * g.ColumnCols;
+            RowTable = TapTable + TapRows(g);
+            PositionTable = RowTable + TapRows(g);
+            _slots = next + 2L * TapRows(g) + (long)step * g.ColumnCols;
         }
 
         public void Run<TWidth, TVector>() where TWidth : struct, IVectorWidth<TVector> where TVector : struct
@@ -149,8 +151,6 @@ internal static unsafe class Conv2DBlockedWeights
                 for (int t = t0 * Rows; t < t1 * Rows; t++) new Span<float>(_sums + (long)first * tapRows + (long)t * width, width).Clear();
                 if (biases) new Span<float>(_biasSums + first, width).Clear();
             }
-            int* a = stackalloc int[Rows];
-            float** rows = stackalloc float*[Rows];
             for (int n0 = 0; n0 < _batch; n0 += _step)
             {
                 int samples = Math.Min(_step, _batch - n0), steps = samples * spatial;
@@ -170,16 +170,10 @@ internal static unsafe class Conv2DBlockedWeights
                             gradient + (long)s * spatial * width, width);
                     bool two = width > count;
                     if (biases) BiasSums<TWidth, TVector>(gradient, steps, _biasSums + first, two);
-                    for (int group = t0; group < t1; group++)
-                    {
-                        for (int k = 0; k < Rows; k++)
-                        {
-                            a[k] = TapTable[group * Rows + k];
-                            rows[k] = _sums + (long)first * tapRows + (long)(group * Rows + k) * width;
-                        }
-                        if (two) ConvTile.Run<TWidth, TVector, TwoVectors>(steps, PositionTable, source, a, gradient, rows, null, accumulate: true);
-                        else ConvTile.Run<TWidth, TVector, OneVector>(steps, PositionTable, source, a, gradient, rows, null, accumulate: true);
-                    }
+                    float* sums = _sums + (long)first * tapRows;
+                    int* taps = TapTable + t0 * Rows, rows = RowTable + t0 * Rows;
+                    if (two) ConvTile.Run<TWidth, TVector, TwoVectors>(t1 - t0, steps, PositionTable, source, taps, gradient, sums, rows, null, accumulate: true);
+                    else ConvTile.Run<TWidth, TVector, OneVector>(t1 - t0, steps, PositionTable, source, taps, gradient, sums, rows, null, accumulate: true);
                 }
             }
         }

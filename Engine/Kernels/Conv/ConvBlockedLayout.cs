@@ -21,9 +21,8 @@ internal readonly record struct PaddedPlanes(int Planes, int DataHeight, int Dat
         new(g.Channels, g.Height, g.Width, g.PadTop, g.PadLeft, g.Height + g.PadTop + g.PadBottom, g.Width + g.PadLeft + g.PadRight);
 
     /// <summary>
-    /// Copies planes [<paramref name="first"/>, +<paramref name="count"/>) of <paramref name="sample"/> [Planes, DataHeight,
-    /// DataWidth] into <paramref name="padded"/> (whose border must already be zero): row by row, in registers of the
-    /// tier's width (a last, overlapping register for a row's tail). Pure data movement.
+    /// Copies planes [<paramref name="first"/>, +<paramref name="count"/>) of <paramref name="sample"/> [Planes, DataHeight, DataWidth] into <paramref name="padded"/> (whose border must already be
+    /// zero): row by row, in registers of the tier's width (a last, overlapping register for a row's tail). Pure data movement.
     /// </summary>
     public unsafe void CopyIn<TWidth, TVector>(float* sample, float* padded, int first, int count)
         where TWidth : struct, IVectorWidth<TVector> where TVector : struct
@@ -52,12 +51,38 @@ internal readonly record struct PaddedPlanes(int Planes, int DataHeight, int Dat
 /// One class of output positions of a blocked spatial pass, all sharing the same taps: positions (u, v) for u &lt;
 /// <see cref="Rows"/>, v &lt; <see cref="Columns"/>, whose window starts at <c>Base + u·BaseRowStep + v·BaseColumnStep</c>
 /// in the padded source and whose result goes to plane position <c>Output + u·OutputRowStep + v·OutputColumnStep</c>;
-/// the taps are entries [<see cref="FirstTap"/>, +<see cref="Taps"/>) of the pass's tap table. The forward pass has one
+/// the taps are entries [<see cref="FirstTap"/>, +<see cref="Taps"/>) of the pass's tap table, and its tiles (six positions each,
+/// in order) entries from <see cref="FirstTile"/> of the pass's tile tables. The forward pass has one
 /// class (every output position); the data gradient of a stride-S convolution has S² (the input positions of each
 /// residue modulo S, which receive the same subset of the kernel).
 /// </summary>
 internal readonly record struct ConvPhase(int FirstTap, int Taps, int Rows, int Columns, int Base, int BaseRowStep, int BaseColumnStep,
-    int Output, int OutputRowStep, int OutputColumnStep);
+    int Output, int OutputRowStep, int OutputColumnStep, int FirstTile = 0)
+{
+    /// <summary>Positions of the class.</summary>
+    public int Positions => Rows * Columns;
+
+    /// <summary>Tiles of six positions (the last may repeat its final position).</summary>
+    public int Tiles => (Positions + ConvTile.Rows - 1) / ConvTile.Rows;
+
+    /// <summary>
+    /// Writes the class's tiles into the tile tables: for tile t and row k, where position 6t + k's window starts in the padded
+    /// source (offsets) and which plane row receives it (rows); a tail tile repeats the last position and sends the copies to
+    /// <paramref name="spareRow"/>. Positions go in order, row by row. Tables from entry 6·<see cref="FirstTile"/>.
+    /// </summary>
+    public unsafe void WriteTiles(int* offsets, int* rows, int spareRow)
+    {
+        int row = 0, column = 0, positions = Positions;
+        offsets += ConvTile.Rows * FirstTile;
+        rows += ConvTile.Rows * FirstTile;
+        for (int q = 0; q < Tiles * ConvTile.Rows; q++)
+        {
+            offsets[q] = Base + row * BaseRowStep + column * BaseColumnStep;
+            rows[q] = q < positions ? Output + row * OutputRowStep + column * OutputColumnStep : spareRow;
+            if (q + 1 < positions && ++column == Columns) { column = 0; row++; }
+        }
+    }
+}
 
 /// <summary>
 /// How the blocked kernels cut a channel dimension into register blocks on a width of <c>count</c> lanes: blocks of

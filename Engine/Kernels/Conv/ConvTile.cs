@@ -49,18 +49,32 @@ internal static unsafe class ConvTile
     public const int Rows = 6;
 
     /// <summary>
-    /// Runs one tile: six accumulator rows of (1 or 2)·Count channels over <paramref name="steps"/> steps (see the class).
+    /// Runs <paramref name="tiles"/> tiles one after the other, each six accumulator rows of (1 or 2)·Count channels over
+    /// <paramref name="steps"/> steps (see the class); tile t takes its six broadcast offsets from a[6t …] and its six output
+    /// rows from rowIndex[6t …] (row r at rows + r·block width).
     /// </summary>
+    /// <param name="tiles">Tiles to run.</param>
     /// <param name="steps">Terms of each sum.</param>
     /// <param name="table">Per-step offset into <paramref name="src"/> (<paramref name="steps"/> entries).</param>
     /// <param name="src">The broadcast operand.</param>
-    /// <param name="a">Six per-row offsets into <paramref name="src"/>.</param>
+    /// <param name="a">Six per-row offsets into <paramref name="src"/> per tile.</param>
     /// <param name="vec">The vector operand, one block row (1 or 2 vectors) per step.</param>
-    /// <param name="rows">Six output rows of the block width; they also hold the starting values when <paramref name="accumulate"/>.</param>
+    /// <param name="rows">The output rows, block width apart; they also hold the starting values when accumulating.</param>
+    /// <param name="rowIndex">Six output row numbers per tile (rows may repeat: a tail tile's copies go to one spare row).</param>
     /// <param name="bias">A block-wide vector added to each row before it is stored, or null.</param>
     /// <param name="accumulate">Whether the sums start from the rows' values (else from zero).</param>
     [SkipLocalsInit]
-    public static void Run<TWidth, TVector, TVectors>(int steps, int* table, float* src, int* a, float* vec, float** rows, float* bias, bool accumulate)
+    public static void Run<TWidth, TVector, TVectors>(int tiles, int steps, int* table, float* src, int* a, float* vec, float* rows,
+        int* rowIndex, float* bias, bool accumulate)
+        where TWidth : struct, IVectorWidth<TVector> where TVector : struct where TVectors : struct, ITileVectors
+    {
+        for (int t = 0; t < tiles; t++, a += Rows, rowIndex += Rows)
+            Tile<TWidth, TVector, TVectors>(steps, table, src, a, vec, rows, rowIndex, bias, accumulate);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Tile<TWidth, TVector, TVectors>(int steps, int* table, float* src, int* a, float* vec, float* rows,
+        int* rowIndex, float* bias, bool accumulate)
         where TWidth : struct, IVectorWidth<TVector> where TVector : struct where TVectors : struct, ITileVectors
     {
         int w = TWidth.Count;
@@ -69,22 +83,25 @@ internal static unsafe class ConvTile
         TVector c0a, c0b, c1a, c1b, c2a, c2b, c3a, c3b, c4a, c4b, c5a, c5b;
         if (accumulate)
         {
-            c0a = TWidth.Load(ref rows[0][0]); c1a = TWidth.Load(ref rows[1][0]); c2a = TWidth.Load(ref rows[2][0]);
-            c3a = TWidth.Load(ref rows[3][0]); c4a = TWidth.Load(ref rows[4][0]); c5a = TWidth.Load(ref rows[5][0]);
+            float* r0 = rows + rowIndex[0] * block, r1 = rows + rowIndex[1] * block, r2 = rows + rowIndex[2] * block;
+            float* r3 = rows + rowIndex[3] * block, r4 = rows + rowIndex[4] * block, r5 = rows + rowIndex[5] * block;
+            c0a = TWidth.Load(ref r0[0]); c1a = TWidth.Load(ref r1[0]); c2a = TWidth.Load(ref r2[0]);
+            c3a = TWidth.Load(ref r3[0]); c4a = TWidth.Load(ref r4[0]); c5a = TWidth.Load(ref r5[0]);
             if (TVectors.Two)
             {
-                c0b = TWidth.Load(ref rows[0][w]); c1b = TWidth.Load(ref rows[1][w]); c2b = TWidth.Load(ref rows[2][w]);
-                c3b = TWidth.Load(ref rows[3][w]); c4b = TWidth.Load(ref rows[4][w]); c5b = TWidth.Load(ref rows[5][w]);
+                c0b = TWidth.Load(ref r0[w]); c1b = TWidth.Load(ref r1[w]); c2b = TWidth.Load(ref r2[w]);
+                c3b = TWidth.Load(ref r3[w]); c4b = TWidth.Load(ref r4[w]); c5b = TWidth.Load(ref r5[w]);
             }
             else c0b = c1b = c2b = c3b = c4b = c5b = TWidth.Zero;
         }
         else c0a = c0b = c1a = c1b = c2a = c2b = c3a = c3b = c4a = c4b = c5a = c5b = TWidth.Zero;
 
-        for (int* end = table + steps; table < end; table++, vec += block)
+        float* v = vec;
+        for (int* s = table, end = table + steps; s < end; s++, v += block)
         {
-            float* p = src + *table;
-            TVector v0 = TWidth.Load(ref vec[0]);
-            TVector v1 = TVectors.Two ? TWidth.Load(ref vec[w]) : default;
+            float* p = src + *s;
+            TVector v0 = TWidth.Load(ref v[0]);
+            TVector v1 = TVectors.Two ? TWidth.Load(ref v[w]) : default;
             TVector b = TWidth.Broadcast(p[a0]);
             c0a = TWidth.MultiplyAdd(b, v0, c0a); if (TVectors.Two) c0b = TWidth.MultiplyAdd(b, v1, c0b);
             b = TWidth.Broadcast(p[a1]);
@@ -111,12 +128,12 @@ internal static unsafe class ConvTile
                 c3b = TWidth.Add(c3b, bb); c4b = TWidth.Add(c4b, bb); c5b = TWidth.Add(c5b, bb);
             }
         }
-        StoreRow<TWidth, TVector, TVectors>(rows[0], c0a, c0b);
-        StoreRow<TWidth, TVector, TVectors>(rows[1], c1a, c1b);
-        StoreRow<TWidth, TVector, TVectors>(rows[2], c2a, c2b);
-        StoreRow<TWidth, TVector, TVectors>(rows[3], c3a, c3b);
-        StoreRow<TWidth, TVector, TVectors>(rows[4], c4a, c4b);
-        StoreRow<TWidth, TVector, TVectors>(rows[5], c5a, c5b);
+        StoreRow<TWidth, TVector, TVectors>(rows + rowIndex[0] * block, c0a, c0b);
+        StoreRow<TWidth, TVector, TVectors>(rows + rowIndex[1] * block, c1a, c1b);
+        StoreRow<TWidth, TVector, TVectors>(rows + rowIndex[2] * block, c2a, c2b);
+        StoreRow<TWidth, TVector, TVectors>(rows + rowIndex[3] * block, c3a, c3b);
+        StoreRow<TWidth, TVector, TVectors>(rows + rowIndex[4] * block, c4a, c4b);
+        StoreRow<TWidth, TVector, TVectors>(rows + rowIndex[5] * block, c5a, c5b);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

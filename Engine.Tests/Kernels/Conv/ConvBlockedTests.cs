@@ -43,6 +43,8 @@ public class ConvBlockedTests
         yield return new BlockedCase(5, 24, 8, 7, 17, 3, 2, 1, Bias: false);
         yield return new BlockedCase(3, 16, 16, 16, 48, 1, 1, 0, Bias: true);
         yield return new BlockedCase(2, 40, 12, 11, 16, 3, 2, 1, Bias: true);
+        yield return new BlockedCase(4, 24, 16, 16, 17, 3, 2, 1, Bias: true); // weight gradient split over taps (x larger than dy)
+        yield return new BlockedCase(3, 20, 10, 10, 50, 3, 1, 1, Bias: true); // weight gradient split over filter blocks
     }
 
     /// <summary>Shapes the plan does not send to the blocked kernels (few channels, other kernels and strides, 3×3 without

@@ -15,8 +15,9 @@ namespace Engine.Kernels;
 /// G samples per tile call (G·OH·OW ≥ 512 steps) so that loading and storing the 12 accumulators stays rare. The running
 /// sums live in a [block][tap][block width] buffer between samples (a store and reload is exact).</para>
 /// <para><b>Threads</b>: parts own whole output tiles — ranges of filter blocks × ranges of tap groups — and each walks all
-/// samples; no sum is ever split. Filter blocks are split first (no duplicated work), tap ranges next (each part then
-/// transposes the output gradient of its blocks itself and pads only its own channels). At most one part per thread.</para>
+/// samples; no sum is ever split. Each part pads the input channels its taps read and transposes the output gradient of its
+/// filter blocks itself, so splitting filters duplicates the padding of x and splitting taps the transposition of dy: the
+/// split duplicates the smaller of the two (by element count; filters only in whole blocks). At most one part per thread.</para>
 /// </remarks>
 internal static unsafe class Conv2DBlockedWeights
 {
@@ -116,7 +117,11 @@ internal static unsafe class Conv2DBlockedWeights
             int count = TWidth.Count, blocks = ChannelBlocks.Count(_filters, count), groups = TapRows(_g) / Rows;
             long work = 2L * _batch * _filters * _g.ColumnCols * _g.ColumnRows;
             int parts = Math.Min(ParallelFor.PartsFor(work, blocks * groups, _workers), _workers);
-            int filterParts = Math.Min(blocks, parts), tapParts = Math.Min(groups, Math.Max(1, parts / filterParts));
+            // Every part pads the input channels of its taps and transposes the output gradient of its filter blocks, for every
+            // sample: splitting filters makes each part pad all of x, splitting taps makes each transpose all of dy. Split the one
+            // whose duplicate costs less (fewer elements), filters only in whole blocks.
+            bool byFilters = (long)_g.InputSize <= (long)_filters * _g.ColumnCols;
+            int filterParts = byFilters ? Math.Min(blocks, parts) : 1, tapParts = Math.Min(groups, Math.Max(1, parts / filterParts));
             var body = new Parts<TWidth, TVector>(this, blocks, groups, filterParts, tapParts);
             ParallelFor.Run(ref body, filterParts * tapParts, _workers);
 

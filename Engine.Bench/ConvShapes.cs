@@ -1,5 +1,6 @@
 using System.Globalization;
 using BenchmarkDotNet.Attributes;
+using BenchmarkDotNet.Configs;
 using Engine.Kernels;
 
 namespace Engine.Bench;
@@ -111,6 +112,7 @@ internal sealed class ConvPasses
 /// kernels the plan chooses: <c>--filter '*ConvShapeBenchmarks*'</c>. The flops of a pass are 2·N·F·OH·OW·C·KH·KW.
 /// </summary>
 [BenchmarkCategory("Conv2D")]
+[Config(typeof(WideParameters))]
 public class ConvShapeBenchmarks
 {
     private ConvPasses _passes = null!;
@@ -143,4 +145,10 @@ public class ConvShapeBenchmarks
 
     /// <summary>Weight (and bias) gradient.</summary>
     [Benchmark] public void WeightGradient() => _passes.BackwardWeights();
+
+    /// <summary>Shows the layer names whole (the default summary cuts parameters at 20 characters).</summary>
+    private sealed class WideParameters : ManualConfig
+    {
+        public WideParameters() => SummaryStyle = BenchmarkDotNet.Reports.SummaryStyle.Default.WithMaxParameterColumnWidth(40);
+    }
 }

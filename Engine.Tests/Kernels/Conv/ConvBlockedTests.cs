@@ -139,6 +139,32 @@ public class ConvBlockedTests
         Assert.That(ConvPlan.IsBlocked(ConvGeometry.Create(16, 8, 9, 3, 3, 2, 1, 1, 1, 1, 1), 16), Is.False, "unequal strides");
     }
 
+    [TestCase(1), TestCase(2)]
+    public void ThePassesAllocateNothing(int threads)
+    {
+        foreach (var (c, h, f, k, s, p) in new[] { (16, 12, 16, 3, 1, 1), (16, 12, 24, 3, 2, 1), (16, 12, 32, 1, 2, 0) })
+        {
+            var g = ConvGeometry.Create(c, h, h, k, k, s, s, p, p, p, p);
+            var plan = ConvPlan.Create(g, f, 4, threads);
+            var x = GradientCheck.Random(4 * g.InputSize, 1);
+            var w = GradientCheck.Random(f * g.ColumnRows, 2);
+            var b = GradientCheck.Random(f, 3);
+            var dy = GradientCheck.Random(4 * f * g.ColumnCols, 4);
+            var y = new float[dy.Length];
+            var dx = new float[x.Length];
+            var dw = new float[w.Length];
+            var db = new float[f];
+            var scratch = new float[plan.ScratchSize(training: true)];
+            long bytes = Allocations.SteadyState(() =>
+            {
+                plan.Forward(x, w, b, y, 4, scratch);
+                plan.BackwardWeights(x, dy, dw, db, 4, scratch);
+                plan.BackwardData(w, dy, dx, 4, scratch);
+            });
+            Assert.That(bytes, Is.Zero, $"{c}x{h}x{h} F{f} k{k} s{s}, {threads} threads");
+        }
+    }
+
     private delegate void Passes(float[] x, float[] w, float[] b, float[] y, float[] dy, float[] dw, float[] db, float[] dx, float[] scratch);
 
     /// <summary>

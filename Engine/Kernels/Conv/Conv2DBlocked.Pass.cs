@@ -3,12 +3,12 @@ namespace Engine.Kernels;
 internal static unsafe partial class Conv2DBlocked
 {
     /// <summary>
-    /// One blocked spatial pass (the forward pass, or the data gradient): <see cref="Reduce"/> channels of
-    /// <see cref="Source"/> reduced into <see cref="Lanes"/> output channels of <see cref="Plane"/> positions each, over
-    /// <see cref="Taps"/> packed taps in <see cref="Phases"/> phases; the weights of tap t for output channel l are at
+    /// One blocked spatial pass (the forward pass, or the data gradient): the planes of <see cref="Source"/> (samples
+    /// <see cref="SourceSample"/> floats apart) reduced into <see cref="Lanes"/> output channels of <see cref="Plane"/> positions
+    /// each, over <see cref="Taps"/> packed taps in <see cref="Phases"/> phases; the weight of tap t for output channel l is at
     /// weights[offset(t) + l·<see cref="LaneStride"/>].
     /// </summary>
-    private readonly record struct Pass(int Batch, int Reduce, int Lanes, PaddedPlanes Source, int SourceSample, int Plane, int Taps,
+    private readonly record struct Pass(int Batch, int Lanes, PaddedPlanes Source, int SourceSample, int Plane, int Taps,
         int Phases, int LaneStride)
     {
         /// <summary>Floats of one output sample.</summary>

@@ -1,5 +1,3 @@
-using System.Runtime.InteropServices;
-
 namespace Engine.Kernels;
 
 /// <summary>
@@ -17,10 +15,16 @@ namespace Engine.Kernels;
 /// dx[n, c, h, w] = Σ over f, then over the phase's i, then j, increasing, of w[f, c, i, j]·dy[n, f, (h + PT − i)/SH, (w + PL − j)/SW],
 /// one chain from 0 (no bias); terms in the padding read zeros.</para>
 /// <para><b>Layouts and cost</b>: the weights are packed per call into [block][tap][block width] (the channels of a block
-/// contiguous per tap; F·C·KH·KW floats moved, a few microseconds — cheap beside the pass). The tiles write position-major
-/// rows [plane position][block width] into a per-worker buffer, which 8×8 (AVX-512, AVX2) or 4×4 (Vector128) register
-/// transposes turn into the output's NCHW planes: about a quarter cycle per output against C·KH·KW/16 cycles of
-/// fused multiply-adds (2 % for 16 channels of 3×3). Per tap the tile does 12 FMAs for 9 loads.</para>
+/// contiguous per tap; F·C·KH·KW floats moved, microseconds — a few per cent of a batch-1 inference call, nothing at batch
+/// 128). The tiles write position-major rows [plane position][block width] into a per-worker buffer; 8×8 (AVX-512, AVX2) or
+/// 4×4 (Vector128) register transposes turn them into the output's NCHW planes, every 48 rows while they are still in L1 for
+/// a single phase, eight planes at a time. Per tap a tile does 12 FMAs for 9 loads; alone it runs at about the GEMM
+/// microkernel's rate. What it cannot hide is the one read of each input sample (the padding copy) and the one write of each
+/// output plane: on the shared development machine these showed up at roughly 10 % each of a 16-channel pass in sampling
+/// profiles (more channels, less share). Software prefetching of the next sample would overlap them with the tiles.</para>
+/// <para><b>Shapes</b>: any geometry is correct; <see cref="ConvPlan"/> sends 3×3 and 1×1 kernels with strides 1 or 2 and at
+/// least 16 channels in and out here. Channel counts off the register width cost a partly empty last block (a single-vector
+/// tile when it fits one register), plane sizes off six a partly repeated last tile.</para>
 /// <para><b>Threads</b>: (sample, channel block) units in contiguous ranges, dynamically handed out; each output is computed
 /// by the same operations whichever worker runs it, so results are identical for every thread count and tier.</para>
 /// </remarks>
@@ -46,7 +50,7 @@ internal static unsafe partial class Conv2DBlocked
         if (!bias.IsEmpty) Check(bias.Length, filters, "bias");
         Check(y.Length, (long)batch * filters * g.ColumnCols, "y");
         Check(scratch.Length, ForwardScratchSize(g, filters, 1), "scratch");
-        var pass = new Pass(batch, g.Channels, filters, PaddedPlanes.ForInput(g), g.InputSize, g.ColumnCols, g.ColumnRows, 1, g.ColumnRows);
+        var pass = new Pass(batch, filters, PaddedPlanes.ForInput(g), g.InputSize, g.ColumnCols, g.ColumnRows, 1, g.ColumnRows);
         int workers = Workers(pass, scratch.Length, threads);
         Span<ConvPhase> phases = [new ConvPhase(0, g.ColumnRows, g.OutputHeight, g.OutputWidth, 0,
             g.StrideHeight * pass.Source.Width, g.StrideWidth, 0, g.OutputWidth, 1)];
@@ -76,7 +80,7 @@ internal static unsafe partial class Conv2DBlocked
         Check(dx.Length, (long)batch * g.InputSize, "dx");
         Check(scratch.Length, DataGradientScratchSize(g, filters, 1), "scratch");
         var source = GradientPadding(g, filters);
-        var pass = new Pass(batch, filters, g.Channels, source, filters * g.ColumnCols, g.Height * g.Width, taps,
+        var pass = new Pass(batch, g.Channels, source, filters * g.ColumnCols, g.Height * g.Width, taps,
             g.StrideHeight * g.StrideWidth, kk);
         int workers = Workers(pass, scratch.Length, threads);
         Span<ConvPhase> phases = stackalloc ConvPhase[pass.Phases];

@@ -38,10 +38,15 @@ internal readonly struct OneVector : ITileVectors
 /// operations on every width, since a narrower tier only holds fewer outputs per register.
 /// </summary>
 /// <remarks>
-/// Per step: one table read, one or two vector loads, six broadcasts (a load each) and 12 (6) fused multiply-adds —
+/// <para>Per step: one table read, one or two vector loads, six broadcasts (a load each) and 12 (6) fused multiply-adds —
 /// 0.75 loads per FMA, within two loads per cycle at two FMAs per cycle. Registers: 12 accumulators, 2 weight vectors and
-/// one broadcast, 15 of AVX2's 16 (the GEMM microkernel's count). The accumulators start from the six output rows
-/// (when accumulating) or from zero, and end there, plus a per-channel bias vector if one is given.
+/// one broadcast, 15 of AVX2's 16 (the GEMM microkernel's count); the JIT keeps the six row offsets in registers and folds
+/// each broadcast into <c>vbroadcastss ymm, [p + 4·a]</c>, 24 instructions per step. The accumulators start from the six
+/// output rows (when accumulating) or from zero, and end there, plus a per-channel bias vector if one is given.</para>
+/// <para>Why this shape: six broadcast rows × two vectors is the largest tile that fits the 16 registers of AVX2 and SSE with
+/// fewer than one load per FMA; broadcasting the spatial operand (rather than loading it as vectors) lets one tile serve any
+/// stride and padding and keeps each register's lanes on independent outputs. On AVX-512 a block of 16 channels holds one
+/// register per row (six accumulators, short of the eight two FMA pipes of latency 4 need) — correct, not tuned for.</para>
 /// </remarks>
 internal static unsafe class ConvTile
 {

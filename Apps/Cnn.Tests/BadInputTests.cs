@@ -62,7 +62,7 @@ public class BadInputTests : TempFolderTest
         var (code, _, error) = Train("--save", Path.Combine(dir, "m.bin"), "--out", Path.Combine(Folder, "run"));
         Assert.That(code, Is.EqualTo(ExitCodes.Ok), error);
         Assert.That(Directory.GetFiles(dir), Is.EqualTo(new[] { Path.Combine(dir, "m.bin") }));
-        Assert.That(Directory.GetFiles(Path.Combine(Folder, "run")).Select(Path.GetFileName), Is.EquivalentTo(new[] { "history.csv", "curves.png" }));
+        Assert.That(Directory.GetFiles(Path.Combine(Folder, "run")).Select(Path.GetFileName), Is.EquivalentTo(new[] { "history.csv", "curves.png", TrainCommand.CheckpointName }));
     }
 
     [Test]

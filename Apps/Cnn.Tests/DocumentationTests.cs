@@ -9,7 +9,7 @@ namespace Cnn.Tests;
 public class DocumentationTests
 {
     private static readonly string[] Documents =
-        ["README.md", "Apps/Cnn/PACKAGE.md", "docs/SWEEPS.md", "docs/REPRODUCTION.md", "docs/MODEL-FILES.md", "datasets/README.md"];
+        ["README.md", "Apps/Cnn/PACKAGE.md", "docs/SWEEPS.md", "docs/REPRODUCTION.md", "docs/MODEL-FILES.md", "docs/RECIPES.md", "datasets/README.md"];
 
     private static string RepositoryRoot()
     {

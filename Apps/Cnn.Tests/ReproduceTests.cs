@@ -189,6 +189,51 @@ public class ReproduceTests : TempFolderTest
     }
 
     [Test]
+    public void RepeatsRunEachCellOverSeedsAndShowMeanAndStdBesideTheReportAndTensorFlow()
+    {
+        var (code, output, error) = Reproduce("reproduce", "fig14", "--repeats", "2", "--out", Folder, "--parallel", "2");
+        Assert.That(code, Is.EqualTo(ExitCodes.Ok), error);
+        string dir = Path.Combine(Folder, "fig14-repeats2");
+        Assert.That(output, Does.Contain("fig14-repeats2 (Fig. 14): 16 cells × 2 seeds, "));
+        var manifest = SweepManifest.Read(dir);
+        Assert.That(manifest.Repeats, Is.EqualTo(2));
+        Assert.That(manifest.Fields.Single(f => f.Key == "l2_style").Value, Is.EqualTo("report"));
+        Assert.That(File.ReadAllLines(Path.Combine(dir, "results.csv"))[0], Does.EndWith("train_acc_std,val_acc_std,train_loss_std,val_loss_std,repeats"));
+        var cells = SweepResults.Read(dir, manifest.Grid);
+        Assert.That(cells.All(c => c.Repeats == 2 && c.Spread is not null), Is.True);
+
+        string compare = File.ReadAllText(Path.Combine(dir, "compare.md"));
+        Assert.That(compare, Does.Contain("mean ± standard deviation over 2 seeds (100, 101, …, 101)"));
+        Assert.That(compare, Does.Contain("L2: `--l2-style report`"));
+        Assert.That(compare, Does.Contain(" ours 1e-5 |").And.Contain(" report 1e-5 |").And.Contain(" TensorFlow 1e-5 |"));
+        Assert.That(compare, Does.Contain("| 0.31 | 0.28 | 0.26 | 0.41 |"), "TensorFlow's validation grid, first row");
+        Assert.That(compare, Does.Contain("| 1.00 | 1.00 | 1.00 | 1.00 |"), "TensorFlow's training grid, first row");
+        var first = cells.Single(c => c.Index == 0);
+        string mean = first.ValidationAccuracy.ToString("F2", System.Globalization.CultureInfo.InvariantCulture);
+        string std = first.Spread!.ValidationAccuracy.ToString("F2", System.Globalization.CultureInfo.InvariantCulture);
+        Assert.That(compare, Does.Contain($"| **1e-2** | {mean} ± {std} |"), "our first cell: mean ± std");
+        AssertPng(Path.Combine(dir, "heatmap-val.png"));
+        AssertSvg(Path.Combine(dir, "heatmap-val.svg"));
+        Assert.That(File.ReadAllText(Path.Combine(dir, "heatmap-val.svg")), Does.Contain("±").And.Contain("mean ± std of 2 seeds"));
+    }
+
+    [Test]
+    public void EveryPresetSaysItsL2Style()
+    {
+        foreach (var preset in Presets.All)
+        {
+            Assert.That(preset.L2Style, Is.EqualTo("report"), preset.Name);
+            Assert.That(ReproduceCommand.SettingsOf(preset).Resolve()["l2-style"], Is.EqualTo("report"), preset.Name);
+        }
+        var writer = new StringWriter();
+        ReproduceCommand.List(writer);
+        Assert.That(writer.ToString().Split('\n').Count(l => l.Contains("L2 style report", StringComparison.Ordinal)), Is.EqualTo(Presets.All.Count));
+        Assert.That(Presets.Fig12.WithRepeats(1), Is.SameAs(Presets.Fig12));
+        Assert.That(Presets.Fig12.WithRepeats(3).Name, Is.EqualTo("fig12-repeats3"));
+        Assert.That(Presets.Fig12.WithRepeats(3).Title("validation accuracy"), Does.Contain("100 epochs, mean ± std of 3 seeds · validation accuracy"));
+    }
+
+    [Test]
     public void UnknownPresetIsExitCode2NamingTheKnownOnes()
     {
         var (code, _, error) = TestSupport.RunMain("reproduce", "fig99");

@@ -46,7 +46,7 @@ public class RunRecordTests : TempFolderTest
         var add = typeof(History).GetMethod("Add", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance)!;
         foreach (var (epoch, val) in new[] { (1, 0.5), (2, 0.7), (3, 0.7), (4, 0.6) })
             add.Invoke(history, [new EpochReport(epoch, 4, 1, 0.5, 1, val, TimeSpan.FromSeconds(1), 100)]);
-        var run = new RunHistory(1, 0.01f, history);
+        var run = new RunHistory(1, history);
         Assert.That(run.Best, Is.EqualTo((2, 0.7)));
         Assert.That(TrainCommand.FinalLine(run), Does.EndWith("best_epoch=2 best_val_acc=0.7000"));
     }

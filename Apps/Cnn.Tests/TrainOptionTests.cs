@@ -64,7 +64,7 @@ public class TrainOptionTests : TempFolderTest
     {
         var (code, _, error) = Train("--optimizer", "sgd", "--momentum", "0.5");
         Assert.That(code, Is.EqualTo(ExitCodes.Usage));
-        AssertOneLine(error, "--momentum does not apply to --optimizer sgd; it applies to momentum, adagrad-momentum, rmsprop-momentum.");
+        AssertOneLine(error, "--momentum does not apply to --optimizer sgd; it applies to momentum, nesterov, adagrad-momentum, rmsprop-momentum.");
     }
 
     [TestCase("sgd", "sgd(eta=0.01)")]
@@ -110,7 +110,7 @@ public class TrainOptionTests : TempFolderTest
     {
         var (_, output, _) = TestSupport.RunMain("train", "--help");
         Assert.That(output, Does.Not.Contain("Adam learning rate"));
-        Assert.That(output, Does.Contain("Learning rate η of the optimizer (default 0.01)"));
+        Assert.That(output, Does.Contain("Learning rate η of the optimizer (the peak rate with a --schedule) (default 0.01)"));
         foreach (var optimizer in Choices.Optimizers) Assert.That(output, Does.Contain(optimizer.Name));
         Assert.That(output, Does.Contain("--beta1").And.Contain("--rho").And.Contain("--epsilon").And.Contain("--loss").And.Contain("--model-file"));
     }

@@ -1,3 +1,4 @@
+using Engine.Tests.Helpers;
 using System.Text.RegularExpressions;
 
 namespace Engine.Tests.Architecture;
@@ -23,27 +24,18 @@ public class NamespaceGraphTests
         ["Engine.Onnx"] = ["Engine.Serialization", "Engine.Layers", "Engine.Training"],
     };
 
-    private static readonly Regex NamespaceLine = new(@"^namespace (Engine(\.\w+)?);", RegexOptions.Multiline);
-    private static readonly Regex UsingLine = new(@"^using (Engine(\.\w+)?);", RegexOptions.Multiline);
+    // A namespace's node is its first two levels: Engine.Onnx.Import belongs to Engine.Onnx.
+    private static readonly Regex NamespaceLine = new(@"^namespace (Engine(\.\w+)?)(\.\w+)*;", RegexOptions.Multiline);
+    private static readonly Regex UsingLine = new(@"^using (Engine(\.\w+)?)(\.\w+)*;", RegexOptions.Multiline);
     private static readonly Regex Qualified = new(@"(?<![\w.])(Engine\.(Kernels|Layers|Losses|Optimizers|Serialization|Data|Training|Onnx))\.\w");
-
-    private static string EngineFolder()
-    {
-        for (var dir = new DirectoryInfo(TestContext.CurrentContext.TestDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "Engine.sln"))) return Path.Combine(dir.FullName, "Engine");
-        throw new InvalidOperationException("The repository (Engine.sln) was not found above the test directory.");
-    }
 
     /// <summary>Every (from, to) namespace edge, with one file that makes it.</summary>
     private static Dictionary<(string From, string To), string> Edges()
     {
         var edges = new Dictionary<(string, string), string>();
-        string root = EngineFolder();
-        foreach (var file in Directory.EnumerateFiles(root, "*.cs", SearchOption.AllDirectories))
+        foreach (var (relative, lines) in Repository.EngineSources())
         {
-            string relative = Path.GetRelativePath(root, file);
-            if (relative.StartsWith("obj", StringComparison.Ordinal) || relative.StartsWith("bin", StringComparison.Ordinal)) continue;
-            string text = File.ReadAllText(file);
+            string text = string.Join('\n', lines);
             var ns = NamespaceLine.Match(text);
             Assert.That(ns.Success, Is.True, $"{relative} declares no Engine namespace");
             string from = ns.Groups[1].Value;
@@ -87,7 +79,7 @@ public class NamespaceGraphTests
     [Test]
     public void ArchitectureDocListsTheRealEdges()
     {
-        string doc = File.ReadAllText(Path.Combine(EngineFolder(), "..", "docs", "ARCHITECTURE.md"));
+        string doc = File.ReadAllText(Repository.PathOf(Path.Combine("docs", "ARCHITECTURE.md")));
         var block = Regex.Match(doc, "<!-- namespace-graph -->\\s*```\\s*(.*?)```", RegexOptions.Singleline);
         Assert.That(block.Success, Is.True, "docs/ARCHITECTURE.md has no namespace-graph block");
         var documented = block.Groups[1].Value.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)

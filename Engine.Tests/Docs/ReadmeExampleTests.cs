@@ -4,14 +4,6 @@ namespace Engine.Tests.Docs;
 
 public class ReadmeExampleTests
 {
-    private static string RepositoryFile(string name)
-    {
-        for (var dir = new DirectoryInfo(TestContext.CurrentContext.TestDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "Engine.sln")))
-                return Path.Combine(dir.FullName, name);
-        throw new FileNotFoundException("Engine.sln not found above the test directory.");
-    }
-
     private static string[] Normalise(IEnumerable<string> lines)
     {
         var list = lines.Where(l => l.Trim().Length > 0).ToList();
@@ -24,12 +16,12 @@ public class ReadmeExampleTests
     [TestCase("Engine/PACKAGE.md")]
     public void ReadmeShowsTheCompiledExample(string document)
     {
-        var source = File.ReadAllLines(RepositoryFile("Engine.Tests/Docs/ReadmeExample.cs"));
+        var source = File.ReadAllLines(Repository.PathOf("Engine.Tests/Docs/ReadmeExample.cs"));
         int begin = Array.FindIndex(source, l => l.Contains("// README-BEGIN"));
         int end = Array.FindIndex(source, l => l.Contains("// README-END"));
         var example = Normalise(source[(begin + 1)..end]);
 
-        var readme = File.ReadAllLines(RepositoryFile(document));
+        var readme = File.ReadAllLines(Repository.PathOf(document));
         int start = Array.FindIndex(readme, l => l.StartsWith("```csharp", StringComparison.Ordinal));
         Assert.That(start, Is.GreaterThanOrEqualTo(0), $"{document} has no ```csharp block");
         int stop = Array.FindIndex(readme, start + 1, l => l.StartsWith("```", StringComparison.Ordinal));

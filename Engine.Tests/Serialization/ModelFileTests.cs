@@ -88,4 +88,21 @@ public class ModelFileTests
         var e = Assert.Throws<ModelFileException>(() => Network.Load(PathOf("nope.bin")));
         Assert.That(e!.Message, Does.Contain("nope.bin").And.Contain("does not exist"));
     }
+
+    [TestCase(new byte[] { 0x80, 0x80, 0x80, 0x80, 0x80, 0x01 }, "malformed")]
+    [TestCase(new byte[] { 0xFF, 0xFF, 0xFF, 0xFF, 0x07 }, "claims 2147483647 bytes")]
+    [TestCase(new byte[] { 0x80, 0x80, 0x80, 0x80, 0x08 }, "claims -2147483648 bytes")]
+    [TestCase(new byte[] { 0x02, 0xC3, 0x28 }, "not UTF-8")]
+    public void BadLayerKindIsOneModelFileError(byte[] kind, string problem)
+    {
+        var net = NetworkTests.SmallNet();
+        var bytes = ModelFile.Serialize(net.ToModelContents());
+        int first = 8 + 2 + 1 + 4 * net.InputShape.Rank + 8 + 4;   // magic, version, rank, dims, seed, layer count
+        int oldLength = 1 + bytes[first];                          // the first kind: a one-byte length and its bytes
+        var body = bytes[..first].Concat(kind).Concat(bytes[(first + oldLength)..^32]).ToArray();
+        var file = body.Concat(System.Security.Cryptography.SHA256.HashData(body)).ToArray();   // a valid checksum: only the kind is wrong
+        File.WriteAllBytes(PathOf("kind.bin"), file);
+        var e = Assert.Throws<ModelFileException>(() => Network.Load(PathOf("kind.bin")));
+        Assert.That(e!.Message, Does.Contain("kind.bin").And.Contain("layer 1").And.Contain(problem).And.Not.Contain("checksum"));
+    }
 }

@@ -90,4 +90,36 @@ public class AllocationTests
 
         Assert.That(predictedFirst.GetParameters(), Is.EqualTo(alone.GetParameters()));
     }
+
+    private static IEnumerable<TestCaseData> ZooCases() =>
+        from model in ModelZoo.Names
+        from threads in new[] { 1, 2 }
+        select new TestCaseData(model, threads).SetArgDisplayNames(model, $"{threads} threads");
+
+    /// <summary>Every zoo model — batch norm, residual blocks and dropout included — with the modern options (schedule, decay,
+    /// clipping, augmentation, label smoothing): 0 bytes per training step and per inference batch on every thread.</summary>
+    [TestCaseSource(nameof(ZooCases))]
+    public void EveryZooModelStepsAndPredictsWithoutAllocatingOnAnyThread(string model, int threads)
+    {
+        using var scope = Tiers.Threads(threads);
+        var shape = ModelZoo.InputShape(model);
+        var net = ModelZoo.Build(model, shape, seed: 2);
+        var data = TestData.Random(shape, 16, 3);
+        bool images = shape.Rank == 3 && shape[1] >= 16;
+        var options = new TrainingOptions
+        {
+            BatchSize = 8, Optimizer = new AdamW(0.001f), Loss = new Engine.Losses.CrossEntropy(0.1f), WeightDecay = 1e-4f,
+            ClipGradientNorm = 1f, Schedule = LearningRateSchedule.Cosine(),
+            Augmentation = images ? new Augmentation { PadCrop = 2, HorizontalFlip = true } : null,
+        };
+        net.EnsureParameters();
+        options.Optimizer.Initialize(net.ParameterCount);
+        var ws = net.TrainingWorkspace(8, options.Loss);
+        int[] indices = Enumerable.Range(0, 8).ToArray();
+        var settings = new Network.StepSettings(0.001f, true, 7);
+        Assert.That(Allocations.SteadyStateWithWorkers(() => net.TrainStep(ws, data, indices, options, out _, settings), warmUp: 5, runs: 4),
+            Is.Zero, "training step");
+        var output = new float[16 * 10];
+        Assert.That(Allocations.SteadyStateWithWorkers(() => net.Predict(data.Images, output, 16), warmUp: 5, runs: 4), Is.Zero, "inference batch");
+    }
 }

@@ -53,6 +53,21 @@ public class ExecutionTests
     }
 
     [Test]
+    public void BnConvnetTakesItsDropoutRateFromTheVariantAndOtherModelsRefuseOne()
+    {
+        var shape = ModelZoo.InputShape("bn-convnet");
+        var own = ModelZoo.Build("bn-convnet", shape, 4);
+        var changed = ModelZoo.Build("bn-convnet", shape, 4, new ModelZoo.Variant { Dropout = 0.4f });
+        Assert.That(own.Layers.OfType<Dropout>().Single().Rate, Is.EqualTo(0.25f));
+        Assert.That(changed.Layers.OfType<Dropout>().Single().Rate, Is.EqualTo(0.4f));
+        Assert.That(changed.GetParameters(), Is.EqualTo(own.GetParameters()).AsCollection, "the rate changes nothing else");
+        foreach (string name in ModelZoo.Names.Where(n => n != "bn-convnet"))
+            Assert.That(() => ModelZoo.Build(name, ModelZoo.InputShape(name), 4, new ModelZoo.Variant { Dropout = 0.4f }),
+                Throws.ArgumentException.With.Message.Contains(name).And.Message.Contains("no Dropout layers"), name);
+        Assert.That(() => ModelZoo.Build("bn-convnet", shape, 4, new ModelZoo.Variant { Dropout = 1f }), Throws.InstanceOf<ArgumentException>());
+    }
+
+    [Test]
     public void ThePlanFusesPoolThenActivateAndSoftmaxWithCrossEntropy()
     {
         var net = Zoo("paper-mnist"); // conv, lrelu, maxpool, flatten, dense, lrelu, dense, softmax

@@ -234,14 +234,19 @@ public class TrainingFeatureTests
             Is.EqualTo(wholeHistory.Epochs.Select(e => (e.Epoch, e.TrainLoss, e.ValidationAccuracy, e.LearningRate))), "history");
 
         // Other options are refused, naming the difference; a damaged file is refused too.
-        var e = Assert.Throws<Engine.Serialization.ModelFileException>(() =>
+        var mismatch = Assert.Throws<Engine.Serialization.CheckpointMismatchException>(() =>
             Modern(3).Fit(train, validation, ModernOptions(path).WithEpochs(6)));
-        Assert.That(e!.Message, Does.Contain("run.ckpt").And.Contain("epochs=5").And.Contain("epochs=6"));
+        Assert.That(mismatch!.Message, Does.Contain("run.ckpt").And.Contain("epochs=5").And.Contain("epochs=6"));
+        Assert.That(mismatch.Stored, Does.Contain("epochs=5").And.Not.Contain("epochs=6"));
+        Assert.That(mismatch.Current, Does.Contain("epochs=6").And.Not.Contain("epochs=5"));
+        Assert.That(mismatch.FilePath, Is.EqualTo(path));
+        Engine.Serialization.ModelFileException e;
         var bytes = File.ReadAllBytes(path);
         bytes[bytes.Length / 2] ^= 1;
         File.WriteAllBytes(path, bytes);
-        e = Assert.Throws<Engine.Serialization.ModelFileException>(() => Modern(3).Fit(train, validation, ModernOptions(path)));
-        Assert.That(e!.Message, Does.Contain("checksum"));
+        e = Assert.Throws<Engine.Serialization.ModelFileException>(() => Modern(3).Fit(train, validation, ModernOptions(path)))!;
+        Assert.That(e.Message, Does.Contain("checksum"));
+        Assert.That(e, Is.Not.InstanceOf<Engine.Serialization.CheckpointMismatchException>());
     }
 
     [Test]

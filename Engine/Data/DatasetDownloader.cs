@@ -6,60 +6,6 @@ using System.Security.Cryptography;
 namespace Engine.Data;
 
 /// <summary>
-/// One published file of a dataset: its name, exact size and SHA-256, and the URLs it can be fetched from,
-/// tried in order.
-/// </summary>
-/// <param name="FileName">The file's name in the dataset folder, e.g. <c>train-images-idx3-ubyte.gz</c>.</param>
-/// <param name="Size">The file's exact size in bytes.</param>
-/// <param name="Sha256">The file's SHA-256 as 64 hexadecimal digits (either case).</param>
-/// <param name="Mirrors">The URLs serving the file, tried in order.</param>
-public sealed record DownloadSource(string FileName, long Size, string Sha256, IReadOnlyList<Uri> Mirrors);
-
-/// <summary>
-/// What <see cref="DatasetDownloader"/> is doing with one file. <see cref="Status"/> starts with one word:
-/// <c>skipped</c> (already present and verified), <c>redownloading</c> (present but its checksum is wrong),
-/// <c>downloading</c> (a request to one mirror starts), <c>receiving</c> (bytes arrived; sent about every MiB),
-/// <c>failed</c> (one mirror failed; the next one is tried), <c>verified</c> (downloaded, checked and in place),
-/// <c>extracted</c> (taken out of an archive) or <c>deleted</c> (an archive removed after extraction).
-/// </summary>
-/// <param name="FileName">The file's name, e.g. <c>train-images-idx3-ubyte.gz</c>.</param>
-/// <param name="BytesReceived">Bytes received (or found on disk) so far.</param>
-/// <param name="TotalBytes">The file's expected size, when known.</param>
-/// <param name="Status">A short line starting with the status word, e.g. <c>downloading https://…</c>.</param>
-public sealed record DownloadProgress(string FileName, long BytesReceived, long? TotalBytes, string Status);
-
-/// <summary>
-/// A dataset file could not be downloaded from any of its mirrors. The message is one line: the file, every URL
-/// tried and why each failed (<c>HTTP 404 (Not Found)</c>, <c>checksum mismatch: expected … got …</c>,
-/// <c>truncated: got N of M bytes</c>, <c>no network: …</c>), the folder where the files are expected, what to
-/// put there, and that <c>--data-dir</c> or <c>ENGINE_DATASETS</c> can point at an existing copy.
-/// </summary>
-public sealed class DownloadException : IOException
-{
-    internal DownloadException(string fileName, string folder, IReadOnlyList<string> failures, string expectedFiles)
-        : base(BuildMessage(fileName, folder, failures, expectedFiles))
-    {
-        FileName = fileName;
-        Folder = folder;
-        Failures = failures;
-    }
-
-    /// <summary>The file that could not be downloaded, e.g. <c>train-images-idx3-ubyte.gz</c>.</summary>
-    public string FileName { get; }
-
-    /// <summary>The dataset folder the file was meant for, as a full path.</summary>
-    public string Folder { get; }
-
-    /// <summary>One entry per URL tried, in order: <c>&lt;url&gt;: &lt;why it failed&gt;</c>.</summary>
-    public IReadOnlyList<string> Failures { get; }
-
-    private static string BuildMessage(string fileName, string folder, IReadOnlyList<string> failures, string expectedFiles) =>
-        $"Could not download {fileName}; tried {string.Join("; ", failures)}. " +
-        $"Alternatively, put {expectedFiles} in {folder} yourself, or point --data-dir or " +
-        $"{DatasetLocator.EnvironmentVariable} at a folder that already holds the dataset's folder.";
-}
-
-/// <summary>
 /// Downloads a dataset's published files from public mirrors into <c>&lt;dataRoot&gt;/&lt;folder&gt;</c>, the
 /// folder <see cref="DatasetLocator"/> looks in first. Every file is streamed to a temporary file next to its
 /// target while being hashed, checked against the catalogue's size and SHA-256, and only then renamed into place,

@@ -13,6 +13,7 @@ namespace Engine.Layers;
 public sealed class Residual : Layer
 {
     private readonly Layer[] _body;
+    private readonly bool _bodyBuilt;
     private Layer[] _shortcut = [];
 
     /// <summary>A block around <paramref name="body"/> (at least one layer).</summary>
@@ -24,6 +25,15 @@ public sealed class Residual : Layer
         if (body.Any(l => l is null)) throw new ArgumentException("A residual block's body holds a null layer.", nameof(body));
         _body = (Layer[])body.Clone();
     }
+
+    private Residual(Layer[] body, bool bodyBuilt) : this(body) => _bodyBuilt = bodyBuilt;
+
+    /// <summary>
+    /// A block around body layers that are built already, each under the name the block gives it (<c>layer 4.2 (Conv2D)</c> for
+    /// the block at position 4) for the shape the layer before it gives: an importer builds them one by one to learn each
+    /// layer's input. Building the block then checks the names and shapes instead of building the body again.
+    /// </summary>
+    internal static Residual OfBuiltBody(Layer[] body) => new(body, bodyBuilt: true);
 
     /// <summary>The body's layers, in order.</summary>
     public IReadOnlyList<Layer> Body => _body;
@@ -37,11 +47,13 @@ public sealed class Residual : Layer
     /// <inheritdoc />
     protected override Shape InferOutputShape(Shape input)
     {
-        string prefix = Name.EndsWith($" ({Kind})", StringComparison.Ordinal) ? Name[..^(Kind.Length + 3)] : Name;
         var shape = input;
         for (int i = 0; i < _body.Length; i++)
         {
-            _body[i].Build(shape, $"{prefix}.{i + 1} ({_body[i].Kind})");
+            string name = InnerName(Name, $"{i + 1}", _body[i].Kind);
+            if (!_bodyBuilt) _body[i].Build(shape, name);
+            else if (!_body[i].IsBuilt || _body[i].Name != name || _body[i].InputShape != shape)
+                throw ShapeError(input, $"its body layer {i + 1} was built as {(_body[i].IsBuilt ? $"{_body[i].Name} for {_body[i].InputShape}" : "nothing")}, not as {name} for {shape}");
             shape = _body[i].OutputShape;
         }
         if (shape == input) return shape;
@@ -49,13 +61,24 @@ public sealed class Residual : Layer
             throw ShapeError(input, $"its body turns {input} into {shape}; a projection shortcut needs (channels, height, width) on both sides");
         int stride = Math.Max(1, (input[1] + shape[1] - 1) / shape[1]);
         var projection = new Conv2D(shape[0], 1, stride, Padding.Valid, bias: false);
-        projection.Build(input, $"{prefix}.s1 (Conv2D)");
+        projection.Build(input, InnerName(Name, "s1", projection.Kind));
         if (projection.OutputShape != shape)
             throw ShapeError(input, $"its body turns {input} into {shape}, which no 1×1 strided convolution of the input matches");
         var norm = new BatchNorm2D();
-        norm.Build(shape, $"{prefix}.s2 (BatchNorm2D)");
+        norm.Build(shape, InnerName(Name, "s2", norm.Kind));
         _shortcut = [projection, norm];
         return shape;
+    }
+
+    /// <summary>
+    /// The name the block named <paramref name="blockName"/> gives the layer of <paramref name="kind"/> at <paramref name="position"/>
+    /// in its body (<c>1</c>, <c>2</c>, …) or shortcut (<c>s1</c>, <c>s2</c>): <c>layer 4.2 (Conv2D)</c> in <c>layer 4 (Residual)</c>.
+    /// </summary>
+    internal static string InnerName(string blockName, string position, string kind)
+    {
+        const string Suffix = " (Residual)";
+        string prefix = blockName.EndsWith(Suffix, StringComparison.Ordinal) ? blockName[..^Suffix.Length] : blockName;
+        return $"{prefix}.{position} ({kind})";
     }
 
     /// <inheritdoc />

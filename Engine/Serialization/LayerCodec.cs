@@ -35,11 +35,11 @@ internal static class LayerCodec
 
     /// <summary>Reads a record written by <see cref="WriteRecord"/> (<paramref name="version"/> of the file; <paramref name="end"/> bounds
     /// the bytes it may claim) and creates the unbuilt layer.</summary>
-    /// <exception cref="InvalidDataException">An unknown kind, a length beyond the data, a value out of range, or nesting too deep.</exception>
+    /// <exception cref="InvalidDataException">A malformed or unknown kind, a length beyond the data, a value out of range, or nesting too deep.</exception>
     public static Layer ReadRecord(BinaryReader r, int version, long end, int depth = 0)
     {
         if (depth > MaxNesting) throw new InvalidDataException($"residual blocks nested deeper than {MaxNesting}.");
-        string kind = r.ReadString();
+        string kind = r.ReadBounded(end, 64, "layer kind");
         if (!Knows(kind)) throw new InvalidDataException($"unknown layer kind \"{kind}\".");
         int length = r.ReadInt32();
         long start = r.BaseStream.Position;

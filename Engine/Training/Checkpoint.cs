@@ -131,8 +131,12 @@ internal static class Checkpoint
             stream.Position = Magic.Length;
             ushort version = r.ReadUInt16();
             if (version != Version) throw new ModelFileException(path, $"checkpoint version {version}; this build reads version {Version}.");
-            string stored = r.ReadString();
-            if (stored != description) throw new ModelFileException(path, "it belongs to another run: " + FirstDifference(stored, description) + "; delete it or choose another checkpoint path.");
+            string stored = r.ReadBounded(body, 1 << 20, "run description");
+            if (stored != description)
+            {
+                var (there, here) = FirstDifference(stored, description);
+                throw new CheckpointMismatchException(path, there, here);
+            }
             int epochs = r.ReadInt32();
             long steps = r.ReadInt64(), trainedSteps = r.ReadInt64();
             var model = ModelFile.Deserialize(r.ReadBytes(Length(r, body)), path);
@@ -140,7 +144,7 @@ internal static class Checkpoint
             var stateTarget = network.State;
             if (model.State.Length != stateTarget.Length) throw new ModelFileException(path, "its running statistics do not fit the network.");
             model.State.Span.CopyTo(stateTarget);
-            string name = r.ReadString();
+            string name = r.ReadBounded(body, 256, "optimizer name");
             int stepCount = r.ReadInt32(), parameters = r.ReadInt32(), vectors = r.ReadInt32();
             var values = ReadFloats(r, body, (long)parameters * vectors);
             optimizer.LoadState(new OptimizerState(name, stepCount, parameters, vectors, values));
@@ -169,20 +173,22 @@ internal static class Checkpoint
             return trainedSteps;
         }
         catch (EndOfStreamException e) { throw new ModelFileException(path, "truncated: the checkpoint ends early.", e); }
+        catch (InvalidDataException e) { throw new ModelFileException(path, "corrupt: " + e.Message, e); }
         catch (ArgumentException e) { throw new ModelFileException(path, "corrupt: " + e.Message, e); }
         catch (InvalidOperationException e) { throw new ModelFileException(path, "it does not fit: " + e.Message, e); }
     }
 
-    private static string FirstDifference(string stored, string current)
+    /// <summary>The first line (trimmed) where the two descriptions differ.</summary>
+    private static (string Stored, string Current) FirstDifference(string stored, string current)
     {
         var a = stored.Split('\n');
         var b = current.Split('\n');
         for (int i = 0; i < Math.Max(a.Length, b.Length); i++)
         {
             string x = i < a.Length ? a[i].Trim() : "", y = i < b.Length ? b[i].Trim() : "";
-            if (x != y) return $"it has \"{x}\" where this run has \"{y}\"";
+            if (x != y) return (x, y);
         }
-        return "it differs";
+        return (stored, current);
     }
 
     private static int Length(BinaryReader r, int body)

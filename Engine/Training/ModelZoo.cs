@@ -36,18 +36,26 @@ public static class ModelZoo
     /// <param name="Hidden">Neurons of the hidden dense layer (Fig. 12: 20); 0 for none (Fig. 11, 13).</param>
     /// <param name="Activation">sigmoid, relu or lrelu.</param>
     /// <param name="Pool">max or avg.</param>
-    public sealed record Variant(int Filters = 20, int Hidden = 20, string Activation = "lrelu", string Pool = "max");
+    public sealed record Variant(int Filters = 20, int Hidden = 20, string Activation = "lrelu", string Pool = "max")
+    {
+        /// <summary>The rate of the model's Dropout layers (bn-convnet: default 0.25); null for the model's own. Given for a
+        /// model without Dropout layers, <see cref="Build"/> refuses it.</summary>
+        public float? Dropout { get; init; }
+    }
 
     /// <summary>Builds model <paramref name="name"/> for samples of <paramref name="input"/>.</summary>
     /// <param name="name">One of <see cref="Names"/>.</param>
     /// <param name="input">The sample shape, e.g. (1, 28, 28) or (3, 32, 32).</param>
     /// <param name="seed">The network's seed.</param>
     /// <param name="variant">Filters, hidden neurons, activation and pooling (paper models only; default: Fig. 12).</param>
-    /// <exception cref="ArgumentException">Unknown model, activation or pool name, or a shape the model cannot take.</exception>
+    /// <exception cref="ArgumentException">Unknown model, activation or pool name, a dropout rate for a model without
+    /// Dropout layers or outside [0, 1), or a shape the model cannot take.</exception>
     /// <param name="init">The initialisation of every layer (default He).</param>
     public static Network Build(string name, Shape input, long seed, Variant? variant = null, WeightInit init = WeightInit.He)
     {
         variant ??= new Variant();
+        if (variant.Dropout is not null && name != "bn-convnet")
+            throw new ArgumentException($"Model '{name}' has no Dropout layers, so a dropout rate does not apply to it (only bn-convnet has them).", nameof(variant));
         var net = new Network(input, seed) { DefaultInit = init };
         switch (name)
         {
@@ -84,7 +92,7 @@ public static class ModelZoo
                 foreach (int filters in new[] { 16, 32 })
                     net.Add(Conv(filters, 1)).Add(new BatchNorm2D()).Add(new ReLU())
                        .Add(Conv(filters, 1)).Add(new BatchNorm2D()).Add(new ReLU()).Add(new MaxPool2D(2));
-                net.Add(new Flatten()).Add(new Dense(128)).Add(new BatchNorm1D()).Add(new ReLU()).Add(new Dropout(0.25f))
+                net.Add(new Flatten()).Add(new Dense(128)).Add(new BatchNorm1D()).Add(new ReLU()).Add(new Dropout(variant.Dropout ?? 0.25f))
                    .Add(new Dense(10)).Add(new Softmax());
                 break;
             default:

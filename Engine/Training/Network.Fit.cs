@@ -25,6 +25,8 @@ public sealed partial class Network
     /// <exception cref="ArgumentException">The options are invalid or the data does not fit the network.</exception>
     /// <exception cref="InvalidOperationException">Another Fit is running on this network.</exception>
     /// <exception cref="InsufficientMemoryException">The batch needs more memory than there is; the message says how much.</exception>
+    /// <exception cref="Engine.Serialization.CheckpointMismatchException">The options' checkpoint belongs to another run.</exception>
+    /// <exception cref="Engine.Serialization.ModelFileException">The options' checkpoint is unreadable or damaged.</exception>
     public History Fit(Dataset train, Dataset? validation, TrainingOptions options,
         IProgress<EpochReport>? progress = null, CancellationToken cancellationToken = default)
     {

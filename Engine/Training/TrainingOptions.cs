@@ -51,7 +51,8 @@ public sealed class TrainingOptions
     /// <summary>
     /// A file written atomically after every epoch with everything training needs to go on (weights, running statistics,
     /// optimizer state, shuffling and schedule position, early-stopping state, history). A Fit with the same network, data and
-    /// options resumes from it, with results bit-identical to an uninterrupted run; different ones are refused.
+    /// options resumes from it, with results bit-identical to an uninterrupted run; different ones are refused with a
+    /// <see cref="Engine.Serialization.CheckpointMismatchException"/> naming the first setting that differs.
     /// </summary>
     public string? CheckpointPath { get; init; }
 

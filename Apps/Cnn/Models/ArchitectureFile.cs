@@ -27,46 +27,62 @@ public static class ArchitectureFile
     /// <summary>The layer types a file may use. A new layer is one entry.</summary>
     public static IReadOnlyDictionary<string, LayerType> LayerTypes { get; } = new Dictionary<string, LayerType>(StringComparer.Ordinal)
     {
-        ["Conv2D"] = new(["filters", "kernel", "stride", "padding", "init"], f =>
+        ["Conv2D"] = new(["filters", "kernel", "stride", "padding", "bias", "init"], f =>
         {
             var (kh, kw) = f.Pair("kernel");
             var (sh, sw) = f.Pair("stride", (1, 1));
-            return new Conv2D(f.Count("filters"), kh, kw, sh, sw, f.Padding("padding"), f.Init("init"));
+            return new Conv2D(f.Count("filters"), kh, kw, sh, sw, f.Padding("padding"), f.Init("init"), f.Boolean("bias", true));
         }),
-        ["MaxPool2D"] = new(["size", "stride"], f => { var (h, w) = f.Pair("size"); var (sh, sw) = f.Pair("stride", (h, w)); return new MaxPool2D(h, w, sh, sw); }),
+        ["MaxPool2D"] = new(["size", "stride", "padding"], f =>
+        {
+            var (h, w) = f.Pair("size");
+            var (sh, sw) = f.Pair("stride", (h, w));
+            var (ph, pw) = f.Pair("padding", (0, 0), minimum: 0);
+            return new MaxPool2D(h, w, sh, sw, ph, pw);
+        }),
         ["AvgPool2D"] = new(["size", "stride"], f => { var (h, w) = f.Pair("size"); var (sh, sw) = f.Pair("stride", (h, w)); return new AvgPool2D(h, w, sh, sw); }),
+        ["GlobalAvgPool2D"] = new([], _ => new GlobalAvgPool2D()),
         ["Flatten"] = new([], _ => new Flatten()),
         ["Dense"] = new(["units", "init"], f => new Dense(f.Count("units"), f.Init("init"))),
+        ["BatchNorm2D"] = new(["momentum", "epsilon"], f => new BatchNorm2D(f.Real("momentum", 0.1f), f.Real("epsilon", 1e-5f))),
+        ["BatchNorm1D"] = new(["momentum", "epsilon"], f => new BatchNorm1D(f.Real("momentum", 0.1f), f.Real("epsilon", 1e-5f))),
+        ["Dropout"] = new(["rate"], f => new Dropout(f.DropoutRate ?? f.Real("rate", 0.5f))),
+        ["Residual"] = new(["body"], f => new Residual([.. f.Layers("body").Select(l => l.Layer)])),
         ["Sigmoid"] = new([], _ => new Sigmoid()),
+        ["Tanh"] = new([], _ => new Tanh()),
         ["ReLU"] = new([], _ => new ReLU()),
         ["LeakyReLU"] = new(["slope"], f => new LeakyReLU(f.Real("slope", 0.01f))),
         ["Softmax"] = new([], _ => new Softmax()),
     };
 
-    /// <summary>Reads <paramref name="path"/> and builds its network for images of <paramref name="input"/> with <paramref name="seed"/>.</summary>
+    /// <summary>
+    /// Reads <paramref name="path"/> and builds its network for images of <paramref name="input"/> with <paramref name="seed"/>;
+    /// layers without an <c>init</c> of their own use <paramref name="init"/>, and <paramref name="dropout"/>, when given,
+    /// replaces the rate of every Dropout layer.
+    /// </summary>
     /// <exception cref="ModelFileException">The file is not valid JSON, does not follow the schema, or its layers do not fit together or the images; the message names the line.</exception>
     /// <exception cref="DataFileException">The file is missing, not a regular file, or over <see cref="MaxBytes"/>.</exception>
-    public static Network Build(string path, Shape input, long seed)
+    public static Network Build(string path, Shape input, long seed, WeightInit init = WeightInit.He, float? dropout = null)
     {
         ArgumentNullException.ThrowIfNull(path);
-        return Build(path, DataFile.ReadAllBytes(path, MaxBytes), input, seed);
+        return Build(path, DataFile.ReadAllBytes(path, MaxBytes), input, seed, init, dropout);
     }
 
     /// <summary>Builds the network of the architecture <paramref name="utf8"/> (read from <paramref name="path"/>, for messages).</summary>
-    /// <exception cref="ModelFileException">As <see cref="Build(string, Shape, long)"/>.</exception>
-    public static Network Build(string path, ReadOnlySpan<byte> utf8, Shape input, long seed)
+    /// <exception cref="ModelFileException">As <see cref="Build(string, Shape, long, WeightInit, float?)"/>.</exception>
+    public static Network Build(string path, ReadOnlySpan<byte> utf8, Shape input, long seed, WeightInit init = WeightInit.He, float? dropout = null)
     {
         LinedNode root;
         try { root = LinedNode.Parse(utf8); }
         catch (FormatException e) { throw new ModelFileException(path, e.Message, e); }
-        var document = new LayerFields(path, root, "the file", ["input", "layers"]);
+        var document = new LayerFields(path, root, "the file", ["input", "layers"]) { DropoutRate = dropout };
         if (document.Optional("input") is { } declared)
         {
             var shape = document.Shape("input");
             if (shape != input)
                 throw new ModelFileException(path, $"line {declared.Line}: \"input\" is {shape}, but the images are {input}.");
         }
-        var net = new Network(input, seed);
+        var net = new Network(input, seed) { DefaultInit = init };
         foreach (var (layer, line) in document.Layers("layers"))
         {
             try { net.Add(layer); }
@@ -98,6 +114,9 @@ public static class ArchitectureFile
                         : $"unknown field '{member.Name}'; {where} takes {string.Join(", ", allowed)}");
         }
 
+        /// <summary>The rate that replaces every Dropout layer's (<c>--dropout</c>), or null to keep the file's; passed on to nested lists.</summary>
+        public float? DropoutRate { get; init; }
+
         /// <summary>The value of <paramref name="name"/>, or null when it is not given.</summary>
         public LinedNode? Optional(string name) => _node.Find(name)?.Value;
 
@@ -112,13 +131,24 @@ public static class ArchitectureFile
             var other => throw Error(other.Line, $"'{name}' must be a number, not {other.Kind}"),
         };
 
-        /// <summary>A size or step: a whole number ≥ 1 for both directions, or [height, width] (required unless <paramref name="fallback"/> is given).</summary>
-        public (int Height, int Width) Pair(string name, (int, int)? fallback = null)
+        /// <summary>true or false (default <paramref name="fallback"/>).</summary>
+        public bool Boolean(string name, bool fallback) => Optional(name) switch
+        {
+            null => fallback,
+            LinedBoolean b => b.Value,
+            var other => throw Error(other.Line, $"'{name}' must be true or false, not {other.Kind}"),
+        };
+
+        /// <summary>
+        /// A size, step or padding: a whole number ≥ <paramref name="minimum"/> for both directions, or [height, width]
+        /// (required unless <paramref name="fallback"/> is given).
+        /// </summary>
+        public (int Height, int Width) Pair(string name, (int, int)? fallback = null, int minimum = 1)
         {
             var node = fallback is null ? Required(name) : Optional(name);
             if (node is null) return fallback!.Value;
-            if (node is LinedArray { Items.Count: 2 } pair) return (Whole(pair.Items[0], name, 1), Whole(pair.Items[1], name, 1));
-            int both = Whole(node, name, 1, alternative: " or [height, width]");
+            if (node is LinedArray { Items.Count: 2 } pair) return (Whole(pair.Items[0], name, minimum), Whole(pair.Items[1], name, minimum));
+            int both = Whole(node, name, minimum, alternative: " or [height, width]");
             return (both, both);
         }
 
@@ -142,12 +172,12 @@ public static class ArchitectureFile
             }
         }
 
-        /// <summary>Weight initialisation: "he" (default) or "glorot".</summary>
-        public WeightInit Init(string name) => Optional(name) switch
+        /// <summary>Weight initialisation: one of <see cref="Choices.Inits"/>' names, or null (not given: the network's, <c>--init</c>).</summary>
+        public WeightInit? Init(string name) => Optional(name) switch
         {
-            null or LinedText { Value: "he" } => WeightInit.He,
-            LinedText { Value: "glorot" } => WeightInit.Glorot,
-            var other => throw Error(other.Line, $"'{name}' must be \"he\" or \"glorot\", not {other.Kind}"),
+            null => null,
+            LinedText t when Choices.Init(t.Value) is { } init => init,
+            var other => throw Error(other.Line, $"'{name}' must be {string.Join(", ", Choices.Inits.Select(i => $"\"{i.Name}\""))}, not {other.Kind}"),
         };
 
         /// <summary>An image shape [channels, height, width] of whole numbers ≥ 1 (required).</summary>
@@ -174,7 +204,7 @@ public static class ArchitectureFile
                     throw Error(layer.Line, $"{where} has no \"type\"; types are {string.Join(", ", LayerTypes.Keys)}");
                 if (!LayerTypes.TryGetValue(typeName, out var spec))
                     throw Error(type.Line, $"{where}: unknown type \"{typeName}\"; types are {string.Join(", ", LayerTypes.Keys)} (names are case-sensitive)");
-                var fields = new LayerFields(_path, layer, $"{where} ({typeName})", spec.Fields);
+                var fields = new LayerFields(_path, layer, $"{where} ({typeName})", spec.Fields) { DropoutRate = DropoutRate };
                 Layer built;
                 try { built = spec.Create(fields); }
                 catch (ArgumentException e) { throw Error(layer.Line, $"{where} ({typeName}): {e.Message}"); }

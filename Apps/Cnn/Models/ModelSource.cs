@@ -1,4 +1,5 @@
 using Engine;
+using Engine.Layers;
 using Engine.Training;
 
 namespace Cnn;
@@ -8,17 +9,26 @@ public static class ModelSource
 {
     /// <summary>
     /// A new network for the run <paramref name="settings"/> on images of <paramref name="input"/>, seeded with
-    /// <paramref name="seed"/>: the architecture in <c>--model-file</c>, or the named <c>--model</c> with its variant.
+    /// <paramref name="seed"/>: the architecture in <c>--model-file</c>, or the named <c>--model</c> with its variant;
+    /// the layers without an initialisation of their own use <c>--init</c>, and <c>--dropout</c> sets the rate of
+    /// every Dropout layer.
     /// </summary>
-    /// <exception cref="UsageException">The named model does not fit the images (the message names the layer and the shapes).</exception>
+    /// <exception cref="UsageException">The named model does not fit the images (the message names the layer and the shapes), or <c>--dropout</c> is given for a file without Dropout layers.</exception>
     public static Network Build(ResolvedSettings settings, Shape input, long seed)
     {
         ArgumentNullException.ThrowIfNull(settings);
-        if (settings["model-file"] is { } file) return ArchitectureFile.Build(file, input, seed);
+        float? dropout = settings.OptionalReal("dropout");
+        if (settings["model-file"] is { } file)
+        {
+            var net = ArchitectureFile.Build(file, input, seed, settings.Init, dropout);
+            if (dropout is not null && !HasDropout(net))
+                throw new UsageException($"--dropout applies only to models with Dropout layers, and {file} has none.");
+            return net;
+        }
         string model = settings.Text("model");
         try
         {
-            return ModelZoo.Build(model, input, seed, settings.Variant);
+            return ModelZoo.Build(model, input, seed, settings.Variant with { Dropout = dropout }, settings.Init);
         }
         catch (ArgumentException e)
         {
@@ -26,16 +36,33 @@ public static class ModelSource
         }
     }
 
+    /// <summary>The named models that have Dropout layers (those <c>--dropout</c> applies to).</summary>
+    public static IReadOnlyList<string> ZooModelsWithDropout { get; } =
+        [.. ModelZoo.Names.Where(name => HasDropout(ModelZoo.Build(name, ModelZoo.InputShape(name), 0)))];
+
+    /// <summary>Whether the named model <paramref name="model"/> has Dropout layers.</summary>
+    public static bool HasDropout(string model) => ZooModelsWithDropout.Contains(model);
+
+    /// <summary>Whether <paramref name="net"/> has a Dropout layer (in residual bodies too).</summary>
+    public static bool HasDropout(Network net)
+    {
+        ArgumentNullException.ThrowIfNull(net);
+        return net.Layers.Any(IsOrHoldsDropout);
+
+        static bool IsOrHoldsDropout(Layer layer) => layer is Dropout || (layer is Residual r && r.Body.Any(IsOrHoldsDropout));
+    }
+
     /// <summary>A short description of the run's architecture, e.g. "paper-mnist (filters 20, hidden 0, lrelu, max pool)" or "model-file net.json".</summary>
     public static string Describe(ResolvedSettings settings)
     {
         ArgumentNullException.ThrowIfNull(settings);
-        if (settings["model-file"] is { } file) return $"model-file {file}";
+        if (settings["model-file"] is { } file) return $"model-file {file}" + (settings["dropout"] is { } rate ? $" (dropout {rate})" : "");
         var parts = new List<string>();
         if (settings["filters"] is { } f) parts.Add($"filters {f}");
         if (settings["hidden"] is { } h) parts.Add($"hidden {h}");
         if (settings["activation"] is { } a) parts.Add(a);
         if (settings["pool"] is { } p) parts.Add($"{p} pool");
+        if (settings["dropout"] is { } d) parts.Add($"dropout {d}");
         return parts.Count == 0 ? settings.Text("model") : $"{settings.Text("model")} ({string.Join(", ", parts)})";
     }
 

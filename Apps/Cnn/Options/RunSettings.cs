@@ -11,9 +11,22 @@ namespace Cnn;
 /// </summary>
 public sealed class RunSettings
 {
-    private readonly Dictionary<string, string> _given;
+    /// <summary>Options of which a run takes one or the other: giving one drops the other's value from a recipe.</summary>
+    private static readonly (string, string)[] Exclusive = [("batch-size", "batches"), ("model", "model-file")];
 
-    private RunSettings(Dictionary<string, string> given) => _given = given;
+    private readonly Dictionary<string, string> _given;
+    private readonly Recipe? _recipe;
+    private readonly Dictionary<string, string> _effective;
+
+    private RunSettings(Dictionary<string, string> given, Recipe? recipe = null)
+    {
+        _given = given;
+        _recipe = recipe;
+        _effective = new Dictionary<string, string>(given);
+        foreach (var (name, value) in recipe?.Settings ?? [])
+            if (!given.ContainsKey(name) && !Exclusive.Any(p => (p.Item1 == name && given.ContainsKey(p.Item2)) || (p.Item2 == name && given.ContainsKey(p.Item1))))
+                _effective[name] = value;
+    }
 
     /// <summary>No options given: every option at its default.</summary>
     public static RunSettings Empty { get; } = new([]);
@@ -32,9 +45,12 @@ public sealed class RunSettings
         return new RunSettings(given);
     }
 
-    /// <summary>The given options (canonical values), in table order.</summary>
+    /// <summary>The given options (canonical values), in table order; a recipe's settings are not among them.</summary>
     public IEnumerable<KeyValuePair<string, string>> Given =>
         TrainOptionTable.All.Where(o => _given.ContainsKey(o.Name)).Select(o => new KeyValuePair<string, string>(o.Name, _given[o.Name]));
+
+    /// <summary>The recipe the run starts from (<c>--recipe</c>), or null.</summary>
+    public Recipe? Recipe => _recipe;
 
     /// <summary>Whether <paramref name="name"/> was given.</summary>
     public bool IsGiven(string name) => _given.ContainsKey(TrainOptionTable.Get(name).Name);
@@ -44,7 +60,7 @@ public sealed class RunSettings
     public RunSettings With(string name, string value)
     {
         var option = TrainOptionTable.Get(name);
-        return new RunSettings(new Dictionary<string, string>(_given) { [option.Name] = option.Canonical(value) });
+        return new RunSettings(new Dictionary<string, string>(_given) { [option.Name] = option.Canonical(value) }, _recipe);
     }
 
     /// <summary>These settings without option <paramref name="name"/>.</summary>
@@ -52,7 +68,41 @@ public sealed class RunSettings
     {
         var copy = new Dictionary<string, string>(_given);
         copy.Remove(TrainOptionTable.Get(name).Name);
-        return new RunSettings(copy);
+        return new RunSettings(copy, _recipe);
+    }
+
+    /// <summary>
+    /// These settings on top of <paramref name="recipe"/>: each option takes its given value, else the recipe's, else its
+    /// default. A recipe's setting that a given option rules out (its <c>--batch-size</c> when <c>--batches</c> is
+    /// given, its <c>--model</c> when <c>--model-file</c> is) is dropped, and so is one that does not apply to the
+    /// run the given options make (its <c>--momentum</c> under <c>--optimizer adam</c>); only given options are refused.
+    /// </summary>
+    public RunSettings WithRecipe(Recipe? recipe) => new(new Dictionary<string, string>(_given), recipe);
+
+    /// <summary>
+    /// The given options that replace a recipe's settings, e.g. <c>--epochs 3 (recipe: 30)</c> or
+    /// <c>--batches 4 (instead of the recipe's --batch-size 128)</c>; empty without a recipe.
+    /// </summary>
+    public IReadOnlyList<string> RecipeOverrides()
+    {
+        if (_recipe is null) return [];
+        var recipe = _recipe.Settings.ToDictionary(v => v.Name, v => v.Value);
+        var list = new List<string>();
+        foreach (var (name, value) in Given)
+        {
+            if (recipe.TryGetValue(name, out string? theirs))
+            {
+                if (theirs != value) list.Add($"--{name} {value} (recipe: {theirs})");
+                continue;
+            }
+            foreach (var (a, b) in Exclusive)
+            {
+                string? other = name == a ? b : name == b ? a : null;
+                if (other is not null && recipe.TryGetValue(other, out string? replaced))
+                    list.Add($"--{name} {value} (instead of the recipe's --{other} {replaced})");
+            }
+        }
+        return list;
     }
 
     /// <summary>Refuses a given option that does not apply to the run (one line naming it and why).</summary>
@@ -68,21 +118,24 @@ public sealed class RunSettings
     {
         var resolved = Resolve().Values;
         foreach (var (name, _) in Given)
-            if (WhyNotApplicable(name, resolved, _given) is { } why) return why;
+            if (WhyNotApplicable(name, resolved, _effective) is { } why) return why;
         return null;
     }
 
+    /// <summary>Why option <paramref name="name"/> does not apply to the run of these settings, or null when it does.</summary>
+    public string? WhyNot(string name) => WhyNotApplicable(TrainOptionTable.Get(name).Name, Resolve().Values, _effective);
+
     /// <summary>
-    /// Every option that applies, with its given value or default (options that do not apply are left out, given or
-    /// not: <see cref="Check"/> refuses those first where that matters).
+    /// Every option that applies, with its given value, its recipe's or its default (options that do not apply are left
+    /// out, given or not: <see cref="Check"/> refuses those first where that matters).
     /// </summary>
     public ResolvedSettings Resolve()
     {
         var resolved = new Dictionary<string, string>();
         foreach (var option in TrainOptionTable.All)
         {
-            string? value = _given.TryGetValue(option.Name, out string? v) ? v : DefaultOf(option.Name, resolved);
-            if (value is not null && WhyNotApplicable(option.Name, resolved, _given) is null) resolved[option.Name] = value;
+            string? value = _effective.TryGetValue(option.Name, out string? v) ? v : DefaultOf(option.Name, resolved);
+            if (value is not null && WhyNotApplicable(option.Name, resolved, _effective) is null) resolved[option.Name] = value;
         }
         return new ResolvedSettings(resolved);
     }
@@ -90,13 +143,16 @@ public sealed class RunSettings
     private string? DefaultOf(string name, IReadOnlyDictionary<string, string> resolved) => name switch
     {
         "model" => resolved.GetValueOrDefault("dataset") == "cifar10" ? "paper-cifar" : "paper-mnist",
-        "batch-size" => _given.ContainsKey("batches") ? null : TrainOptionTable.DefaultBatchSize.ToString(CultureInfo.InvariantCulture),
+        "batch-size" => _effective.ContainsKey("batches") ? null : TrainOptionTable.DefaultBatchSize.ToString(CultureInfo.InvariantCulture),
+        "weight-decay" => Choices.Optimizer(resolved["optimizer"]).OwnsWeightDecay ? "0.01" : "0",
+        "warmup" => resolved.GetValueOrDefault("schedule") == "onecycle" ? "0.3" : "0",
         _ => TrainOptionTable.Get(name).Default,
     };
 
     /// <summary>
     /// Why option <paramref name="name"/> does not apply to a run whose options so far are <paramref name="resolved"/>
-    /// (options earlier in the table) and whose given options are <paramref name="given"/>; null when it applies.
+    /// (options earlier in the table) and whose given options (with a recipe's) are <paramref name="given"/>; null when
+    /// it applies.
     /// </summary>
     public static string? WhyNotApplicable(string name, IReadOnlyDictionary<string, string> resolved, IReadOnlyDictionary<string, string> given)
     {
@@ -114,17 +170,24 @@ public sealed class RunSettings
                 return $"--{name} applies only to --model paper-mnist, not {model}.";
             case "activation" or "pool" when model is not ("paper-mnist" or "paper-cifar"):
                 return $"--{name} applies only to --model paper-mnist and paper-cifar, not {model} (its layers are fixed; use --model-file to change them).";
+            case "dropout" when !modelFile && !ModelSource.HasDropout(model):
+                return $"--dropout applies only to models with Dropout layers ({string.Join(", ", ModelSource.ZooModelsWithDropout)}, or a --model-file with them), not {model}.";
+            case "l2-style" when resolved.GetValueOrDefault("lambda") == "0":
+                return "--l2-style says what λ means, and --lambda is 0: give --lambda X with it.";
             case "batches" when given.ContainsKey("batch-size"):
                 return "--batch-size and --batches: give one, not both (--batches N means batch size = images / N).";
+            case "early-stopping" when resolved.GetValueOrDefault("val-size") == "0":
+                return "--early-stopping watches the validation loss, and --val-size is 0: give validation images.";
+            case "restore-best" when !resolved.ContainsKey("early-stopping"):
+                return "--restore-best and --no-restore-best apply only with --early-stopping N.";
         }
-        if (Choices.Optimizers.Any(o => o.HyperParameters.Contains(name)))
+        foreach (var family in Choices.Families)
         {
-            string optimizer = resolved.GetValueOrDefault("optimizer", "");
-            if (!Choices.Optimizer(optimizer).HyperParameters.Contains(name))
-            {
-                var takers = Choices.Optimizers.Where(o => o.HyperParameters.Contains(name)).Select(o => o.Name);
-                return $"--{name} does not apply to --optimizer {optimizer}; it applies to {string.Join(", ", takers)}.";
-            }
+            if (!family.Members.Any(m => m.Parameters.Contains(name))) continue;
+            string chosen = resolved.GetValueOrDefault(family.Option, "");
+            if (family.Members.FirstOrDefault(m => m.Name == chosen).Parameters?.Contains(name) == true) continue;
+            var takers = family.Members.Where(m => m.Parameters.Contains(name)).Select(m => m.Name);
+            return $"--{name} does not apply to --{family.Option} {chosen}; it applies to {string.Join(", ", takers)}.";
         }
         return null;
     }
@@ -149,6 +212,15 @@ public sealed record ResolvedSettings(IReadOnlyDictionary<string, string> Values
 
     /// <summary>An integer option's value, or null when it does not apply.</summary>
     public int? OptionalInteger(string name) => this[name] is { } v ? int.Parse(v, CultureInfo.InvariantCulture) : null;
+
+    /// <summary>A real option's value, or null when it does not apply.</summary>
+    public float? OptionalReal(string name) => this[name] is { } v ? float.Parse(v, CultureInfo.InvariantCulture) : null;
+
+    /// <summary>An on/off option's value (false when it does not apply).</summary>
+    public bool Flag(string name) => this[name] == "true";
+
+    /// <summary>The initialisation of the layers without their own (<c>--init</c>).</summary>
+    public Engine.Layers.WeightInit Init => Choices.Init(Text("init")) ?? throw new InvalidOperationException($"--init {Text("init")} is unknown.");
 
     /// <summary>The seed.</summary>
     public long Seed => long.Parse(Text("seed"), CultureInfo.InvariantCulture);

@@ -29,7 +29,7 @@ public sealed record TrainOption(string Name, OptionKind Kind, string Descriptio
     /// <summary>The canonical default, or null when there is none or it depends on other options (then <see cref="DefaultText"/> says what it is).</summary>
     public string? Default { get; init; }
 
-    /// <summary>The default in words for the help text when <see cref="Default"/> is null, e.g. "the report's model for the dataset".</summary>
+    /// <summary>The default in words for the help text, when it depends on other options (then <see cref="Default"/> is the usual one or null), e.g. "the report's model for the dataset".</summary>
     public string? DefaultText { get; init; }
 
     /// <summary>The allowed values of a <see cref="OptionKind.Choice"/> option, in the order they are listed.</summary>
@@ -47,6 +47,21 @@ public sealed record TrainOption(string Name, OptionKind Kind, string Descriptio
     /// <summary>True when <see cref="Maximum"/> itself is not allowed (e.g. momentum &lt; 1).</summary>
     public bool ExclusiveMaximum { get; init; }
 
+    /// <summary>
+    /// True for an on/off option (a <see cref="OptionKind.Choice"/> of <c>true</c> and <c>false</c>): <c>--NAME</c> alone
+    /// means <c>--NAME true</c>.
+    /// </summary>
+    public bool IsFlag { get; init; }
+
+    /// <summary>
+    /// Makes a <see cref="OptionKind.Text"/> value canonical when the option has a syntax of its own (e.g.
+    /// <c>--augment crop=4,flip</c>); throws a <see cref="UsageException"/> starting with <c>--NAME</c> for a bad value.
+    /// </summary>
+    public Func<string, string>? Syntax { get; init; }
+
+    /// <summary>The value's name in the help, e.g. <c>X</c>, <c>N</c>, <c>sgd|adam</c>; null for the kind's default.</summary>
+    public string? ValueName { get; init; }
+
     /// <summary>The name in files: dashes as underscores, e.g. <c>batch_size</c>.</summary>
     public string Key => Name.Replace('-', '_');
 
@@ -54,7 +69,7 @@ public sealed record TrainOption(string Name, OptionKind Kind, string Descriptio
     public bool IsNumeric => Kind is OptionKind.Real or OptionKind.Integer;
 
     /// <summary>The help text with the default, e.g. "Learning rate η (default 0.01)".</summary>
-    public string Help => Default is not null ? $"{Description} (default {Default})" : DefaultText is not null ? $"{Description} (default: {DefaultText})" : Description;
+    public string Help => DefaultText is not null ? $"{Description} (default: {DefaultText})" : Default is not null ? $"{Description} (default {Default})" : Description;
 
     /// <summary>The canonical string of <paramref name="raw"/>.</summary>
     /// <exception cref="UsageException">Not a valid value; the message starts with <c>--NAME</c>.</exception>
@@ -80,7 +95,7 @@ public sealed record TrainOption(string Name, OptionKind Kind, string Descriptio
                 return choice;
             default:
                 if (text.Length == 0) throw Bad("the value is empty");
-                return text;
+                return Syntax is null ? text : Syntax(text);
         }
     }
 

@@ -19,6 +19,7 @@ public sealed class TrainingOptionsSet
             if (perCell && spec.Name == "seed") help += "; with --repeats N, cells run seeds seed, seed+1, …, seed+N−1";
             if (perCell && spec.Name == "epochs") help = "Epochs per cell" + help["Epochs".Length..];
             var option = new Option<string>($"--{spec.Name}") { Description = help, HelpName = HelpName(spec) };
+            if (spec.IsFlag) option.Arity = ArgumentArity.ZeroOrOne;
             option.Validators.Add(result =>
             {
                 foreach (var token in result.Tokens)
@@ -31,6 +32,12 @@ public sealed class TrainingOptionsSet
         }
     }
 
+    /// <summary><c>--recipe NAME</c>: start from a recipe's settings (the options given replace them).</summary>
+    public Option<string?> Recipe { get; } = CreateRecipeOption();
+
+    /// <summary><c>--no-restore-best</c>: short for <c>--restore-best false</c>.</summary>
+    public Option<bool> NoRestoreBest { get; } = new("--no-restore-best") { Description = "With --early-stopping: keep the last epoch's weights (short for --restore-best false)" };
+
     /// <summary><c>--data-dir</c>: the folder holding the dataset folders.</summary>
     public Option<string?> DataDir { get; } = new("--data-dir") { Description = "Folder holding the dataset folders (default: $ENGINE_DATASETS, then ./datasets); a missing dataset is downloaded there" };
 
@@ -38,7 +45,8 @@ public sealed class TrainingOptionsSet
     public Option<string> this[string name] => _options[TrainOptionTable.Get(name).Name];
 
     /// <summary>Every option, in the order <c>--help</c> lists them.</summary>
-    public IReadOnlyList<Option> All => [.. TrainOptionTable.All.Take(1).Select(o => (Option)_options[o.Name]), DataDir, .. TrainOptionTable.All.Skip(1).Select(o => (Option)_options[o.Name])];
+    public IReadOnlyList<Option> All =>
+        [Recipe, .. TrainOptionTable.All.Take(1).Select(o => (Option)_options[o.Name]), DataDir, .. TrainOptionTable.All.Skip(1).Select(o => (Option)_options[o.Name]), NoRestoreBest];
 
     /// <summary>Adds every option to <paramref name="command"/>.</summary>
     public void AddTo(Command command)
@@ -47,16 +55,49 @@ public sealed class TrainingOptionsSet
         foreach (var option in All) command.Options.Add(option);
     }
 
-    /// <summary>The training options given on the command line (not yet checked for applicability).</summary>
+    /// <summary>
+    /// The training options given on the command line (not yet checked for applicability), on top of the
+    /// <c>--recipe</c> when one is given; an on/off option given without a value is <c>true</c>.
+    /// </summary>
+    /// <exception cref="UsageException"><c>--no-restore-best</c> with <c>--restore-best</c>, or an unknown recipe.</exception>
     public RunSettings Settings(ParseResult parse)
     {
         ArgumentNullException.ThrowIfNull(parse);
-        return RunSettings.Of(TrainOptionTable.All
-            .Where(o => parse.GetValue(_options[o.Name]) is not null)
-            .Select(o => (o.Name, parse.GetValue(_options[o.Name])!)));
+        var values = new List<(string, string)>();
+        foreach (var spec in TrainOptionTable.All)
+        {
+            if (parse.GetResult(_options[spec.Name]) is not { } result) continue;
+            values.Add((spec.Name, spec.IsFlag && result.Tokens.Count == 0 ? "true" : parse.GetValue(_options[spec.Name]) ?? ""));
+        }
+        if (parse.GetValue(NoRestoreBest))
+        {
+            if (values.Any(v => v.Item1 == "restore-best"))
+                throw new UsageException("--restore-best and --no-restore-best: give one, not both.");
+            values.Add(("restore-best", "false"));
+        }
+        var settings = RunSettings.Of(values);
+        return parse.GetValue(Recipe) is { } recipe ? settings.WithRecipe(Recipes.Get(recipe)) : settings;
     }
 
-    private static string HelpName(TrainOption spec) => spec.Kind switch
+    private static Option<string?> CreateRecipeOption()
+    {
+        var option = new Option<string?>("--recipe")
+        {
+            Description = $"Start from a recipe ({string.Join(", ", Recipes.All.Select(r => r.Name))}; see --list-recipes): a model and training options meant to reach a stated accuracy; options given replace its settings",
+            HelpName = string.Join('|', Recipes.All.Select(r => r.Name)),
+        };
+        option.Validators.Add(result =>
+        {
+            foreach (var token in result.Tokens)
+            {
+                try { Recipes.Get(token.Value); }
+                catch (UsageException e) { result.AddError(e.Message); return; }
+            }
+        });
+        return option;
+    }
+
+    private static string HelpName(TrainOption spec) => spec.ValueName ?? spec.Kind switch
     {
         OptionKind.Choice => string.Join('|', spec.Choices),
         OptionKind.Real => "X",

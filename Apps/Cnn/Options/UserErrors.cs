@@ -28,6 +28,9 @@ public static class UserErrors
         (new(@"\bEpochs\b"), "--epochs"),
         (new(@"\bL2\b"), "--lambda"),
         (new(@"\bThreadCount\b"), "--threads"),
+        (new(@"\bWeightDecay\b"), "--weight-decay"),
+        (new(@"\bClipGradientNorm\b"), "--clip"),
+        (new(@"\bAugmentation: PadCrop\b"), "--augment crop"),
     ];
 
     private static readonly Regex ParameterSuffix = new(@"\s*\(Parameter '[^']*'\)", RegexOptions.CultureInvariant);

@@ -9,6 +9,12 @@ namespace Cnn.Reproduction;
 /// <param name="Value">The cell's value.</param>
 public sealed record BestCell(int Row, int Column, double Value);
 
+/// <summary>Our cells' standard deviations over the seeds of <c>--repeats</c>, drawn and printed as "mean ± std".</summary>
+/// <param name="Validation">Of the validation accuracy [rows, cols], or null.</param>
+/// <param name="Training">Of the training accuracy [rows, cols], or null.</param>
+/// <param name="Repeats">The seeds per cell.</param>
+public sealed record Spreads(double?[,]? Validation, double?[,]? Training, int Repeats);
+
 /// <summary>
 /// Writes <c>compare.md</c> for <c>cnn reproduce</c>: the report's grid drawn beside ours (as pictures on one colour
 /// scale, and as tables), the best cell of each and the difference (ours − report), also drawn as
@@ -44,16 +50,17 @@ public static class Comparison
     /// <param name="ourDiverged">Cells whose training diverged, if known (shown as "div").</param>
     /// <param name="dataFolder">The dataset folder our cells read (e.g. <c>cifar-10-subset</c>), recorded in compare.md.</param>
     /// <param name="scale">The colour scale of the pictures: fitted to ours and the report's values together, or fixed 0–1.</param>
+    /// <param name="spreads">Our standard deviations over the repeats, or null for single runs.</param>
     /// <returns>The file names written.</returns>
     /// <exception cref="ArgumentException">A grid's size differs from the published grid's.</exception>
     public static IReadOnlyList<string> Write(string folder, Preset preset, double?[,] ourValidation, double?[,]? ourTraining = null, bool[,]? ourDiverged = null,
-        string? dataFolder = null, ColorScale scale = ColorScale.Data)
+        string? dataFolder = null, ColorScale scale = ColorScale.Data, Spreads? spreads = null)
     {
         ArgumentNullException.ThrowIfNull(preset);
         ArgumentNullException.ThrowIfNull(ourValidation);
         Directory.CreateDirectory(folder);
         var written = new List<string> { MarkdownFile };
-        File.WriteAllText(Path.Combine(folder, MarkdownFile), Markdown(preset, ourValidation, ourTraining, ourDiverged, dataFolder));
+        File.WriteAllText(Path.Combine(folder, MarkdownFile), Markdown(preset, ourValidation, ourTraining, ourDiverged, dataFolder, spreads));
         var difference = DifferenceHeatmap(preset, ourValidation, ourDiverged);
         Heatmap.Render(difference.On(scale), Path.Combine(folder, DifferencePng), Path.Combine(folder, DifferenceSvg));
         written.AddRange([DifferencePng, DifferenceSvg]);
@@ -77,11 +84,11 @@ public static class Comparison
         return scale == ColorScale.Fixed ? (0, 1) : ours is null ? Heatmap.DataRange(published.ToNullable()) : Heatmap.DataRange(published.ToNullable(), ours);
     }
 
-    /// <summary>Our heatmap of a figure on the colour range it shares with the report's picture.</summary>
-    public static HeatmapData OurHeatmap(Preset preset, double?[,] ours, string what, bool[,]? diverged, PublishedGrid? published, ColorScale scale)
+    /// <summary>Our heatmap of a figure (mean ± std with <paramref name="spread"/>) on the colour range it shares with the report's picture.</summary>
+    public static HeatmapData OurHeatmap(Preset preset, double?[,] ours, string what, bool[,]? diverged, PublishedGrid? published, ColorScale scale, double?[,]? spread = null)
     {
         ArgumentNullException.ThrowIfNull(preset);
-        var data = preset.OurHeatmap(ours, what, diverged);
+        var data = preset.OurHeatmap(ours, what, diverged, spread);
         if (published is null) return data.On(scale);
         var (min, max) = SharedRange(published, ours, scale);
         return data with { Minimum = min, Maximum = max };
@@ -103,7 +110,8 @@ public static class Comparison
 
     /// <summary>The text of compare.md (see <see cref="Write"/>).</summary>
     /// <exception cref="ArgumentException">A grid's size differs from the published grid's.</exception>
-    public static string Markdown(Preset preset, double?[,] ourValidation, double?[,]? ourTraining = null, bool[,]? ourDiverged = null, string? dataFolder = null)
+    public static string Markdown(Preset preset, double?[,] ourValidation, double?[,]? ourTraining = null, bool[,]? ourDiverged = null, string? dataFolder = null,
+        Spreads? spreads = null)
     {
         ArgumentNullException.ThrowIfNull(preset);
         var text = new StringBuilder();
@@ -116,6 +124,13 @@ public static class Comparison
             text.AppendLine(CultureInfo.InvariantCulture, $"Data: the dataset folder `{dataFolder}`{(dataFolder == "cifar-10-subset" ? " (an ordered prefix of CIFAR-10, not the full set: results are not comparable with the full set's)" : "")}; the first {preset.TrainSize} training images, validation on the first {preset.ValidationSize} test images.");
             text.AppendLine();
         }
+        text.AppendLine(CultureInfo.InvariantCulture, $"L2: `--l2-style {preset.L2Style}`{(preset.L2Style == "report" ? " (λ·w added to the weights' gradients, as the report's code does)" : "")}.");
+        text.AppendLine();
+        if (spreads is { Repeats: > 1 } seeds)
+        {
+            text.AppendLine(CultureInfo.InvariantCulture, $"Our cells are the mean ± standard deviation over {seeds.Repeats} seeds ({ReproduceCommand.Seed}, {ReproduceCommand.Seed + 1}, …, {ReproduceCommand.Seed + seeds.Repeats - 1}); the report's are single runs.");
+            text.AppendLine();
+        }
         text.AppendLine("The report: E. Nupen, O. K. Rustebakke, B. A. Trefjord, J. T. F. Stensson, \"An Object Oriented Implementation of a " +
             "Convolutional Neural Network in Python\", FYS5429 project report, 2024. Its accuracies are single runs that its own code " +
             "no longer reproduces: reference points, not exact targets.");
@@ -126,9 +141,9 @@ public static class Comparison
         if (ourTraining is not null && preset.PublishedTraining is not null)
             text.AppendLine(CultureInfo.InvariantCulture, $"| ![ours, training accuracy]({SweepReport.TrainingPng}) | ![the report, training accuracy]({ReportTrainingPng}) |");
         text.AppendLine();
-        Section(text, "Validation accuracy", preset.PublishedValidation, ourValidation, ourDiverged);
+        Section(text, "Validation accuracy", preset.PublishedValidation, ourValidation, ourDiverged, spreads?.Validation, preset.OtherReferences.Where(o => !o.IsTraining));
         if (ourTraining is not null && preset.PublishedTraining is { } training)
-            Section(text, "Training accuracy", training, ourTraining, ourDiverged);
+            Section(text, "Training accuracy", training, ourTraining, ourDiverged, spreads?.Training, preset.OtherReferences.Where(o => o.IsTraining));
         foreach (var other in preset.OtherReferences)
         {
             var best = Best(other.ToNullable())!;
@@ -212,30 +227,46 @@ public static class Comparison
         };
     }
 
-    private static void Section(StringBuilder text, string heading, PublishedGrid published, double?[,] ours, bool[,]? diverged)
+    private static void Section(StringBuilder text, string heading, PublishedGrid published, double?[,] ours, bool[,]? diverged,
+        double?[,]? spread, IEnumerable<PublishedGrid> further)
     {
         var difference = Difference(published, ours, diverged);
+        if (spread is not null) CheckSize(published, spread, "the standard deviations");
+        var others = further.ToList();
+        foreach (var other in others) CheckSize(published, other.Values, other.Id);
         text.AppendLine(CultureInfo.InvariantCulture, $"## {heading}");
         text.AppendLine();
+        string blocks = others.Count == 0
+            ? $"Left block: ours{(spread is null ? "" : " (mean ± std)")}; right block: the report ({published.Caption})."
+            : $"Blocks: ours{(spread is null ? "" : " (mean ± std)")}; the report ({published.Caption}); {string.Join("; ", others.Select(o => o.Caption))}.";
         text.AppendLine(CultureInfo.InvariantCulture,
-            $"Rows: {Heatmap.AxisTitle(published.RowAxis)}; columns: {Heatmap.AxisTitle(published.ColumnAxis)}. Left block: ours; right block: the report ({published.Caption}).");
+            $"Rows: {Heatmap.AxisTitle(published.RowAxis)}; columns: {Heatmap.AxisTitle(published.ColumnAxis)}. {blocks}");
         text.AppendLine();
 
         string corner = $"{Symbol(published.RowAxis)} \\ {Symbol(published.ColumnAxis)}";
+        var references = new List<PublishedGrid> { published };
+        references.AddRange(others);
         text.Append(CultureInfo.InvariantCulture, $"| {corner} |");
         foreach (string label in published.ColumnLabels) text.Append(CultureInfo.InvariantCulture, $" ours {label} |");
-        text.Append(" |");
-        foreach (string label in published.ColumnLabels) text.Append(CultureInfo.InvariantCulture, $" report {label} |");
+        foreach (var reference in references)
+        {
+            text.Append(" |");
+            foreach (string label in published.ColumnLabels) text.Append(CultureInfo.InvariantCulture, $" {reference.Source} {label} |");
+        }
         text.AppendLine();
-        text.AppendLine("|---|" + string.Concat(Enumerable.Repeat("---|", published.Columns)) + "---|" + string.Concat(Enumerable.Repeat("---|", published.Columns)));
+        text.AppendLine("|---|" + string.Concat(Enumerable.Repeat("---|", published.Columns))
+            + string.Concat(references.Select(_ => "---|" + string.Concat(Enumerable.Repeat("---|", published.Columns)))));
         for (int r = 0; r < published.Rows; r++)
         {
             text.Append(CultureInfo.InvariantCulture, $"| **{published.RowLabels[r]}** |");
             for (int c = 0; c < published.Columns; c++)
-                text.Append(CultureInfo.InvariantCulture, $" {Cell(ours[r, c], diverged?[r, c] == true)} |");
-            text.Append(" |");
-            for (int c = 0; c < published.Columns; c++)
-                text.Append(CultureInfo.InvariantCulture, $" {Decimal(published.Values[r, c])} |");
+                text.Append(CultureInfo.InvariantCulture, $" {Cell(ours[r, c], diverged?[r, c] == true, spread?[r, c])} |");
+            foreach (var reference in references)
+            {
+                text.Append(" |");
+                for (int c = 0; c < published.Columns; c++)
+                    text.Append(CultureInfo.InvariantCulture, $" {Decimal(reference.Values[r, c])} |");
+            }
             text.AppendLine();
         }
         text.AppendLine();
@@ -275,7 +306,8 @@ public static class Comparison
 
     private static string Decimal(double value) => value.ToString("F2", CultureInfo.InvariantCulture);
 
-    private static string Cell(double? value, bool diverged) => diverged ? "div" : value is { } v ? Decimal(v) : "–";
+    private static string Cell(double? value, bool diverged, double? spread = null) =>
+        diverged ? "div" : value is { } v ? Heatmap.CellText(v, false, spread) : "–";
 
     private static void CheckSize<T>(PublishedGrid published, T[,] grid, string what)
     {

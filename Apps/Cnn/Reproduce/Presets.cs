@@ -72,6 +72,23 @@ public sealed record Preset(
     /// <summary>Further published grids of the same experiment (Fig. 14: the TensorFlow runs), shown in compare.md.</summary>
     public IReadOnlyList<PublishedGrid> OtherReferences { get; init; } = [];
 
+    /// <summary>
+    /// What λ means in this figure (<c>--l2-style</c>): every figure is the report's own code, which adds λ·w to the
+    /// weights' gradients (<c>report</c>), also Fig. 14, whose TensorFlow grids are further references only.
+    /// </summary>
+    public string L2Style { get; init; } = "report";
+
+    /// <summary>Seeds per cell (<c>--repeats</c>): 100, 101, …; with more than one, cells are the mean ± std.</summary>
+    public int Repeats { get; init; } = 1;
+
+    /// <summary>The same preset run over <paramref name="repeats"/> seeds per cell; its name gets the suffix <c>-repeats{N}</c> when N &gt; 1.</summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="repeats"/> is less than 1.</exception>
+    public Preset WithRepeats(int repeats)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(repeats, 1);
+        return repeats == 1 ? this : this with { Name = string.Create(CultureInfo.InvariantCulture, $"{Name}-repeats{repeats}"), Repeats = repeats };
+    }
+
     /// <summary>Adam's first moment decay (the report: 0.9 everywhere).</summary>
     public double Rho1 => 0.9;
 
@@ -100,8 +117,9 @@ public sealed record Preset(
     /// <param name="values">Our accuracies; null = not run.</param>
     /// <param name="what">What they are, e.g. "validation accuracy".</param>
     /// <param name="diverged">Cells whose training diverged, or null.</param>
-    public HeatmapData OurHeatmap(double?[,] values, string what, bool[,]? diverged = null) =>
-        Heatmap.ForSweep(Title(what), Grid.Axis1, Grid.Values1, Grid.Axis2, Grid.Values2, values, diverged);
+    /// <param name="spread">The standard deviations over the repeats (drawn as "mean ± std"), or null.</param>
+    public HeatmapData OurHeatmap(double?[,] values, string what, bool[,]? diverged = null, double?[,]? spread = null) =>
+        Heatmap.ForSweep(Title(what), Grid.Axis1, Grid.Values1, Grid.Axis2, Grid.Values2, values, diverged) with { Spread = spread };
 
     /// <summary>
     /// A heatmap title naming the figure, dataset and sizes, model, activation and training, e.g.
@@ -120,7 +138,8 @@ public sealed record Preset(
         if (Model == "paper-mnist")
             model += axis("hidden") ? ", dense hidden" : Variant.Hidden > 0 ? $", dense {Variant.Hidden}" : ", no hidden layer";
         string rates = (axis("eta") ? "" : $"η {Heatmap.TickLabel(Eta)}, ") + (axis("lambda") ? "" : $"λ {Heatmap.TickLabel(Lambda)}, ");
-        return $"{Figure} · {data} {TrainSize} train / {ValidationSize} val · {model}\n{rates}{Batches} batches × {Epochs} epochs · {what}";
+        string seeds = Repeats > 1 ? string.Create(CultureInfo.InvariantCulture, $", mean ± std of {Repeats} seeds") : "";
+        return $"{Figure} · {data} {TrainSize} train / {ValidationSize} val · {model}\n{rates}{Batches} batches × {Epochs} epochs{seeds} · {what}";
     }
 }
 

@@ -20,6 +20,12 @@ public sealed record PublishedGrid(
     IReadOnlyList<double> ColumnValues,
     double[,] Values)
 {
+    /// <summary>Whose runs the grid shows, as compare.md's tables name it: the report's own code, or e.g. TensorFlow.</summary>
+    public string Source { get; init; } = "report";
+
+    /// <summary>Whether the grid is of training accuracy (else validation accuracy), from its id (<c>…-train</c>).</summary>
+    public bool IsTraining => Id.EndsWith("-train", StringComparison.Ordinal);
+
     /// <summary>The row tick labels in the report's style (<c>1e-4</c> … <c>1</c>, or integers).</summary>
     public IReadOnlyList<string> RowLabels => [.. RowValues.Select(Heatmap.TickLabel)];
 
@@ -202,7 +208,7 @@ public static class PublishedHeatmaps
         });
 
     /// <summary>Fig. 14 (left), the same model in TensorFlow, CIFAR-10 validation accuracy.</summary>
-    public static PublishedGrid Fig14TensorFlowValidation { get; } = new(
+    public static PublishedGrid Fig14TensorFlowValidation { get; } = new PublishedGrid(
         "fig14-tensorflow-val", "Fig. 14 (left), TensorFlow, validation accuracy, CIFAR-10, 500 train / 100 val", "eta", CifarRatesDescending, "lambda", CifarRates,
         new double[,]
         {
@@ -210,10 +216,10 @@ public static class PublishedHeatmaps
             { 0.29, 0.37, 0.32, 0.32 },
             { 0.27, 0.23, 0.22, 0.23 },
             { 0.11, 0.07, 0.13, 0.11 },
-        });
+        }) { Source = "TensorFlow" };
 
     /// <summary>Fig. 15 (left), the same model in TensorFlow, CIFAR-10 training accuracy.</summary>
-    public static PublishedGrid Fig14TensorFlowTraining { get; } = new(
+    public static PublishedGrid Fig14TensorFlowTraining { get; } = new PublishedGrid(
         "fig14-tensorflow-train", "Fig. 15 (left), TensorFlow, training accuracy, CIFAR-10, 500 train / 100 val", "eta", CifarRatesDescending, "lambda", CifarRates,
         new double[,]
         {
@@ -221,7 +227,7 @@ public static class PublishedHeatmaps
             { 0.69, 0.82, 0.78, 0.85 },
             { 0.36, 0.38, 0.44, 0.33 },
             { 0.20, 0.13, 0.18, 0.16 },
-        });
+        }) { Source = "TensorFlow" };
 
     /// <summary>Every published grid, in figure order.</summary>
     public static IReadOnlyList<PublishedGrid> All { get; } =

@@ -15,9 +15,10 @@ namespace Cnn;
 public sealed record ReproduceOutcome(Preset Preset, string Folder, double Seconds, BestCell? OurBest, bool Cancelled);
 
 /// <summary>
-/// <c>cnn reproduce fig10a|…|fig14 | --list | all [--out DIR] [--quick] [--data-dir D] [--parallel N] [--resume]</c>:
+/// <c>cnn reproduce fig10a|…|fig14 | --list | all [--out DIR] [--quick] [--repeats N] [--data-dir D] [--parallel N] [--resume]</c>:
 /// runs the report's figures as sweeps (<see cref="Presets"/>) into <c>DIR/&lt;preset&gt;/</c>, then draws our heatmaps
-/// and writes <c>compare.md</c> with the report's grid beside ours.
+/// and writes <c>compare.md</c> with the report's grid (and TensorFlow's, for Fig. 14) beside ours; with
+/// <c>--repeats N</c> each cell runs N seeds and shows mean ± std.
 /// </summary>
 public static class ReproduceCommand
 {
@@ -41,16 +42,18 @@ public static class ReproduceCommand
         var list = new Option<bool>("--list") { Description = "List the presets with their configuration and the report's best cell" };
         var output = new Option<string>("--out") { Description = "Folder for the figures' folders DIR/<preset>/", DefaultValueFactory = _ => "runs" };
         var quick = new Option<bool>("--quick") { Description = "A tenth of the epochs, for a quick look (folders DIR/<preset>-quick/)" };
+        var repeats = new Option<int>("--repeats") { Description = "Seeds per cell (100, 101, …): cells show mean ± std (folders DIR/<preset>-repeatsN/)", DefaultValueFactory = _ => 1 };
         var dataDir = new Option<string?>("--data-dir") { Description = "Folder holding the dataset folders (default: $ENGINE_DATASETS, then ./datasets); a missing dataset is downloaded there" };
         var parallel = new Option<int>("--parallel") { Description = "Cells trained at once, each single-threaded (default: one per logical processor)", DefaultValueFactory = _ => Environment.ProcessorCount };
         var resume = new Option<bool>("--resume") { Description = "Continue the figures already in DIR, skipping finished cells" };
         var colorScale = SweepCommand.ColorScaleOption();
         var verbose = new Option<bool>("--verbose") { Description = "Print stack traces with errors" };
         OptionRules.AtLeast(parallel, 1);
+        OptionRules.AtLeast(repeats, 1);
 
         var command = new Command("reproduce", "Run the report's figures as sweeps and compare our heatmaps with the report's.")
         {
-            figure, list, output, quick, dataDir, parallel, resume, colorScale, verbose,
+            figure, list, output, quick, repeats, dataDir, parallel, resume, colorScale, verbose,
         };
         command.SetAction(parse => ExitCodes.Run(() =>
         {
@@ -68,7 +71,7 @@ public static class ReproduceCommand
             var outcomes = new List<ReproduceOutcome>();
             foreach (var preset in chosen)
             {
-                var run = adjust(quickly ? preset.Quick() : preset);
+                var run = adjust((quickly ? preset.Quick() : preset).WithRepeats(parse.GetValue(repeats)));
                 var outcome = Run(run, Path.Combine(outDir, run.Name), data,
                     parse.GetValue(parallel), parse.GetValue(resume), parse.GetValue(colorScale), cancellationToken);
                 outcomes.Add(outcome);
@@ -96,19 +99,21 @@ public static class ReproduceCommand
     {
         var watch = Stopwatch.StartNew();
         var grid = GridOf(preset);
-        var runner = new SweepRunner(SettingsOf(preset), grid, data);
+        var runner = new SweepRunner(SettingsOf(preset), grid, data, preset.Repeats);
         string dataFolder = data(preset.Dataset).Folder;
 
-        Console.WriteLine($"{preset.Name} ({preset.Figure}): {grid.Count} cells, {preset.Epochs} epochs each, {Math.Min(parallel, grid.Count)} at once, data {dataFolder}, into {folder}");
+        string seeds = preset.Repeats > 1 ? $" × {preset.Repeats} seeds" : "";
+        Console.WriteLine($"{preset.Name} ({preset.Figure}): {grid.Count} cells{seeds}, {preset.Epochs} epochs each, {Math.Min(parallel, grid.Count)} at once, data {dataFolder}, into {folder}");
         var outcome = SweepCommand.RunWithProgress(runner, folder, resume, parallel, shard: null, cancellationToken);
         if (outcome.Cancelled)
             return new ReproduceOutcome(preset, folder, watch.Elapsed.TotalSeconds, null, Cancelled: true);
 
         var grids = SweepGrids.Arrange(grid, outcome.Results, keepOrder: true);
         SweepReport.WriteHeatmaps(folder,
-            Comparison.OurHeatmap(preset, grids.Validation, "validation accuracy", grids.Diverged, preset.PublishedValidation, scale),
-            Comparison.OurHeatmap(preset, grids.Training, "training accuracy", grids.Diverged, preset.PublishedTraining, scale));
-        foreach (string written in Comparison.Write(folder, preset, grids.Validation, grids.Training, grids.Diverged, Path.GetFileName(dataFolder), scale))
+            Comparison.OurHeatmap(preset, grids.Validation, "validation accuracy", grids.Diverged, preset.PublishedValidation, scale, grids.ValidationSpread),
+            Comparison.OurHeatmap(preset, grids.Training, "training accuracy", grids.Diverged, preset.PublishedTraining, scale, grids.TrainingSpread));
+        var spreads = preset.Repeats > 1 ? new Spreads(grids.ValidationSpread, grids.TrainingSpread, preset.Repeats) : null;
+        foreach (string written in Comparison.Write(folder, preset, grids.Validation, grids.Training, grids.Diverged, Path.GetFileName(dataFolder), scale, spreads))
             Console.WriteLine($"wrote {Path.Combine(folder, written)}");
 
         var best = Comparison.Best(grids.Validation, grids.Diverged);
@@ -122,8 +127,8 @@ public static class ReproduceCommand
     internal static Grid GridOf(Preset preset) => new([.. preset.Grid.GridOptions.Select(GridAxis.Parse)]);
 
     /// <summary>
-    /// The preset's fixed training options (Adam β 0.9/0.999, seed 100): every option that applies to its model, except
-    /// its two axes.
+    /// The preset's fixed training options (Adam β 0.9/0.999, its L2 style, seed 100): every option that applies to its
+    /// model, except its two axes.
     /// </summary>
     internal static RunSettings SettingsOf(Preset preset)
     {
@@ -133,7 +138,7 @@ public static class ReproduceCommand
             ("dataset", preset.Dataset), ("train-size", preset.TrainSize.ToString(c)), ("val-size", preset.ValidationSize.ToString(c)),
             ("model", preset.Model), ("activation", preset.Variant.Activation), ("pool", preset.Variant.Pool),
             ("optimizer", "adam"), ("beta1", preset.Rho1.ToString(c)), ("beta2", preset.Rho2.ToString(c)),
-            ("eta", preset.Eta.ToString("R", c)), ("lambda", preset.Lambda.ToString("R", c)),
+            ("eta", preset.Eta.ToString("R", c)), ("lambda", preset.Lambda.ToString("R", c)), ("l2-style", preset.L2Style),
             ("epochs", preset.Epochs.ToString(c)), ("batches", preset.Batches.ToString(c)), ("seed", Seed.ToString(c)),
         };
         if (preset.Model == "paper-mnist")
@@ -152,7 +157,7 @@ public static class ReproduceCommand
             writer.WriteLine($"{p.Name,-14} {p.Figure}: {p.Dataset} {p.TrainSize} train / {p.ValidationSize} val; {p.Model} " +
                 $"(filters {(axis("filters") ? "axis" : p.Variant.Filters)}, hidden {(axis("hidden") ? "axis" : p.Variant.Hidden)}, {p.Variant.Activation}, {p.Variant.Pool} pool)");
             writer.WriteLine($"{"",-14} grid {g.Axis1} {string.Join(',', g.Values1.Select(Heatmap.TickLabel))} × {g.Axis2} {string.Join(',', g.Values2.Select(Heatmap.TickLabel))} ({g.Count} cells); " +
-                $"Adam {rates}β 0.9/0.999, {p.Batches} batches (batch size {p.BatchSize}) × {p.Epochs} epochs; report's best {Describe(p, ReportsBest(p))}");
+                $"Adam {rates}β 0.9/0.999, L2 style {p.L2Style}, {p.Batches} batches (batch size {p.BatchSize}) × {p.Epochs} epochs; report's best {Describe(p, ReportsBest(p))}");
         }
     }
 

@@ -187,7 +187,8 @@ public static class SweepReport
     /// <summary>
     /// A title from the manifest's fixed options, e.g.
     /// "mnist 600 train / 100 val · paper-mnist, filters 20, hidden 0, lrelu, max pool\nη 0.01, 100 batches × 10 epochs · validation accuracy";
-    /// options that are grid axes are left out (the axes name them); an optimizer other than Adam is named.
+    /// options that are grid axes are left out (the axes name them); an optimizer other than Adam, a schedule, an
+    /// augmentation, normalised inputs and the recipe are named.
     /// </summary>
     public static string Title(SweepManifest manifest, string what)
     {
@@ -203,10 +204,14 @@ public static class SweepReport
         model.Add(Get("activation") ?? "");
         model.Add(Part("pool", "{0} pool"));
         var training = new List<string> { Get("optimizer") is { } o && o != "adam" ? o : "", Part("eta", "η {0}"), Part("lambda", "λ {0}") };
+        if (Get("schedule") is { } schedule && schedule != "constant") training.Add(schedule);
+        if (Get("augment") is { } augment && augment != AugmentSpec.None) training.Add($"augment {augment}");
+        if (Get("normalize") == "true") training.Add("normalized");
         string batches = Get("batches") is { } b ? $"{b} batches" : Get("batch_size") is { } s ? $"batch size {s}" : "";
         training.Add(batches.Length > 0 ? $"{batches} × {Get("epochs")} epochs" : $"{Get("epochs")} epochs");
         if (manifest.Repeats > 1) training.Add($"mean ± std of {manifest.Repeats} seeds");
         string Join(IEnumerable<string> parts) => string.Join(", ", parts.Where(p => p.Length > 0));
-        return $"{data} · {Join(model)}\n{Join(training)} · {what}";
+        string recipe = manifest.Recipe is { } r ? $"recipe {r} · " : "";
+        return $"{recipe}{data} · {Join(model)}\n{Join(training)} · {what}";
     }
 }

@@ -98,12 +98,17 @@ public sealed record SweepManifest(IReadOnlyList<KeyValuePair<string, string?>> 
     /// <summary>Seeds per cell (<c>--repeats</c>).</summary>
     public int Repeats { get; init; } = 1;
 
+    /// <summary>The recipe the fixed options start from (<c>--recipe</c>), or null.</summary>
+    public string? Recipe { get; init; }
+
     /// <summary>The dataset folders the cells read, by name (e.g. <c>cifar-10-subset</c>), comma-separated; null when not recorded.</summary>
     public string? Data { get; init; }
 
     /// <summary>
-    /// The differences between this sweep and <paramref name="other"/> (fields, grid, repeats and data; the shard is not
-    /// compared), one phrase each such as <c>epochs: 2 vs 3</c>; empty when they are the same sweep.
+    /// The differences between this sweep and <paramref name="other"/> (fields, grid, repeats, recipe and data; the shard
+    /// is not compared), one phrase each such as <c>epochs: 2 vs 3</c>; empty when they are the same sweep. A field one
+    /// side lacks and the other has at its option's default is no difference (a sweep.json written before the option
+    /// existed).
     /// </summary>
     public IReadOnlyList<string> Differences(SweepManifest other)
     {
@@ -113,13 +118,16 @@ public sealed record SweepManifest(IReadOnlyList<KeyValuePair<string, string?>> 
         var theirs = other.Fields.ToDictionary(f => f.Key, f => f.Value);
         foreach (string key in mine.Keys.Union(theirs.Keys))
         {
-            mine.TryGetValue(key, out string? a);
-            theirs.TryGetValue(key, out string? b);
-            if (a != b) list.Add($"{key}: {a ?? "(grid axis or unset)"} vs {b ?? "(grid axis or unset)"}");
+            bool inMine = mine.TryGetValue(key, out string? a), inTheirs = theirs.TryGetValue(key, out string? b);
+            if (a == b) continue;
+            // A field missing on one side (a sweep.json older than the option) had the option's default there.
+            if (inMine != inTheirs && (inMine ? a : b) == TrainOptionTable.Find(key)?.Default) continue;
+            list.Add($"{key}: {a ?? "(grid axis or unset)"} vs {b ?? "(grid axis or unset)"}");
         }
         string GridText(Grid g) => string.Join(" ", g.Axes.Select(a => $"{a.Name}={string.Join(',', a.Values)}"));
         if (GridText(Grid) != GridText(other.Grid)) list.Add($"grid: {GridText(Grid)} vs {GridText(other.Grid)}");
         if (Repeats != other.Repeats) list.Add($"repeats: {Repeats} vs {other.Repeats}");
+        if (Recipe != other.Recipe) list.Add($"recipe: {Recipe ?? "none"} vs {other.Recipe ?? "none"}");
         if (Data is not null && other.Data is not null && Data != other.Data) list.Add($"data: {Data} vs {other.Data}");
         return list;
     }
@@ -147,6 +155,7 @@ public sealed record SweepManifest(IReadOnlyList<KeyValuePair<string, string?>> 
             w.WriteEndArray();
             w.WriteNumber("cells", Grid.Count);
             w.WriteNumber("repeats", Repeats);
+            w.WriteString("recipe", Recipe);
             w.WriteString("data", Data);
             w.WriteString("shard", Shard);
             w.WriteEndObject();
@@ -176,7 +185,8 @@ public sealed record SweepManifest(IReadOnlyList<KeyValuePair<string, string?>> 
             int repeats = root.TryGetProperty("repeats", out var r) ? r.GetInt32() : 1;
             if (repeats < 1) throw new FormatException($"repeats is {repeats}; it must be at least 1");
             string? data = root.TryGetProperty("data", out var d) && d.ValueKind == JsonValueKind.String ? d.GetString() : null;
-            return new SweepManifest(fields, new Grid(axes), shard) { Repeats = repeats, Data = data };
+            string? recipe = root.TryGetProperty("recipe", out var rc) && rc.ValueKind == JsonValueKind.String ? rc.GetString() : null;
+            return new SweepManifest(fields, new Grid(axes), shard) { Repeats = repeats, Data = data, Recipe = recipe };
         }
         catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or ArgumentException or FormatException)
         {

@@ -98,7 +98,7 @@ public sealed class SweepRunner
             foreach (string name in unused.ToList())
             {
                 if (resolved[i][name] is not null) unused.Remove(name);
-                else firstReason ??= RunSettings.WhyNotApplicable(name, resolved[i].Values, settings.Given.ToDictionary(p => p.Key, p => p.Value));
+                else firstReason ??= settings.WhyNot(name);
             }
         }
         if (unused.Count > 0)
@@ -144,7 +144,7 @@ public sealed class SweepRunner
         string data = string.Join(", ", plans.Select(p => Path.GetFileName(p.DataFolder)).Distinct());
         Directory.CreateDirectory(dir);
         string? shardText = shard is { } sh ? string.Create(CultureInfo.InvariantCulture, $"{sh.Index}/{sh.Count}") : null;
-        var manifest = new SweepManifest(Fields(), _grid, shardText) { Repeats = _repeats, Data = data };
+        var manifest = new SweepManifest(Fields(), _grid, shardText) { Repeats = _repeats, Data = data, Recipe = _fixed.Recipe?.Name };
 
         List<CellResult> existing = [];
         if (File.Exists(Path.Combine(dir, SweepManifest.FileName)))
@@ -242,7 +242,7 @@ public sealed class SweepRunner
             var net = plan.NewNetwork(seed + r);
             var history = net.Fit(plan.Train, plan.Validation, plan.TrainingOptions(batches), progress: null, cancellationToken);
             if (history.Status == TrainingStatus.Cancelled) return null;
-            runs.Add(new RunHistory(seed + r, plan.Settings.Real("eta"), history));
+            runs.Add(new RunHistory(seed + r, history));
         }
         SweepFiles.WriteAtomically(CellHistory(dir, index), Encoding.UTF8.GetBytes(HistoryFiles.Csv(runs)));
         return CellResult.FromRuns(index, _grid.Cell(index), seed, [.. runs.Select(r => r.History)], watch.Elapsed.TotalSeconds);

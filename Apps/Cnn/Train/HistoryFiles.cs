@@ -5,11 +5,10 @@ using ScottPlot;
 
 namespace Cnn;
 
-/// <summary>One training run's history: its seed, the learning rate it ran with, and the engine's per-epoch record.</summary>
+/// <summary>One training run's history: its seed and the engine's per-epoch record.</summary>
 /// <param name="Seed">The network's seed.</param>
-/// <param name="LearningRate">η (constant over the run).</param>
-/// <param name="History">What each epoch measured.</param>
-public sealed record RunHistory(long Seed, float LearningRate, History History)
+/// <param name="History">What each epoch measured, the learning rate of its last step included.</param>
+public sealed record RunHistory(long Seed, History History)
 {
     /// <summary>The first epoch with the highest validation accuracy, or null without validation data or epochs.</summary>
     public (int Epoch, double Accuracy)? Best
@@ -27,7 +26,7 @@ public sealed record RunHistory(long Seed, float LearningRate, History History)
 
 /// <summary>
 /// Per-epoch files of training runs: <c>history.csv</c> (one row per epoch: train and validation loss and accuracy,
-/// learning rate, seconds) and <c>curves.png</c> (loss and accuracy per epoch, training and validation).
+/// the learning rate of the epoch's last step, seconds) and <c>curves.png</c> (loss and accuracy per epoch, training and validation).
 /// </summary>
 public static class HistoryFiles
 {
@@ -51,7 +50,7 @@ public static class HistoryFiles
                 sb.Append(run.Seed.ToString(c)).Append(',').Append(e.Epoch.ToString(c)).Append(',')
                   .Append(Number(e.TrainLoss)).Append(',').Append(Number(e.TrainAccuracy)).Append(',')
                   .Append(Number(e.ValidationLoss)).Append(',').Append(Number(e.ValidationAccuracy)).Append(',')
-                  .Append(TrainOption.FormatFloat(run.LearningRate)).Append(',').Append(e.Elapsed.TotalSeconds.ToString("F3", c)).Append('\n');
+                  .Append(double.IsFinite(e.LearningRate) ? TrainOption.FormatFloat((float)e.LearningRate) : "").Append(',').Append(e.Elapsed.TotalSeconds.ToString("F3", c)).Append('\n');
         return sb.ToString();
     }
 

@@ -1,3 +1,4 @@
+using Engine.Tests.Helpers;
 using System.Text.RegularExpressions;
 
 namespace Engine.Tests.Kernels;
@@ -23,27 +24,9 @@ public partial class SimdIdiomTests
     [GeneratedRegex(@"\b(IsSupported|IsHardwareAccelerated)\b")]
     private static partial Regex HardwareQuery();
 
-    private static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(TestContext.CurrentContext.TestDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "Engine.sln")))
-                return dir.FullName;
-        throw new FileNotFoundException("Engine.sln not found above the test directory.");
-    }
-
     /// <summary>Every C# source of the Engine project, as (path relative to the root with '/', lines).</summary>
-    private static List<(string Path, string[] Lines)> EngineSources()
-    {
-        string root = RepositoryRoot();
-        var sources = new List<(string, string[])>();
-        foreach (string file in Directory.EnumerateFiles(Path.Combine(root, "Engine"), "*.cs", SearchOption.AllDirectories))
-        {
-            string relative = Path.GetRelativePath(root, file).Replace(Path.DirectorySeparatorChar, '/');
-            if (relative.Contains("/obj/") || relative.Contains("/bin/")) continue;
-            sources.Add((relative, File.ReadAllLines(file)));
-        }
-        return sources;
-    }
+    private static List<(string Path, string[] Lines)> EngineSources() =>
+        Repository.EngineSources().Select(s => ("Engine/" + s.Relative.Replace(Path.DirectorySeparatorChar, '/'), s.Lines)).ToList();
 
     /// <summary>The line without its <c>//</c> comment (documentation may name the checks it forbids).</summary>
     private static string Code(string line)

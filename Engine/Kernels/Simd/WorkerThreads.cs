@@ -35,6 +35,12 @@ internal sealed unsafe class WorkerThreads
     /// <summary>The pool every kernel shares.</summary>
     public static WorkerThreads Shared { get; } = new();
 
+    private static long _workerAllocatedBytes;
+
+    /// <summary>Bytes the pool threads have allocated while running parts, since the process started (tests check that a
+    /// steady-state step adds nothing here, as on the calling thread).</summary>
+    public static long WorkerAllocatedBytes => Interlocked.Read(ref _workerAllocatedBytes);
+
     /// <summary>Whether the current thread is running a part (a nested parallel loop then runs inline).</summary>
     public static bool InsidePart => _insidePart;
 
@@ -121,7 +127,9 @@ internal sealed unsafe class WorkerThreads
             {
                 _go.Wait();
                 _go.Reset();
+                long before = GC.GetAllocatedBytesForCurrentThread();
                 _pool.RunParts(_index);
+                Interlocked.Add(ref _workerAllocatedBytes, GC.GetAllocatedBytesForCurrentThread() - before);
             }
         }
     }

@@ -50,7 +50,7 @@ public class BlockedNetworkTests
     public void CifarConvnetTrainsTheSameBitsOnEveryTierAndOneTwoAndThreeThreads()
     {
         var shape = ModelZoo.InputShape("cifar-convnet");
-        var data = TestData.Random(shape, 8, 5);
+        var data = TestData.Random(shape, 4, 5);
         float[] Train(ComputeTier tier, int threads)
         {
             using var forced = Tiers.Force(tier);

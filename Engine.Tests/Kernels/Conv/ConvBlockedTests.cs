@@ -155,7 +155,7 @@ public class ConvBlockedTests
             var dw = new float[w.Length];
             var db = new float[f];
             var scratch = new float[plan.ScratchSize(training: true)];
-            long bytes = Allocations.SteadyState(() =>
+            long bytes = Allocations.SteadyStateWithWorkers(() =>
             {
                 plan.Forward(x, w, b, y, 4, scratch);
                 plan.BackwardWeights(x, dy, dw, db, 4, scratch);

@@ -136,7 +136,8 @@ internal static class Quick
         for (int s = 0; s < plan.Stages.Length; s++)
         {
             var stage = plan.Stages[s];
-            string kind = stage.Layers.Length == 0 ? "Add" : string.Join("+", stage.Layers.Select(l => plan.Layers[l].Kind));
+            // A residual add reads two values: "Add", or "Add+ReLU" when fused with the ReLU after it.
+            string kind = string.Join("+", (stage.Inputs.Length > 1 ? ["Add"] : Array.Empty<string>()).Concat(stage.Layers.Select(l => plan.Layers[l].Kind)));
             int index = s;
             var (forward, _) = Time(() => stage.Forward(ws, index, batch, Engine.Layers.LayerMode.Training), reps);
             var (backward, _) = Time(() => stage.Backward(ws, index, batch), reps);

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Runtime.InteropServices;
 using Engine.Kernels;
 using Engine.Optimizers;
 using Engine.Training;
@@ -13,10 +14,17 @@ namespace Engine.Bench;
 /// quick train --model paper-mnist --batch 30 --threads 1         → train model=paper-mnist batch=30 threads=1 tier=Avx512 images_per_sec=41000
 /// quick infer --model lenet5 --batch 256 --threads 2             → infer model=lenet5 batch=256 threads=2 tier=Avx512 images_per_sec=…
 /// quick latency --model paper-mnist                              → latency model=paper-mnist threads=1 tier=Avx512 microseconds=…
-/// quick layers --model paper-mnist --batch 30                     → one line per layer: forward and backward microseconds per batch
+/// quick layers --model paper-mnist --batch 30 [--peak 100]      → one line per layer: forward and backward microseconds per batch,
+///                                                                  then per convolution its three passes and their fraction of the FMA peak
+/// quick conv --shape "16x32x32 16 3 1 1" --batch 32 [--path plan|blocked|gemm|compare] [--pass all|forward|data|weights] [--peak 100]
+///                                                                → one convolution's forward, data-gradient and weight-gradient times;
+///                                                                  compare alternates the blocked and the GEMM kernels rep by rep
 /// </code>
 /// Each figure is the median of <c>--reps</c> (default 7) timed repetitions of about 0.2 s after a warm-up;
-/// <c>best=</c> gives the fastest repetition.
+/// <c>best=</c> gives the fastest repetition; <c>--clock cpu</c> (one thread, Linux) times the thread's CPU time instead of the
+/// wall clock, for comparisons on a shared machine (cache and memory contention remain). The peak (<c>--peak</c> GFLOP/s of one thread) defaults to a quick measurement
+/// (<see cref="FmaPeak"/>: twelve independent FMA chains in the tier's widest register, C#, this process); a fraction of
+/// peak with several threads is of threads × peak.
 /// </summary>
 internal static class Quick
 {
@@ -24,9 +32,14 @@ internal static class Quick
     {
         try
         {
-            if (args.Length == 0) throw new ArgumentException("quick needs a mode: gemm, train, infer, latency or layers.");
+            if (args.Length == 0) throw new ArgumentException("quick needs a mode: gemm, train, infer, latency, layers or conv.");
             var options = Options(args[1..]);
             Cpu.ThreadCount = Int(options, "threads", args[0] == "latency" ? 1 : Environment.ProcessorCount);
+            string clock = options.GetValueOrDefault("clock", "wall");
+            if (clock is not ("wall" or "cpu")) throw new ArgumentException($"--clock is wall or cpu, not '{clock}'.");
+            if (clock == "cpu" && (Cpu.ThreadCount != 1 || !OperatingSystem.IsLinux()))
+                throw new ArgumentException("--clock cpu measures the calling thread's CPU time: Linux and --threads 1 only.");
+            _threadClock = clock == "cpu";
             int reps = Int(options, "reps", 7);
             string line = args[0] switch
             {
@@ -35,7 +48,8 @@ internal static class Quick
                 "infer" => ModelLine(options, reps, train: false),
                 "latency" => LatencyLine(options, reps),
                 "layers" => LayerLines(options, reps),
-                _ => throw new ArgumentException($"unknown quick mode '{args[0]}'; choose gemm, train, infer, latency or layers."),
+                "conv" => ConvLine(options, reps),
+                _ => throw new ArgumentException($"unknown quick mode '{args[0]}'; choose gemm, train, infer, latency, layers or conv."),
             };
             Console.WriteLine(line);
             return 0;
@@ -122,18 +136,114 @@ internal static class Quick
         for (int s = 0; s < plan.Stages.Length; s++)
         {
             var stage = plan.Stages[s];
-            var last = plan.Layers[stage.Layers[^1]];
+            // A residual add reads two values: "Add", or "Add+ReLU" when fused with the ReLU after it.
+            string kind = string.Join("+", (stage.Inputs.Length > 1 ? ["Add"] : Array.Empty<string>()).Concat(stage.Layers.Select(l => plan.Layers[l].Kind)));
             int index = s;
             var (forward, _) = Time(() => stage.Forward(ws, index, batch, Engine.Layers.LayerMode.Training), reps);
             var (backward, _) = Time(() => stage.Backward(ws, index, batch), reps);
-            lines.Add(Line($"layer model={model} batch={batch} index={s + 1} kind={string.Join("+", stage.Layers.Select(l => plan.Layers[l].Kind))} shape={last.OutputShape}",
+            lines.Add(Line($"layer model={model} batch={batch} index={s + 1} kind={kind} shape={plan.ValueShapes[stage.Output]}",
                 $"forward_us={forward * 1e6:F1} backward_us={backward * 1e6:F1}"));
         }
         var parameters = net.GetParameters();
         var gradients = BenchData.Floats(parameters.Length, 3);
         var (step, _) = Time(() => options.Optimizer.Step(parameters, gradients, net.WeightCount, 0.001f), reps);
         lines.Add(Line($"optimizer model={model} batch={batch} parameters={parameters.Length}", $"step_us={step * 1e6:F1}"));
+        var (peak, source) = Peak(o);
+        foreach (var conv in Convolutions(net.Layers))
+        {
+            var g = conv.Plan(batch, Cpu.ThreadCount).Geometry;
+            var passes = new ConvPasses(g, conv.Filters, batch, Cpu.ThreadCount, ConvPath.Plan, conv.HasBias);
+            string layer = conv.Name.Replace("layer ", "", StringComparison.Ordinal).Replace(" (Conv2D)", "", StringComparison.Ordinal);
+            lines.Add(Line($"conv model={model} batch={batch} layer={layer} input={g.Channels}x{g.Height}x{g.Width} filters={conv.Filters} " +
+                $"kernel={g.KernelHeight}x{g.KernelWidth} stride={g.StrideHeight} path={passes.Description}",
+                PassTimes(passes, Flops(g, conv.Filters, batch), peak, reps) + $" peak_gflops={peak:F1} peak_source={source}"));
+        }
         return string.Join(Environment.NewLine, lines);
+    }
+
+    /// <summary>One convolution shape: its three passes through the plan or a forced kernel family, or both families alternating.</summary>
+    private static string ConvLine(Dictionary<string, string> o, int reps)
+    {
+        var shape = ConvShape.Parse(o.GetValueOrDefault("shape", "16x32x32 16 3 1 1"));
+        int batch = Int(o, "batch", 32);
+        string path = o.GetValueOrDefault("path", "plan");
+        var (peak, source) = Peak(o);
+        var g = shape.Geometry;
+        double flops = Flops(g, shape.F, batch);
+        string what = $"conv shape={shape.ToString().Replace(' ', ',')} batch={batch}";
+        if (path != "compare")
+        {
+            var kind = path switch
+            {
+                "plan" => ConvPath.Plan, "blocked" => ConvPath.Blocked, "gemm" => ConvPath.Gemm,
+                _ => throw new ArgumentException($"--path is plan, blocked, gemm or compare, not '{path}'."),
+            };
+            var passes = new ConvPasses(g, shape.F, batch, Cpu.ThreadCount, kind);
+            string only = o.GetValueOrDefault("pass", "all");
+            if (only is not ("all" or "forward" or "data" or "weights")) throw new ArgumentException($"--pass is all, forward, data or weights, not '{only}'.");
+            return Line($"{what} path={passes.Description}", PassTimes(passes, flops, peak, reps, only) + $" peak_gflops={peak:F1} peak_source={source}");
+        }
+        var blocked = new ConvPasses(g, shape.F, batch, Cpu.ThreadCount, ConvPath.Blocked);
+        var gemm = new ConvPasses(g, shape.F, batch, Cpu.ThreadCount, ConvPath.Gemm);
+        var results = new List<string>();
+        foreach (var (name, b, m) in new[] { ("forward", blocked.Forward, gemm.Forward), ("data", blocked.BackwardData, gemm.BackwardData),
+                     ("weights", blocked.BackwardWeights, gemm.BackwardWeights) })
+        {
+            var (tb, tg) = Alternate(b, m, reps);
+            results.Add($"{name}_blocked_peak={flops / tb / 1e9 / (peak * Cpu.ThreadCount):F3} {name}_gemm_peak={flops / tg / 1e9 / (peak * Cpu.ThreadCount):F3} {name}_gemm_over_blocked={tg / tb:F2}");
+        }
+        return Line($"{what} path=compare", string.Join(' ', results) + $" peak_gflops={peak:F1} peak_source={source}");
+    }
+
+    /// <summary>The three passes' median microseconds and fractions of threads × peak.</summary>
+    private static string PassTimes(ConvPasses passes, double flops, double peak, int reps, string only = "all")
+    {
+        var parts = new List<string>();
+        foreach (var (name, call) in new[] { ("forward", passes.Forward), ("data", passes.BackwardData), ("weights", passes.BackwardWeights) })
+        {
+            if (only != "all" && only != name) continue;
+            var (median, best) = Time(call, reps);
+            parts.Add($"{name}_us={median * 1e6:F1} {name}_peak={flops / median / 1e9 / (peak * Cpu.ThreadCount):F3} {name}_best_peak={flops / best / 1e9 / (peak * Cpu.ThreadCount):F3}");
+        }
+        return string.Join(' ', parts);
+    }
+
+    /// <summary>Best seconds of <paramref name="a"/> and <paramref name="b"/>, timed in turn repetition by repetition (a shared machine's
+    /// slow spells then hit both alike, and the best repetition of each is the least disturbed).</summary>
+    private static (double A, double B) Alternate(Action a, Action b, int reps)
+    {
+        int innerA = Calibrate(a), innerB = Calibrate(b);
+        var ta = new double[reps];
+        var tb = new double[reps];
+        for (int r = 0; r < reps; r++)
+        {
+            ta[r] = Repetition(a, innerA);
+            tb[r] = Repetition(b, innerB);
+        }
+        return (ta.Min(), tb.Min());
+    }
+
+    private static double Flops(in ConvGeometry g, int filters, int batch) => 2.0 * batch * filters * g.ColumnCols * g.ColumnRows;
+
+    /// <summary>The one-thread FMA peak: <c>--peak</c>, or measured.</summary>
+    private static (double Gflops, string Source) Peak(Dictionary<string, string> o)
+    {
+        if (!o.TryGetValue("peak", out var text))
+            return (FmaPeak.Measure(_threadClock ? ThreadCpuSeconds : () => Stopwatch.GetTimestamp() / (double)Stopwatch.Frequency), "measured");
+        if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double value) || !(value > 0))
+            throw new ArgumentException($"--peak must be a positive number of GFLOP/s, not '{text}'.");
+        return (value, "given");
+    }
+
+    /// <summary>Every convolution of the network, inside residual blocks too (body, then shortcut).</summary>
+    private static IEnumerable<Engine.Layers.Conv2D> Convolutions(IEnumerable<Engine.Layers.Layer> layers)
+    {
+        foreach (var layer in layers)
+        {
+            if (layer is Engine.Layers.Conv2D conv) yield return conv;
+            else if (layer is Engine.Layers.Residual block)
+                foreach (var inner in Convolutions(block.Body.Concat(block.Shortcut))) yield return inner;
+        }
     }
 
     private static string Line(string what, string result) =>
@@ -141,6 +251,16 @@ internal static class Quick
 
     /// <summary>Median and best seconds per call over <paramref name="reps"/> repetitions of about 0.2 s each.</summary>
     private static (double Median, double Best) Time(Action call, int reps)
+    {
+        int inner = Calibrate(call);
+        var seconds = new double[reps];
+        for (int r = 0; r < reps; r++) seconds[r] = Repetition(call, inner);
+        Array.Sort(seconds);
+        return (seconds[reps / 2], seconds[0]);
+    }
+
+    /// <summary>After a warm-up, the calls per repetition of about 0.2 s.</summary>
+    private static int Calibrate(Action call)
     {
         for (int i = 0; i < 3; i++) call();
         int inner = 1;
@@ -151,17 +271,42 @@ internal static class Quick
             if (Stopwatch.GetElapsedTime(t0).TotalSeconds > 0.05 || inner > 1 << 24) break;
             inner *= 2;
         }
-        inner *= 4;
-        var seconds = new double[reps];
-        for (int r = 0; r < reps; r++)
-        {
-            long t0 = Stopwatch.GetTimestamp();
-            for (int i = 0; i < inner; i++) call();
-            seconds[r] = Stopwatch.GetElapsedTime(t0).TotalSeconds / inner;
-        }
-        Array.Sort(seconds);
-        return (seconds[reps / 2], seconds[0]);
+        return inner * 4;
     }
+
+    /// <summary>Seconds per call over one repetition of <paramref name="inner"/> calls: wall-clock time, or with <c>--clock cpu</c>
+    /// the calling thread's CPU time (Linux), which leaves out the time a busy machine gives to other processes.</summary>
+    private static double Repetition(Action call, int inner)
+    {
+        if (_threadClock)
+        {
+            double c0 = ThreadCpuSeconds();
+            for (int i = 0; i < inner; i++) call();
+            return (ThreadCpuSeconds() - c0) / inner;
+        }
+        long t0 = Stopwatch.GetTimestamp();
+        for (int i = 0; i < inner; i++) call();
+        return Stopwatch.GetElapsedTime(t0).TotalSeconds / inner;
+    }
+
+    private static bool _threadClock;
+
+    private static double ThreadCpuSeconds()
+    {
+        const int ThreadCpuTimeClock = 3; // CLOCK_THREAD_CPUTIME_ID
+        if (ClockGetTime(ThreadCpuTimeClock, out var t) != 0) throw new InvalidOperationException("clock_gettime failed.");
+        return t.Seconds + t.Nanoseconds * 1e-9;
+    }
+
+    [StructLayout(LayoutKind.Sequential)]
+    private struct TimeSpec
+    {
+        public long Seconds;
+        public long Nanoseconds;
+    }
+
+    [DllImport("libc", EntryPoint = "clock_gettime")]
+    private static extern int ClockGetTime(int clock, out TimeSpec time);
 
     private static Dictionary<string, string> Options(string[] args)
     {

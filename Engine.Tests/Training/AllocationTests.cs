@@ -32,7 +32,7 @@ public class AllocationTests
         options.Optimizer.Initialize(net.ParameterCount);
         var ws = net.TrainingWorkspace(30);
         int[] indices = Enumerable.Range(0, 30).ToArray();
-        Assert.That(Allocations.SteadyState(() => net.TrainStep(ws, data, indices, options, out _)), Is.Zero);
+        Assert.That(Allocations.SteadyStateWithWorkers(() => net.TrainStep(ws, data, indices, options, out _)), Is.Zero);
     }
 
     [TestCase(1), TestCase(2)]
@@ -42,7 +42,7 @@ public class AllocationTests
         var net = PaperMnist();
         var data = Random(64);
         var output = new float[64 * 10];
-        Assert.That(Allocations.SteadyState(() => net.Predict(data.Images, output, 64)), Is.Zero);
+        Assert.That(Allocations.SteadyStateWithWorkers(() => net.Predict(data.Images, output, 64)), Is.Zero);
     }
 
     /// <summary>A network that only predicts holds no backward scratch: for a GEMM-path convolution (CIFAR convnet

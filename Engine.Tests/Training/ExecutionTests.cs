@@ -48,7 +48,8 @@ public class ExecutionTests
         Assert.That(net.OutputShape, Is.EqualTo(new Shape(10)));
         Assert.That(blocks[6].OutputShape, Is.EqualTo(new Shape(64, 8, 8)));
         var plan = net.TrainingWorkspace(2).Plan;
-        Assert.That(plan.Stages.Count(s => s is AddStage), Is.EqualTo(9));
+        Assert.That(plan.Stages.Count(s => s is AddReluStage), Is.EqualTo(9), "every block's add with the ReLU after it");
+        Assert.That(plan.Stages.Count(s => s is AddStage), Is.Zero);
         Assert.That(plan.Stages.Count(s => s.GetType().Name == "BatchNormReluStage"), Is.EqualTo(10), "the stem's and every body's first BN + ReLU");
     }
 

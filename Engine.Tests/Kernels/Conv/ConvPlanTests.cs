@@ -55,7 +55,7 @@ public class ConvPlanTests
         var (ey, sy) = DirectConvolution.Forward(g, n, f, x, w, b);
         var (ew, sw, eb, sb) = DirectConvolution.BackwardWeights(g, n, f, x, dy);
         var (ex, sx) = DirectConvolution.BackwardData(g, n, f, w, dy);
-        (float[] Y, float[] Dw, float[] Db, float[] Dx)? first = null;
+        ConvOutputs? first = null;
         foreach (var tier in Tiers.Available())
             foreach (int threads in new[] { 1, 2, 3 })
             {
@@ -76,14 +76,9 @@ public class ConvPlanTests
                 DirectConvolution.AssertClose(dw, ew, sw, $"{where}: dW");
                 DirectConvolution.AssertClose(db, eb, sb, $"{where}: db");
                 DirectConvolution.AssertClose(dx, ex, sx, $"{where}: dx");
-                if (first is not { } r) first = (y, dw, db, dx);
-                else
-                {
-                    Assert.That(y, Is.EqualTo(r.Y).AsCollection, $"{where}: y bits");
-                    Assert.That(dw, Is.EqualTo(r.Dw).AsCollection, $"{where}: dW bits");
-                    Assert.That(db, Is.EqualTo(r.Db).AsCollection, $"{where}: db bits");
-                    Assert.That(dx, Is.EqualTo(r.Dx).AsCollection, $"{where}: dx bits");
-                }
+                var outputs = new ConvOutputs(y, dw, db, dx);
+                if (first is null) first = outputs;
+                else outputs.AssertSameBits(first, where);
             }
     }
 
@@ -91,7 +86,7 @@ public class ConvPlanTests
     public void ThePathDependsOnTheShapeOnly()
     {
         var mnist = LayerGeometry.Conv(1, 28, 28, 3, 3, 1, 1, Padding.Valid);
-        var deep = LayerGeometry.Conv(32, 16, 16, 3, 3, 1, 1, Padding.Explicit(1));
+        var deep = LayerGeometry.Conv(32, 16, 16, 5, 5, 1, 1, Padding.Explicit(2)); // 3×3 and 1×1 go to the blocked kernels (ConvBlockedTests)
         var strided = LayerGeometry.Conv(16, 9, 9, 3, 3, 2, 2, Padding.Same);
         foreach (int threads in new[] { 1, 4 })
             foreach (int batch in new[] { 1, 128 })
@@ -112,7 +107,7 @@ public class ConvPlanTests
     [Test]
     public void ShapesWhoseColumnMatricesAreTooLargeFallBackToTheReferenceBackward()
     {
-        var huge = LayerGeometry.Conv(256, 256, 256, 3, 3, 1, 1, Padding.Same); // 2304 × 65536 column matrix
+        var huge = LayerGeometry.Conv(256, 256, 256, 5, 5, 1, 1, Padding.Same); // 6400 × 65536 column matrix (a 3×3 kernel would run blocked)
         Assert.That((long)huge.ColumnSize, Is.GreaterThan(ConvPlan.MaxColumnScratch));
         var plan = ConvPlan.Create(huge, 64, 8, 2);
         Assert.That((plan.ForwardPath, plan.WeightGradientPath, plan.DataGradientPath),

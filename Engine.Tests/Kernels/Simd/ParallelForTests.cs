@@ -70,6 +70,30 @@ public class ParallelForTests
         Assert.That(met, Has.All.True);
     }
 
+    private readonly struct AllocatingRendezvous(Barrier barrier, int[] ranBy, byte[][] kept) : IParallelBody
+    {
+        public void Execute(int part, int worker)
+        {
+            ranBy[part] = worker;
+            barrier.SignalAndWait(TimeSpan.FromSeconds(10));
+            kept[part] = new byte[4096];
+        }
+    }
+
+    [Test]
+    public void WhatAPoolThreadAllocatesIsCounted()
+    {
+        // The allocation tests add WorkerAllocatedBytes to the caller's count: a part a pool thread ran must show there.
+        var ranBy = new[] { -1, -1 };
+        var kept = new byte[2][];
+        var body = new AllocatingRendezvous(new Barrier(2), ranBy, kept);
+        long before = WorkerThreads.WorkerAllocatedBytes;
+        ParallelFor.Run(ref body, parts: 2, threads: 2);
+        Assert.That(ranBy, Is.EquivalentTo(new[] { 0, 1 }), "the barrier makes a pool thread run one part");
+        Assert.That(WorkerThreads.WorkerAllocatedBytes - before, Is.GreaterThanOrEqualTo(4096));
+        Assert.That(kept, Has.All.Not.Null);
+    }
+
     private readonly struct Stalling(ManualResetEventSlim release, int[] ranBy, int[] callerParts) : IParallelBody
     {
         public void Execute(int part, int worker)
@@ -148,6 +172,6 @@ public class ParallelForTests
     {
         var output = new int[32];
         var workers = new int[32];
-        Assert.That(Allocations.SteadyState(() => RunSquares(output, workers, output.Length, 2), runs: 100), Is.Zero);
+        Assert.That(Allocations.SteadyStateWithWorkers(() => RunSquares(output, workers, output.Length, 2), runs: 100), Is.Zero);
     }
 }

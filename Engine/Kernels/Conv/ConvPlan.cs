@@ -7,6 +7,8 @@ internal enum ConvForwardPath
     Direct,
     /// <summary><see cref="Conv2DKernels.Forward"/>: packed GEMM with im2col fused into the packing of B.</summary>
     Im2ColGemm,
+    /// <summary><see cref="Conv2DBlocked.Forward"/>: direct convolution register-blocked over filters (many channels, 3×3 or 1×1).</summary>
+    Blocked,
 }
 
 /// <summary>How a <see cref="ConvPlan"/> computes the weight and bias gradients.</summary>
@@ -18,6 +20,8 @@ internal enum ConvWeightGradientPath
     Im2ColGemm,
     /// <summary><see cref="Conv2DReference"/>: plain loops, for shapes whose column matrix would be too large to hold.</summary>
     Reference,
+    /// <summary><see cref="Conv2DBlockedWeights"/>: register-blocked over filters, threads owning whole filter and tap blocks.</summary>
+    Blocked,
 }
 
 /// <summary>How a <see cref="ConvPlan"/> computes the input gradient.</summary>
@@ -27,6 +31,8 @@ internal enum ConvDataGradientPath
     GemmCol2Im,
     /// <summary><see cref="Conv2DReference"/>: plain loops, for shapes whose column matrix would be too large to hold.</summary>
     Reference,
+    /// <summary><see cref="Conv2DBlocked.BackwardData"/>: the transposed direct convolution, register-blocked over input channels.</summary>
+    Blocked,
 }
 
 /// <summary>
@@ -46,20 +52,33 @@ internal sealed class ConvPlan
         Filters = filters;
         MaxBatch = maxBatch;
         Threads = threads;
-        ForwardPath = Conv2DDirect.Supports(g) ? ConvForwardPath.Direct : ConvForwardPath.Im2ColGemm;
+        bool blocked = IsBlocked(g, filters);
+        ForwardPath = blocked ? ConvForwardPath.Blocked : Conv2DDirect.Supports(g) ? ConvForwardPath.Direct : ConvForwardPath.Im2ColGemm;
         bool columnsFit = g.ColumnSize <= MaxColumnScratch;
-        WeightGradientPath = Conv2DDirectWeights.Supports(g, filters) && (IsStrideOne(g) || columnsFit) ? ConvWeightGradientPath.FixedOrderDots
+        WeightGradientPath = blocked ? ConvWeightGradientPath.Blocked
+            : Conv2DDirectWeights.Supports(g, filters) && (IsStrideOne(g) || columnsFit) ? ConvWeightGradientPath.FixedOrderDots
             : columnsFit ? ConvWeightGradientPath.Im2ColGemm : ConvWeightGradientPath.Reference;
-        DataGradientPath = columnsFit ? ConvDataGradientPath.GemmCol2Im : ConvDataGradientPath.Reference;
+        DataGradientPath = blocked ? ConvDataGradientPath.Blocked : columnsFit ? ConvDataGradientPath.GemmCol2Im : ConvDataGradientPath.Reference;
         int workers = Math.Max(1, Math.Min(threads, maxBatch));
-        ForwardScratch = ForwardPath == ConvForwardPath.Direct ? (long)Conv2DDirect.ScratchSize(g) * workers : 0;
+        ForwardScratch = ForwardPath switch
+        {
+            ConvForwardPath.Direct => (long)Conv2DDirect.ScratchSize(g) * workers,
+            ConvForwardPath.Blocked => Conv2DBlocked.ForwardScratchSize(g, filters, threads),
+            _ => 0,
+        };
         long weights = WeightGradientPath switch
         {
             ConvWeightGradientPath.FixedOrderDots => Conv2DDirectWeights.ScratchSize(g, filters, threads),
             ConvWeightGradientPath.Im2ColGemm => Conv2DKernels.WeightGradientScratchSize(g, filters),
+            ConvWeightGradientPath.Blocked => Conv2DBlockedWeights.ScratchSize(g, filters, maxBatch, threads),
             _ => 0,
         };
-        long data = DataGradientPath == ConvDataGradientPath.GemmCol2Im ? Conv2DKernels.DataGradientScratchSize(g, filters, maxBatch, threads) : 0;
+        long data = DataGradientPath switch
+        {
+            ConvDataGradientPath.GemmCol2Im => Conv2DKernels.DataGradientScratchSize(g, filters, maxBatch, threads),
+            ConvDataGradientPath.Blocked => Conv2DBlocked.DataGradientScratchSize(g, filters, threads),
+            _ => 0,
+        };
         BackwardScratch = Math.Max(weights, data);
     }
 
@@ -109,10 +128,18 @@ internal sealed class ConvPlan
     {
         // x: [N, C, H, W]   weights: [F, C, KH, KW]   bias: [F]   y: [N, F, OH, OW]
         CheckBatch(batch);
-        if (ForwardPath == ConvForwardPath.Direct)
-            Conv2DDirect.Forward(Geometry, batch, Filters, x, weights, bias, y, scratch, Threads);
-        else
-            Conv2DKernels.Forward(Geometry, batch, Filters, x, weights, bias, y, Threads);
+        switch (ForwardPath)
+        {
+            case ConvForwardPath.Direct:
+                Conv2DDirect.Forward(Geometry, batch, Filters, x, weights, bias, y, scratch, Threads);
+                break;
+            case ConvForwardPath.Blocked:
+                Conv2DBlocked.Forward(Geometry, batch, Filters, x, weights, bias, y, scratch, Threads);
+                break;
+            default:
+                Conv2DKernels.Forward(Geometry, batch, Filters, x, weights, bias, y, Threads);
+                break;
+        }
     }
 
     /// <summary>dW += Σₙ dy[n] ⊛ x[n] and db += Σ dy (both accumulated).</summary>
@@ -129,6 +156,9 @@ internal sealed class ConvPlan
             case ConvWeightGradientPath.Im2ColGemm:
                 Conv2DKernels.BackwardWeights(Geometry, batch, Filters, x, dy, weightGradients, biasGradients, scratch);
                 break;
+            case ConvWeightGradientPath.Blocked:
+                Conv2DBlockedWeights.BackwardWeights(Geometry, batch, Filters, x, dy, weightGradients, biasGradients, scratch, Threads);
+                break;
             default:
                 Conv2DReference.BackwardWeights(Geometry, batch, Filters, x, dy, weightGradients, biasGradients);
                 break;
@@ -140,16 +170,37 @@ internal sealed class ConvPlan
     {
         // weights: [F, C, KH, KW]   dy: [N, F, OH, OW]   dx: [N, C, H, W]
         CheckBatch(batch);
-        if (DataGradientPath == ConvDataGradientPath.GemmCol2Im)
-            Conv2DKernels.BackwardData(Geometry, batch, Filters, weights, dy, dx, scratch, Threads);
-        else
-            Conv2DReference.BackwardData(Geometry, batch, Filters, weights, dy, dx);
+        switch (DataGradientPath)
+        {
+            case ConvDataGradientPath.GemmCol2Im:
+                Conv2DKernels.BackwardData(Geometry, batch, Filters, weights, dy, dx, scratch, Threads);
+                break;
+            case ConvDataGradientPath.Blocked:
+                Conv2DBlocked.BackwardData(Geometry, batch, Filters, weights, dy, dx, scratch, Threads);
+                break;
+            default:
+                Conv2DReference.BackwardData(Geometry, batch, Filters, weights, dy, dx);
+                break;
+        }
     }
 
     /// <inheritdoc />
     public override string ToString() => $"forward {ForwardPath}, weight gradient {WeightGradientPath}, data gradient {DataGradientPath}";
 
     private static bool IsStrideOne(in ConvGeometry g) => g.StrideHeight == 1 && g.StrideWidth == 1;
+
+    /// <summary>The smallest channel counts (in and out) the blocked kernels take: below, a register block would be mostly padding.</summary>
+    public const int BlockedMinimumChannels = 16;
+
+    /// <summary>
+    /// Whether the blocked direct kernels (<see cref="Conv2DBlocked"/>, <see cref="Conv2DBlockedWeights"/>) take all three passes:
+    /// at least <see cref="BlockedMinimumChannels"/> input channels and filters, a square 3×3 or 1×1 kernel and equal strides of 1 or 2
+    /// (any padding). By shape only.
+    /// </summary>
+    public static bool IsBlocked(in ConvGeometry g, int filters) =>
+        g.Channels >= BlockedMinimumChannels && filters >= BlockedMinimumChannels
+        && g.KernelHeight == g.KernelWidth && g.KernelHeight is 1 or 3
+        && g.StrideHeight == g.StrideWidth && g.StrideHeight is 1 or 2;
 
     private void CheckBatch(int batch)
     {

@@ -5,7 +5,8 @@ namespace Engine.Kernels;
 
 /// <summary>
 /// Small element-wise passes the execution plan needs between layers: sums of two tensors (residual adds, gradients of a
-/// value read twice) and the ReLU mask of a fused batch norm. One IEEE operation per element, so every tier gives the same bits.
+/// value read twice), the ReLU mask of a fused batch norm and the fused residual add + ReLU. The same IEEE operations per element
+/// on every width, so every tier gives the same bits.
 /// </summary>
 internal static class VectorOps
 {
@@ -13,7 +14,15 @@ internal static class VectorOps
     public static void Add(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> y)
     {
         if (a.Length != b.Length || y.Length < a.Length) throw new ArgumentException($"Add needs equal lengths ({a.Length}, {b.Length}) and room for them ({y.Length}).");
-        var kernel = new Kernel(a, b, y, mask: false);
+        var kernel = new Kernel(a, b, y, Operation.Add);
+        TierDispatch.Run(ref kernel);
+    }
+
+    /// <summary>y[i] = max(0, a[i] + b[i]), exactly the sum then <see cref="ReluOperator"/> (NaN propagates, −0 stays −0; y may be a or b).</summary>
+    public static void AddRelu(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> y)
+    {
+        if (a.Length != b.Length || y.Length < a.Length) throw new ArgumentException($"AddRelu needs equal lengths ({a.Length}, {b.Length}) and room for them ({y.Length}).");
+        var kernel = new Kernel(a, b, y, Operation.AddRelu);
         TierDispatch.Run(ref kernel);
     }
 
@@ -43,11 +52,13 @@ internal static class VectorOps
     public static void MaskByPositive(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> y)
     {
         if (a.Length != b.Length || y.Length < a.Length) throw new ArgumentException($"MaskByPositive needs equal lengths ({a.Length}, {b.Length}) and room for them ({y.Length}).");
-        var kernel = new Kernel(a, b, y, mask: true);
+        var kernel = new Kernel(a, b, y, Operation.MaskByPositive);
         TierDispatch.Run(ref kernel);
     }
 
-    private readonly ref struct Kernel(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> y, bool mask) : IWidthKernel
+    private enum Operation { Add, MaskByPositive, AddRelu }
+
+    private readonly ref struct Kernel(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> y, Operation operation) : IWidthKernel
     {
         private readonly ReadOnlySpan<float> _a = a, _b = b;
         private readonly Span<float> _y = y;
@@ -66,6 +77,11 @@ internal static class VectorOps
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         private TV Op<TW, TV>(TV a, TV b) where TW : struct, IVectorWidth<TV> where TV : struct =>
-            mask ? TW.And(a, TW.GreaterThan(b, TW.Zero)) : TW.Add(a, b);
+            operation switch
+            {
+                Operation.MaskByPositive => TW.And(a, TW.GreaterThan(b, TW.Zero)),
+                Operation.AddRelu => new ReluOperator().Forward<TW, TV>(TW.Add(a, b)),
+                _ => TW.Add(a, b),
+            };
     }
 }

@@ -25,6 +25,10 @@ internal sealed class ExecutionPlan
 
         /// <summary>The input's normalisation, run as the first stage; null for none.</summary>
         public InputNormalization? Normalization { get; init; }
+
+        /// <summary>Whether a residual block's add and a ReLU right after it run as one stage (<see cref="AddReluStage"/>; the bits
+        /// are the same either way: a test switch).</summary>
+        public bool FuseResidualRelu { get; init; } = true;
     }
 
     private static readonly Fusion[] Fusions =
@@ -95,7 +99,7 @@ internal sealed class ExecutionPlan
     public bool FusesLossGradient => LossGradientValue != Output;
 
     /// <summary>Compiles <paramref name="layers"/> (built, in order, for samples of <paramref name="input"/>); residual blocks expand into
-    /// their body's stages, their shortcut's, and an add.</summary>
+    /// their body's stages, their shortcut's, and an add (fused with a ReLU that follows the block).</summary>
     public static ExecutionPlan Compile(Shape input, IReadOnlyList<Layer> layers, Settings settings)
     {
         var leaves = layers.SelectMany(Residual.Leaves).ToArray();
@@ -115,10 +119,13 @@ internal sealed class ExecutionPlan
                 {
                     int body = Chain(block.Body, value);
                     int shortcut = block.Projects ? Chain(block.Shortcut, value) : value;
+                    // Residual add then ReLU: one pass, the sum never stored (unless the ReLU runs after a max pooling instead).
+                    bool relu = settings.FuseResidualRelu && i + 1 < chain.Count && chain[i + 1] is ReLU
+                        && !(settings.FuseActivationWithPooling && i + 2 < chain.Count && chain[i + 2] is MaxPool2D);
                     int sum = NewValue(block.OutputShape);
-                    stages.Add(new AddStage(body, shortcut, sum));
+                    stages.Add(relu ? new AddReluStage(body, shortcut, sum, index[chain[i + 1]]) : new AddStage(body, shortcut, sum));
                     value = sum;
-                    i++;
+                    i += relu ? 2 : 1;
                     continue;
                 }
                 int leaf = index[chain[i]];

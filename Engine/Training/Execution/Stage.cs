@@ -122,27 +122,6 @@ internal sealed class SoftmaxCrossEntropyStage(int input, int output, int layer)
     public override string Describe(IReadOnlyList<Layer> layers) => $"{layers[Layers[0]].Name} (gradient fused with the cross-entropy loss)";
 }
 
-/// <summary>The end of a residual block: y = body output + shortcut (its two inputs); backward hands dy to both.</summary>
-internal sealed class AddStage(int body, int shortcut, int output) : Stage([body, shortcut], output, [])
-{
-    public override void Forward(Workspace ws, int stage, int batch, LayerMode mode) =>
-        Engine.Kernels.VectorOps.Add(ws.Value(Inputs[0], batch), ws.Value(Inputs[1], batch), ws.Value(Output, batch));
-
-    public override void Backward(Workspace ws, int stage, int batch)
-    {
-        var dy = ws.Gradient(Output, batch);
-        for (int input = 0; input < 2; input++)
-        {
-            var dx = ws.InputGradient(stage, input, batch);
-            if (dx.IsEmpty) continue;
-            dy.CopyTo(dx);
-            ws.FinishInputGradient(stage, input, batch);
-        }
-    }
-
-    public override string Describe(IReadOnlyList<Layer> layers) => "residual add";
-}
-
 /// <summary>
 /// A batch norm followed by a ReLU, run as one pass: y = max(0, bn(x)) without storing bn(x); backward masks dy by y &gt; 0
 /// into temporary memory and runs the batch norm's backward on it.

@@ -1,0 +1,64 @@
+using Engine.Kernels;
+using Engine.Tests.Helpers;
+
+namespace Engine.Tests.Kernels;
+
+/// <summary>
+/// The execution plan's element-wise passes (<see cref="VectorOps"/>) on every tier, every length 0..300 (every tail of every
+/// width), special values included: bit-identical to plain loops, and the fused add + ReLU to the add followed by the ReLU kernel.
+/// </summary>
+public class VectorOpsTierTests
+{
+    private static IEnumerable<ComputeTier> AllTiers() => Tiers.Available();
+
+    /// <summary>Runs <paramref name="check"/>(n, a, b, where) under <paramref name="tier"/> for every length n, a and b of n seeded inputs.</summary>
+    private static void EveryLength(ComputeTier tier, Action<int, float[], float[], string> check)
+    {
+        using var forced = Tiers.Force(tier);
+        for (int n = 0; n <= ActivationTierTests.MaxLength; n++)
+            check(n, ActivationTierTests.Inputs(n, 2 * n + 1), ActivationTierTests.Inputs(n, 2 * n + 2), $"{tier}, n = {n}");
+    }
+
+    [TestCaseSource(nameof(AllTiers))]
+    public void AddAndAddReluMatchPlainLoopsAndTheUnfusedKernels(ComputeTier tier) => EveryLength(tier, (n, a, b, where) =>
+    {
+        var sum = new float[n];
+        var fused = new float[n];
+        var unfused = new float[n];
+        VectorOps.Add(a, b, sum);
+        VectorOps.AddRelu(a, b, fused);
+        Activations.Forward(new ReluOperator(), sum, unfused);
+        var plainSum = new float[n];
+        var plainRelu = new float[n];
+        for (int i = 0; i < n; i++)
+        {
+            plainSum[i] = a[i] + b[i];
+            plainRelu[i] = plainSum[i] < 0f ? 0f : plainSum[i];
+        }
+        ActivationTierTests.AssertSameBits(plainSum, sum, $"{where}: add");
+        ActivationTierTests.AssertSameBits(plainRelu, fused, $"{where}: add + relu");
+        ActivationTierTests.AssertSameBits(unfused, fused, $"{where}: fused against add then ReLU");
+    });
+
+    [TestCaseSource(nameof(AllTiers))]
+    public void AddReluIsInPlaceSafeAndChecksLengths(ComputeTier tier)
+    {
+        using var forced = Tiers.Force(tier);
+        var a = ActivationTierTests.Inputs(37, 5);
+        var b = ActivationTierTests.Inputs(37, 6);
+        var expected = new float[37];
+        VectorOps.AddRelu(a, b, expected);
+        VectorOps.AddRelu(a, b, a);
+        ActivationTierTests.AssertSameBits(expected, a, $"{tier}: in place");
+        Assert.That(() => VectorOps.AddRelu(new float[4], new float[5], new float[5]), Throws.ArgumentException);
+        Assert.That(() => VectorOps.AddRelu(new float[4], new float[4], new float[3]), Throws.ArgumentException);
+    }
+
+    [TestCaseSource(nameof(AllTiers))]
+    public void MaskByPositiveMatchesAPlainLoop(ComputeTier tier) => EveryLength(tier, (n, a, b, where) =>
+    {
+        var y = new float[n];
+        VectorOps.MaskByPositive(a, b, y);
+        ActivationTierTests.AssertSameBits(a.Select((v, i) => b[i] > 0f ? v : 0f).ToArray(), y, where);
+    });
+}

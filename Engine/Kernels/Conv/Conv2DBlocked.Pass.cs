@@ -1,0 +1,205 @@
+namespace Engine.Kernels;
+
+internal static unsafe partial class Conv2DBlocked
+{
+    /// <summary>
+    /// One blocked spatial pass (the forward pass, or the data gradient): the planes of <see cref="Source"/> (samples
+    /// <see cref="SourceSample"/> floats apart) reduced into <see cref="Lanes"/> output channels of <see cref="Plane"/> positions
+    /// each, over <see cref="Taps"/> packed taps in <see cref="Phases"/> phases; the weight of tap t for output channel l is at
+    /// weights[offset(t) + l·<see cref="LaneStride"/>].
+    /// </summary>
+    private readonly record struct Pass(int Batch, int Lanes, PaddedPlanes Source, int SourceSample, int Plane, int Taps,
+        int Phases, int LaneStride)
+    {
+        /// <summary>Floats of one output sample.</summary>
+        public int OutputSample => Lanes * Plane;
+
+        /// <summary>Floating-point operations of the whole pass (for the parallel split).</summary>
+        public long Work => 2L * Batch * OutputSample * Taps / Phases;
+    }
+
+    /// <summary>Shared scratch: packed weights, packed bias, the tap table, (data gradient) each tap's weight offset, and the tile
+    /// tables (six source offsets and six plane rows per tile).</summary>
+    private static long SharedSize(int lanes, int taps, int plane, int phases) =>
+        ChannelBlocks.PackedSize(lanes, taps) + ChannelBlocks.PackedSize(lanes, 1) + 2L * taps + 2L * ConvTile.Rows * MaxTiles(plane, phases);
+
+    /// <summary>At most this many tiles cover a plane split into <paramref name="phases"/> classes (each class's last tile may be partial).</summary>
+    private static int MaxTiles(int plane, int phases) => plane / ConvTile.Rows + phases;
+
+    /// <summary>One worker's scratch: the padded sample and the position-major output buffer (plus a dummy row).</summary>
+    private static long SlotSize(in PaddedPlanes source, int plane) => source.Size + (long)(plane + 1) * ChannelBlocks.MaxWidth + 16;
+
+    private static int Workers(in Pass pass, int scratch, int threads)
+    {
+        long shared = SharedSize(pass.Lanes, pass.Taps, pass.Plane, pass.Phases), slot = SlotSize(pass.Source, pass.Plane);
+        return (int)Math.Clamp((scratch - shared) / slot, 1, Math.Max(1, threads));
+    }
+
+    /// <summary>Where the pass's scratch regions lie (packed data 64-byte aligned).</summary>
+    private readonly struct Layout
+    {
+        public readonly float* Packed, Bias, Slots;
+        public readonly int* Table, WeightOffsets, TileOffsets, TileRows;
+        public readonly long SlotSize;
+
+        public Layout(in Pass pass, float* scratch, float* bias)
+        {
+            Packed = ChannelBlocks.Align(scratch);
+            float* next = scratch + ChannelBlocks.PackedSize(pass.Lanes, pass.Taps);
+            Bias = bias == null ? null : ChannelBlocks.Align(next);
+            next += ChannelBlocks.PackedSize(pass.Lanes, 1);
+            Table = (int*)next;
+            WeightOffsets = Table + pass.Taps;
+            TileOffsets = WeightOffsets + pass.Taps;
+            TileRows = TileOffsets + ConvTile.Rows * MaxTiles(pass.Plane, pass.Phases);
+            Slots = next + 2L * pass.Taps + 2L * ConvTile.Rows * MaxTiles(pass.Plane, pass.Phases);
+            SlotSize = Conv2DBlocked.SlotSize(pass.Source, pass.Plane);
+        }
+    }
+
+    /// <summary>Numbers the phases' tiles and writes the tile tables (phases without taps have none: they only write zeros).</summary>
+    private static void WriteTiles(Span<ConvPhase> phases, in Layout layout, int plane)
+    {
+        for (int p = 0, first = 0; p < phases.Length; p++)
+        {
+            phases[p] = phases[p] with { FirstTile = first };
+            if (phases[p].Taps == 0) continue;
+            phases[p].WriteTiles(layout.TileOffsets, layout.TileRows, plane);
+            first += phases[p].Tiles;
+        }
+    }
+
+    /// <summary>Packs the weights (and bias) for the tier's width, then runs the pass's units in parallel.</summary>
+    private readonly ref struct PassKernel(in Pass pass, in Layout layout, ConvPhase* phases, float* input, float* weights, float* bias,
+        float* output, int workers, bool forward) : IWidthKernel
+    {
+        private readonly Pass _pass = pass;
+        private readonly Layout _layout = layout;
+
+        public void Run<TWidth, TVector>() where TWidth : struct, IVectorWidth<TVector> where TVector : struct
+        {
+            var p = _pass;
+            int count = TWidth.Count, blocks = ChannelBlocks.Count(p.Lanes, count);
+            for (int b = 0; b < blocks; b++)
+            {
+                var (first, n, width) = ChannelBlocks.Block(p.Lanes, count, b);
+                float* packed = _layout.Packed + (long)first * p.Taps;
+                if (n < width) new Span<float>(packed, p.Taps * width).Clear();
+                if (forward)
+                {
+                    // packed[t·width + l] = w[first + l, t]: the block's filter rows written down its tap rows.
+                    GemmPacking.TransposeRows<TWidth, TVector>(weights + (long)first * p.LaneStride, p.LaneStride, n, p.Taps, packed, width);
+                    if (_layout.Bias != null)
+                    {
+                        for (int l = 0; l < width; l++) _layout.Bias[first + l] = l < n ? bias[first + l] : 0f;
+                    }
+                }
+                else
+                {
+                    for (int t = 0; t < p.Taps; t++)
+                    {
+                        float* row = packed + (long)t * width, source = weights + _layout.WeightOffsets[t] + (long)first * p.LaneStride;
+                        for (int l = 0; l < n; l++) row[l] = source[(long)l * p.LaneStride];
+                    }
+                }
+            }
+            var body = new Units<TWidth, TVector>(p, _layout, phases, input, output, blocks);
+            int parts = ParallelFor.PartsFor(p.Work, p.Batch * blocks, workers);
+            body.Parts = parts;
+            ParallelFor.Run(ref body, parts, workers);
+        }
+    }
+
+    /// <summary>A contiguous range of the (sample, channel block) units, in the running worker's slot.</summary>
+    private ref struct Units<TWidth, TVector>(in Pass pass, in Layout layout, ConvPhase* phases, float* input, float* output, int blocks)
+        : IParallelBody where TWidth : struct, IVectorWidth<TVector> where TVector : struct
+    {
+        private readonly Pass _pass = pass;
+        private readonly Layout _layout = layout;
+
+        public int Parts { get; set; } = 1;
+
+        public readonly void Execute(int part, int worker)
+        {
+            var p = _pass;
+            long units = (long)p.Batch * blocks;
+            int start = (int)(units * part / Parts), end = (int)(units * (part + 1) / Parts);
+            float* padded = _layout.Slots + worker * _layout.SlotSize;
+            float* buffer = ChannelBlocks.Align(padded + p.Source.Size);
+            if (p.Source.IsCopy) new Span<float>(padded, p.Source.Size).Clear();
+            int current = -1;
+            for (int u = start; u < end; u++)
+            {
+                int n = u / blocks, b = u % blocks;
+                float* sample = input + (long)n * p.SourceSample, source = sample;
+                if (p.Source.IsCopy)
+                {
+                    // One sequential read of the sample (the hardware prefetcher follows it best), then every block reads the copy.
+                    if (n != current) p.Source.CopyIn<TWidth, TVector>(sample, padded, 0, p.Source.Planes);
+                    source = padded;
+                }
+                current = n;
+                var (first, count, width) = ChannelBlocks.Block(p.Lanes, TWidth.Count, b);
+                float* packed = _layout.Packed + (long)first * p.Taps, bias = _layout.Bias == null ? null : _layout.Bias + first;
+                var target = new Target(buffer, width, count, output + (long)n * p.OutputSample + (long)first * p.Plane, p.Plane);
+                if (width > TWidth.Count) RunBlock<TwoVectors>(source, packed, bias, target);
+                else RunBlock<OneVector>(source, packed, bias, target);
+            }
+        }
+
+        /// <summary>Every phase's tiles into the buffer's rows (a tail tile's copies of its last position go to the spare row after
+        /// the plane); a phase without taps only writes zero rows. A single phase in plane order (the forward pass, the stride-1
+        /// data gradient) hands each 48 finished rows to the transposition while they are in L1; several phases fill the whole
+        /// plane first.</summary>
+        private readonly void RunBlock<TVectors>(float* source, float* packed, float* bias, in Target target) where TVectors : struct, ITileVectors
+        {
+            int width = target.Width;
+            float* buffer = target.Buffer;
+            bool inOrder = _pass.Phases == 1 && phases[0].Output == 0 && phases[0].OutputRowStep == phases[0].Columns && phases[0].OutputColumnStep == 1;
+            for (int ph = 0; ph < _pass.Phases; ph++)
+            {
+                var phase = phases[ph];
+                if (phase.Taps == 0)
+                {
+                    for (int u = 0; u < phase.Rows; u++)
+                        for (int v = 0; v < phase.Columns; v++)
+                            new Span<float>(buffer + (long)(phase.Output + u * phase.OutputRowStep + v * phase.OutputColumnStep) * width, width).Clear();
+                    continue;
+                }
+                int tiles = phase.Tiles, chunk = inOrder ? TransposeChunk / ConvTile.Rows : tiles;
+                for (int t = 0; t < tiles; t += chunk)
+                {
+                    int count = Math.Min(chunk, tiles - t), first = ConvTile.Rows * (phase.FirstTile + t);
+                    ConvTile.Run<TWidth, TVector, TVectors>(count, phase.Taps, _layout.Table + phase.FirstTap, source, _layout.TileOffsets + first,
+                        packed + (long)phase.FirstTap * width, buffer, _layout.TileRows + first, bias, accumulate: false);
+                    if (inOrder)
+                    {
+                        int done = ConvTile.Rows * t;
+                        target.Transpose<TWidth, TVector>(done, Math.Min(ConvTile.Rows * (t + count), phase.Positions) - done);
+                    }
+                }
+            }
+            if (!inOrder) target.Transpose<TWidth, TVector>(0, _pass.Plane);
+        }
+    }
+
+    /// <summary>Rows the single-phase passes transpose at a time (eight tiles of six; a multiple of the 8×8 register transposes).</summary>
+    private const int TransposeChunk = 48;
+
+    /// <summary>A block's position-major buffer [plane, width] and where its <see cref="Channels"/> planes go in the output.</summary>
+    private readonly struct Target(float* buffer, int width, int channels, float* output, int plane)
+    {
+        public float* Buffer => buffer;
+        public int Width => width;
+        public int Channels => channels;
+
+        /// <summary>Positions [first, +count) of the buffer → output[l, position] for the block's channels l, eight planes at a time
+        /// (the planes of a 32×32 output are 4 KiB apart, so sixteen at once would fight over the same L1 sets).</summary>
+        public void Transpose<TWidth, TVector>(int first, int count) where TWidth : struct, IVectorWidth<TVector> where TVector : struct
+        {
+            for (int l = 0; l < channels; l += 8)
+                GemmPacking.TransposeRows<TWidth, TVector>(buffer + (long)first * width + l, width, count, Math.Min(8, channels - l),
+                    output + (long)l * plane + first, plane);
+        }
+    }
+}

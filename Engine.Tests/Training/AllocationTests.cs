@@ -99,6 +99,7 @@ public class AllocationTests
     /// <summary>Every zoo model — batch norm, residual blocks and dropout included — with the modern options (schedule, decay,
     /// clipping, augmentation, label smoothing): 0 bytes per training step and per inference batch on every thread.</summary>
     [TestCaseSource(nameof(ZooCases))]
+    [Category(TestCategories.WidestTierOnly)]
     public void EveryZooModelStepsAndPredictsWithoutAllocatingOnAnyThread(string model, int threads)
     {
         using var scope = Tiers.Threads(threads);

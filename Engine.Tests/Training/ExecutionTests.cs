@@ -22,6 +22,7 @@ public class ExecutionTests
     private static Network Zoo(string model) => ModelZoo.Build(model, ModelZoo.InputShape(model), seed: 5);
 
     [TestCase("paper-mnist"), TestCase("paper-cifar"), TestCase("lenet5"), TestCase("cifar-convnet"), TestCase("resnet20"), TestCase("bn-convnet")]
+    [Category(TestCategories.WidestTierOnly)]
     public void EveryZooModelTrainsTheSameBitsOnOneTwoAndThreeThreads(string model)
     {
         var data = Random(ModelZoo.InputShape(model), 40, 3);

@@ -1,6 +1,7 @@
 using BenchmarkDotNet.Configs;
 using BenchmarkDotNet.Diagnosers;
 using BenchmarkDotNet.Exporters;
+using BenchmarkDotNet.Filters;
 using BenchmarkDotNet.Jobs;
 
 namespace Engine.Bench;
@@ -12,12 +13,16 @@ namespace Engine.Bench;
 /// </summary>
 public static class TierConfig
 {
-    /// <summary>Creates the configuration; <paramref name="allTiers"/> adds AVX2, Vector128 and Scalar jobs beside the default.</summary>
-    public static IConfig Create(bool allTiers)
+    /// <summary>Creates the configuration; <paramref name="allTiers"/> adds AVX2, Vector128 and Scalar jobs beside the default;
+    /// <paramref name="firstParametersOnly"/> keeps each benchmark method's case at the first value of every parameter.</summary>
+    public static IConfig Create(bool allTiers, bool firstParametersOnly = false)
     {
         var config = ManualConfig.Create(DefaultConfig.Instance)
             .AddDiagnoser(MemoryDiagnoser.Default)
             .AddExporter(MarkdownExporter.GitHub);
+        if (firstParametersOnly)
+            config = config.AddFilter(new SimpleFilter(benchmark =>
+                benchmark.Parameters.Items.All(p => p.Definition.Values.Length == 0 || Equals(p.Value, p.Definition.Values[0]))));
         if (!allTiers) return config;
         return config
             .AddJob(Job.Default.WithId("Avx512").AsBaseline())

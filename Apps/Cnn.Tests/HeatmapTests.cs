@@ -40,6 +40,22 @@ public sealed class HeatmapTests : TempFolderTest
         Assert.That(Heatmap.TickLabel(value), Is.EqualTo(expected));
 
     [Test]
+    public void LongColumnLabelsAreSlantedAndShortOnesStayLevel()
+    {
+        string[] fashion = ["T-shirt/top", "trouser", "pullover", "dress", "coat", "sandal", "shirt", "sneaker", "bag", "ankle boot"];
+        string[] digits = [.. Enumerable.Range(0, 10).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture))];
+        Assert.That(Heatmap.ColumnLabelsOverlap(fashion), Is.True);
+        Assert.That(Heatmap.ColumnLabelsOverlap(["airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"]), Is.True);
+        Assert.That(Heatmap.ColumnLabelsOverlap(digits), Is.False);
+        Assert.That(Heatmap.ColumnLabelsOverlap(["1e-5", "1e-4", "1e-3", "1e-2"]), Is.False);
+
+        var values = new double?[10, 10];
+        var data = new HeatmapData("confusion", "label", fashion, "predicted class", fashion, values);
+        Assert.That(Heatmap.Build(data).Axes.Bottom.TickLabelStyle.Rotation, Is.Not.EqualTo(0f));
+        Assert.That(Heatmap.Build(data with { ColumnLabels = digits, RowLabels = digits }).Axes.Bottom.TickLabelStyle.Rotation, Is.EqualTo(0f));
+    }
+
+    [Test]
     public void CellTextHasTwoDecimalsOrMarksDivergence()
     {
         Assert.That(Heatmap.CellText(0.854, false), Is.EqualTo("0.85"));

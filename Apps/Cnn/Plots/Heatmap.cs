@@ -252,7 +252,7 @@ public static class Heatmap
     }
 
     /// <summary>Builds the plot (font already registered).</summary>
-    private static Plot Build(HeatmapData data)
+    internal static Plot Build(HeatmapData data)
     {
         int rows = data.Rows, cols = data.Columns;
         var intensities = new double[rows, cols];
@@ -306,12 +306,31 @@ public static class Heatmap
         plot.Axes.Left.MajorTickStyle.Length = 0;
         plot.Axes.Bottom.TickLabelStyle.FontSize = 13;
         plot.Axes.Left.TickLabelStyle.FontSize = 13;
+        if (ColumnLabelsOverlap(data.ColumnLabels))
+        {
+            // Long class names (Fashion-MNIST's "T-shirt/top", "ankle boot") would run into each other: slant them.
+            plot.Axes.Bottom.TickLabelStyle.Rotation = -40;
+            plot.Axes.Bottom.TickLabelStyle.Alignment = Alignment.MiddleRight;
+            // Room under the slanted labels for the axis title (ScottPlot sizes the axis by the level text).
+            plot.Axes.Bottom.MinimumSize = 30 + (float)(data.ColumnLabels.Max(l => l.Length) * 7.5 * Math.Sin(40 * Math.PI / 180));
+        }
         plot.Axes.SetLimits(-0.5, cols - 0.5, -0.5, rows - 0.5);
         plot.XLabel(data.ColumnAxis);
         plot.YLabel(data.RowAxis);
         plot.Title(data.Title, TitleFontSize(data.Title));
         plot.HideGrid();
         return plot;
+    }
+
+    /// <summary>
+    /// Whether <paramref name="labels"/>, set level under equal columns at 13 px, would touch: the widest label (about 7.5 px
+    /// a character, plus a gap) against the width of one column of the data area (the figure less the axes and colour bar).
+    /// </summary>
+    internal static bool ColumnLabelsOverlap(IReadOnlyList<string> labels)
+    {
+        if (labels.Count == 0) return false;
+        double column = (Width - 260.0) / labels.Count;
+        return labels.Max(l => l.Length) * 7.5 + 8 > column;
     }
 
     /// <summary>

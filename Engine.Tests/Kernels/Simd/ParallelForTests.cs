@@ -167,6 +167,11 @@ public class ParallelForTests
     public void PartsFollowTheSizePolicy(long work, int units, int threads, int expected) =>
         Assert.That(ParallelFor.PartsFor(work, units, threads), Is.EqualTo(expected));
 
+    [TestCase(100_000_000L, 100, 2, 2), TestCase(100_000_000L, 100, 3, 3), TestCase(1_000_000L, 100, 4, 2), TestCase(999_999L, 100, 2, 1),
+     TestCase(100_000_000L, 1, 2, 1)]
+    public void OnePartPerThreadWhenAskedAndStillTheSizePolicy(long work, int units, int threads, int expected) =>
+        Assert.That(ParallelFor.PartsFor(work, units, threads, partsPerThread: 1), Is.EqualTo(expected));
+
     [Test]
     public void ARunAllocatesNothing()
     {

@@ -116,7 +116,7 @@ internal static unsafe class Conv2DBlockedWeights
         {
             int count = TWidth.Count, blocks = ChannelBlocks.Count(_filters, count), groups = TapRows(_g) / Rows;
             long work = 2L * _batch * _filters * _g.ColumnCols * _g.ColumnRows;
-            int parts = Math.Min(ParallelFor.PartsFor(work, blocks * groups, _workers), _workers);
+            int parts = ParallelFor.PartsFor(work, blocks * groups, _workers, partsPerThread: 1);
             // Every part pads the input channels of its taps and transposes the output gradient of its filter blocks, for every
             // sample: splitting filters makes each part pad all of x, splitting taps makes each transpose all of dy. Split the one
             // whose duplicate costs less (fewer elements), filters only in whole blocks.

@@ -63,9 +63,9 @@ internal static class Conv2DDirectWeights
         int workers = IsStrideOne(g) ? Math.Min(threads, (scratch.Length - partialSize) / slot) : 1;
         int blocks = (filters + FilterBlock - 1) / FilterBlock;
         long work = 2L * batch * filters * rows * GradientRowsSize(g, 1);
-        // At most one part per worker: every part pads all samples again and, split by weights, reads all of dy, so a
-        // second part per worker costs more copying than it gains in balance (paper-mnist, 2 threads: ~10 % slower).
-        int parts = Math.Min(ParallelFor.PartsFor(work, Math.Max(blocks, rows), workers), workers);
+        // One part per worker: every part pads all samples again and, split by weights, reads all of dy (two per worker
+        // made paper-mnist ~10 % slower on 2 threads).
+        int parts = ParallelFor.PartsFor(work, Math.Max(blocks, rows), workers, partsPerThread: 1);
         // Filter ranges read only their own filters' dy, but come only in whole blocks: use them when the blocks share out
         // within about one block of evenly (paper-mnist's 20 filters on 2 parts); else every part takes all filters and a
         // range of weights (paper-cifar's and LeNet's 6 filters: one part would otherwise get 4 of the 6).

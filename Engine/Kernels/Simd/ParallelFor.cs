@@ -40,13 +40,15 @@ internal static unsafe class ParallelFor
     /// How many parts to split <paramref name="work"/> floating-point operations into when up to <paramref name="units"/>
     /// independent units (samples, tiles, filter blocks) can be split and <paramref name="threads"/> threads may run:
     /// 1 (run inline) when a thread would get less than <see cref="MinimumWorkPerPart"/>, otherwise at most
-    /// <see cref="PartsPerThread"/> × threads parts of at least that much work each, and never more than the units.
+    /// <paramref name="partsPerThread"/> × threads parts of at least that much work each, and never more than the units.
+    /// A kernel whose every part repeats a pass over a whole operand (the weight gradients pad every sample in each part)
+    /// asks for one part per thread: a second part would cost more copying than it gains in balance.
     /// </summary>
-    public static int PartsFor(long work, int units, int threads)
+    public static int PartsFor(long work, int units, int threads, int partsPerThread = PartsPerThread)
     {
         if (threads <= 1 || units <= 1 || work < 2 * MinimumWorkPerPart) return 1;
         long byWork = work / MinimumWorkPerPart;
-        return (int)Math.Max(1, Math.Min(Math.Min(byWork, (long)PartsPerThread * threads), units));
+        return (int)Math.Max(1, Math.Min(Math.Min(byWork, (long)partsPerThread * threads), units));
     }
 
     /// <summary>

@@ -309,10 +309,10 @@ public static class Heatmap
         if (ColumnLabelsOverlap(data.ColumnLabels))
         {
             // Long class names (Fashion-MNIST's "T-shirt/top", "ankle boot") would run into each other: slant them.
-            plot.Axes.Bottom.TickLabelStyle.Rotation = -40;
+            plot.Axes.Bottom.TickLabelStyle.Rotation = -SlantDegrees;
             plot.Axes.Bottom.TickLabelStyle.Alignment = Alignment.MiddleRight;
             // Room under the slanted labels for the axis title (ScottPlot sizes the axis by the level text).
-            plot.Axes.Bottom.MinimumSize = 30 + (float)(data.ColumnLabels.Max(l => l.Length) * 7.5 * Math.Sin(40 * Math.PI / 180));
+            plot.Axes.Bottom.MinimumSize = 30 + (float)(WidestLabel(data.ColumnLabels) * Math.Sin(SlantDegrees * Math.PI / 180));
         }
         plot.Axes.SetLimits(-0.5, cols - 0.5, -0.5, rows - 0.5);
         plot.XLabel(data.ColumnAxis);
@@ -330,8 +330,14 @@ public static class Heatmap
     {
         if (labels.Count == 0) return false;
         double column = (Width - 260.0) / labels.Count;
-        return labels.Max(l => l.Length) * 7.5 + 8 > column;
+        return WidestLabel(labels) + 8 > column;
     }
+
+    /// <summary>The angle, in degrees below level, of column labels too long to sit level.</summary>
+    private const float SlantDegrees = 40;
+
+    /// <summary>About how many pixels the longest of <paramref name="labels"/> takes at the 13 px tick font (7.5 a character).</summary>
+    private static double WidestLabel(IReadOnlyList<string> labels) => labels.Max(l => l.Length) * 7.5;
 
     /// <summary>
     /// The largest title size up to 14 px at which every line of <paramref name="title"/> fits the width

@@ -27,16 +27,17 @@ internal static class Seeds
         ConvNet().Save(Path.Combine(model, "conv-pool-dense.bin"));
         EveryLayer().Save(Path.Combine(model, "every-layer.bin"));
 
+        // Not dataset files: two synthetic 3×3 ramp images and their labels, named unlike MNIST's files on purpose.
         var idx = Folder(root, "idx");
         byte[] images = [0, 0, 8, 3, 0, 0, 0, 2, 0, 0, 0, 3, 0, 0, 0, 3, .. Enumerable.Range(0, 18).Select(i => (byte)(i * 14))];
         byte[] labels = [0, 0, 8, 1, 0, 0, 0, 2, 7, 3];
-        File.WriteAllBytes(Path.Combine(idx, "images-idx3-ubyte"), images);
-        File.WriteAllBytes(Path.Combine(idx, "labels-idx1-ubyte"), labels);
-        File.WriteAllBytes(Path.Combine(idx, "images-idx3-ubyte.gz"), Gzip(images));
-        File.WriteAllBytes(Path.Combine(idx, "labels-idx1-ubyte.gz"), Gzip(labels));
+        File.WriteAllBytes(Path.Combine(idx, "ramp-images.idx3"), images);
+        File.WriteAllBytes(Path.Combine(idx, "ramp-labels.idx1"), labels);
+        File.WriteAllBytes(Path.Combine(idx, "ramp-images.idx3.gz"), Gzip(images));
+        File.WriteAllBytes(Path.Combine(idx, "ramp-labels.idx1.gz"), Gzip(labels));
         // One 1×1 image followed by 4 MiB of zeros: 4 KB gzipped. A reader that bounds decompression by the header's size
         // stops after 17 bytes; one that does not allocates thousands of times the file (a gzip bomb in miniature).
-        File.WriteAllBytes(Path.Combine(idx, "inflates-idx3-ubyte.gz"), Gzip([0, 0, 8, 3, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 1, 9, .. new byte[4 << 20]]));
+        File.WriteAllBytes(Path.Combine(idx, "gzip-bomb.idx3.gz"), Gzip([0, 0, 8, 3, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 1, 9, .. new byte[4 << 20]]));
 
         var cifar = Folder(root, "cifar");
         File.WriteAllBytes(Path.Combine(cifar, "one-record.bin"), [6, .. Enumerable.Range(0, 3072).Select(i => (byte)(i * 7))]);

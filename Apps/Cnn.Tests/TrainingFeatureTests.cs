@@ -136,11 +136,13 @@ public class TrainingFeatureTests : TempFolderTest
     [TestCase("flip+crop=4", "crop=4,flip", 4, true)]
     [TestCase(" Crop=2 ", "crop=2", 2, false)]
     [TestCase("flip", "flip", 0, true)]
-    public void AugmentationIsParsedAndReachesTheOptions(string written, string canonical, int crop, bool flip)
+    [TestCase("cutout=4+flip+crop=2", "crop=2,flip,cutout=4", 2, true, 4)]
+    [TestCase("cutout=8", "cutout=8", 0, false, 8)]
+    public void AugmentationIsParsedAndReachesTheOptions(string written, string canonical, int crop, bool flip, int cutout = 0)
     {
         Assert.That(AugmentSpec.Canonical(written), Is.EqualTo(canonical));
         var augmentation = Options(("augment", written)).Augmentation!;
-        Assert.That((augmentation.PadCrop, augmentation.HorizontalFlip), Is.EqualTo((crop, flip)));
+        Assert.That((augmentation.PadCrop, augmentation.HorizontalFlip, augmentation.Cutout), Is.EqualTo((crop, flip, cutout)));
         Assert.That(Plan(("augment", written)).Header(), Does.Contain($" · augment {canonical} · "));
     }
 
@@ -148,7 +150,9 @@ public class TrainingFeatureTests : TempFolderTest
     [TestCase("crop=x", "crop takes a whole number of pixels ≥ 1, not 'x'")]
     [TestCase("flip,flip", "flip is given twice")]
     [TestCase("crop=1,crop=2", "crop is given twice")]
-    [TestCase("rotate", "'rotate' is not crop=N or flip")]
+    [TestCase("cutout=0", "cutout takes a whole number of pixels ≥ 1, not '0'")]
+    [TestCase("cutout=2,cutout=3", "cutout is given twice")]
+    [TestCase("rotate", "'rotate' is not crop=N, flip or cutout=N")]
     public void BadAugmentationsAreRefusedNamingThePart(string written, string why)
     {
         var error = Assert.Throws<UsageException>(() => AugmentSpec.Canonical(written))!;
@@ -161,6 +165,7 @@ public class TrainingFeatureTests : TempFolderTest
         Assert.That(Options().Augmentation, Is.Null);
         Assert.That(Options(("augment", "none")).Augmentation, Is.Null);
         Assert.That(Refusal(("augment", "crop=8")), Is.EqualTo("--augment crop=8 is not smaller than the 8×8 images; give at most crop=7."));
+        Assert.That(Refusal(("augment", "cutout=9")), Is.EqualTo("--augment cutout=9 is larger than the 8×8 images; give at most cutout=8."));
     }
 
     [Test]

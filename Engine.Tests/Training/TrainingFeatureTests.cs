@@ -131,7 +131,7 @@ public class TrainingFeatureTests
         int shifted = 0, flipped = 0;
         for (int sample = 0; sample < 200; sample++)
         {
-            Augmenter.Copy(both, shape, image, target, Augmenter.EpochSeed(9, 1), sample);
+            Augmenter.Copy(both, shape, image, target, Augmenter.EpochSeed(9, 1), sample, []);
             // Find the draw's shift and flip by brute force: the target must be exactly one of the 18 candidates.
             var matches = new List<(int Dy, int Dx, bool Flip)>();
             for (int dy = -1; dy <= 1; dy++)
@@ -145,6 +145,47 @@ public class TrainingFeatureTests
         Assert.That(shifted, Is.InRange(150, 200), "8 of 9 shifts move the image");
         Assert.That(flipped, Is.InRange(70, 130));
         Assert.Throws<ArgumentException>(() => new Augmentation { PadCrop = 3 }.Validate(shape));
+    }
+
+    [Test]
+    public void CutoutBlanksOneClippedSquareOfTheCroppedImageInEveryChannel()
+    {
+        var shape = new Shape(2, 5, 6);
+        var image = Enumerable.Range(1, 60).Select(i => (float)i).ToArray();
+        var plain = new float[60];
+        var cut = new float[60];
+        float[] fill = [-1f, -2f];
+        var cropFlip = new Augmentation { PadCrop = 1, HorizontalFlip = true };
+        var withCutout = new Augmentation { PadCrop = 1, HorizontalFlip = true, Cutout = 3 };
+        var seen = new HashSet<(int, int, int, int)>();
+        for (int sample = 0; sample < 300; sample++)
+        {
+            ulong seed = Augmenter.EpochSeed(4, 2);
+            Augmenter.Copy(cropFlip, shape, image, plain, seed, sample, []);
+            Augmenter.Copy(withCutout, shape, image, cut, seed, sample, fill);
+            // The blanked cells, per channel: where the cut-out copy differs from the crop-and-flip copy of the same draw
+            // (the image's values are all positive, so no blanked cell can equal its crop value by chance).
+            var box = (Y0: 5, Y1: -1, X0: 6, X1: -1);
+            int blanked = 0;
+            for (int c = 0; c < 2; c++)
+                for (int y = 0; y < 5; y++)
+                    for (int x = 0; x < 6; x++)
+                    {
+                        int i = (c * 5 + y) * 6 + x;
+                        if (cut[i] == plain[i]) continue;
+                        Assert.That(cut[i], Is.EqualTo(fill[c]), $"sample {sample}: a changed cell holds the channel's fill");
+                        blanked++;
+                        box = (Math.Min(box.Y0, y), Math.Max(box.Y1, y), Math.Min(box.X0, x), Math.Max(box.X1, x));
+                    }
+            int height = box.Y1 - box.Y0 + 1, width = box.X1 - box.X0 + 1;
+            Assert.That(blanked, Is.EqualTo(2 * height * width), $"sample {sample}: one full rectangle, the same in both channels");
+            Assert.That(height is 2 or 3 && width is 2 or 3, $"sample {sample}: a 3×3 square, cut to 2 on a side at most by the border, not {height}×{width}");
+            seen.Add(box);
+        }
+        Assert.That(seen, Has.Count.EqualTo(5 * 6), "every centre is drawn: 30 distinct squares");
+        Assert.Throws<ArgumentException>(() => new Augmentation { Cutout = 6 }.Validate(shape));
+        Assert.Throws<ArgumentException>(() => new Augmentation { Cutout = -1 }.Validate(shape));
+        Assert.DoesNotThrow(() => new Augmentation { Cutout = 5 }.Validate(shape));
     }
 
     private static float[] Candidate(float[] image, int dy, int dx, bool flip)
@@ -205,7 +246,7 @@ public class TrainingFeatureTests
     {
         Epochs = 5, BatchSize = 8, Loss = new CrossEntropy(0.1f), Optimizer = new AdamW(0.01f),
         Schedule = LearningRateSchedule.OneCycle(), WeightDecay = 1e-3f, ClipGradientNorm = 5f,
-        Augmentation = new Augmentation { PadCrop = 2, HorizontalFlip = true }, NormalizeInputs = true,
+        Augmentation = new Augmentation { PadCrop = 2, HorizontalFlip = true, Cutout = 3 }, NormalizeInputs = true,
         EarlyStopping = early ? new EarlyStopping(patience: 10) : null, CheckpointPath = checkpoint,
     };
 

@@ -4,7 +4,8 @@ namespace Engine.Training;
 /// Random changes of the training images, drawn anew for every sample of every epoch from the network's seed, the epoch and
 /// the sample's index in the dataset (so a run is bit-identical for any thread count, and a resumed run draws the same ones):
 /// a random crop of the image padded by <see cref="PadCrop"/> zero pixels on each side (a shift by −p … p rows and columns),
-/// and a horizontal flip with probability ½. Evaluation and prediction never see them.
+/// a horizontal flip with probability ½, and a cut-out square of side <see cref="Cutout"/>. Evaluation and prediction never
+/// see them.
 /// </summary>
 public sealed class Augmentation
 {
@@ -14,16 +15,31 @@ public sealed class Augmentation
     /// <summary>Whether each image is mirrored left–right with probability ½.</summary>
     public bool HorizontalFlip { get; init; }
 
+    /// <summary>
+    /// Side in pixels of a square blanked out of every image after the crop and flip (0: none): its centre is drawn
+    /// uniformly over the image and the parts of the square outside the image are dropped (DeVries and Taylor's cutout).
+    /// Blanked pixels take each channel's mean when the network normalises its inputs (so they reach the first layer as 0),
+    /// and 0 otherwise.
+    /// </summary>
+    public int Cutout { get; init; }
+
+    /// <summary>Whether any change is made (a crop, a flip or a cut-out).</summary>
+    internal bool ChangesImages => PadCrop > 0 || HorizontalFlip || Cutout > 0;
+
     /// <summary>Throws <see cref="ArgumentException"/> naming the first invalid setting for images of <paramref name="shape"/>.</summary>
     internal void Validate(Shape shape)
     {
         if (PadCrop < 0) throw new ArgumentException($"Augmentation: {nameof(PadCrop)} cannot be negative, not {PadCrop}.");
-        if ((PadCrop > 0 || HorizontalFlip) && shape.Rank != 3)
-            throw new ArgumentException($"Augmentation crops and flips (channels, height, width) images, not {shape}.");
+        if (Cutout < 0) throw new ArgumentException($"Augmentation: {nameof(Cutout)} cannot be negative, not {Cutout}.");
+        if (ChangesImages && shape.Rank != 3)
+            throw new ArgumentException($"Augmentation crops, flips and cuts out of (channels, height, width) images, not {shape}.");
         if (shape.Rank == 3 && (PadCrop >= shape[1] || PadCrop >= shape[2]))
             throw new ArgumentException($"Augmentation: {nameof(PadCrop)} = {PadCrop} is not smaller than the {shape[1]}×{shape[2]} image.");
+        if (shape.Rank == 3 && (Cutout > shape[1] || Cutout > shape[2]))
+            throw new ArgumentException($"Augmentation: {nameof(Cutout)} = {Cutout} is larger than the {shape[1]}×{shape[2]} image.");
     }
 
     /// <inheritdoc />
-    public override string ToString() => $"augment(crop={PadCrop}, flip={HorizontalFlip})";
+    public override string ToString() =>
+        Cutout == 0 ? $"augment(crop={PadCrop}, flip={HorizontalFlip})" : $"augment(crop={PadCrop}, flip={HorizontalFlip}, cutout={Cutout})";
 }

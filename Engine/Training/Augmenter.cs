@@ -1,9 +1,11 @@
 namespace Engine.Training;
 
 /// <summary>
-/// Copies a training image into a batch with the random crop and flip of <see cref="Augmentation"/>: the draw for a sample is
-/// <see cref="SeededRandom.Mix"/>(seed of the epoch, the sample's index in the dataset), so it does not depend on the batch,
-/// the thread count or the order of work. Rows are moved with block copies (and reversed for a flip); allocation-free.
+/// Copies a training image into a batch with the random crop, flip and cut-out of <see cref="Augmentation"/>: the draw for a
+/// sample is <see cref="SeededRandom.Mix"/>(seed of the epoch, the sample's index in the dataset), so it does not depend on the
+/// batch, the thread count or the order of work (the cut-out's centre comes from a second mix of that draw, so adding a
+/// cut-out leaves the crops and flips as they were). Rows are moved with block copies (and reversed for a flip);
+/// allocation-free.
 /// </summary>
 internal static class Augmenter
 {
@@ -13,9 +15,18 @@ internal static class Augmenter
 
     /// <summary>
     /// target [C, H, W] = image [C, H, W] shifted by (dy, dx) ∈ [−p, p]² with zeros where the shift leaves the image, then mirrored
-    /// when the draw says so.
+    /// when the draw says so; then a square of side <see cref="Augmentation.Cutout"/> around a drawn centre is set to
+    /// <paramref name="fill"/>[c] in every channel c.
     /// </summary>
-    public static void Copy(Augmentation augmentation, Shape shape, ReadOnlySpan<float> image, Span<float> target, ulong epochSeed, int sampleIndex)
+    /// <param name="augmentation">What to change.</param>
+    /// <param name="shape">The images' shape (C, H, W).</param>
+    /// <param name="image">[C, H, W] the dataset's image.</param>
+    /// <param name="target">[C, H, W] its place in the batch (overwritten).</param>
+    /// <param name="epochSeed">The epoch's seed (<see cref="EpochSeed"/>).</param>
+    /// <param name="sampleIndex">The image's index in the dataset.</param>
+    /// <param name="fill">[C] the value of cut-out pixels per channel (the inputs' mean, or zeros); unused without a cut-out.</param>
+    public static void Copy(Augmentation augmentation, Shape shape, ReadOnlySpan<float> image, Span<float> target, ulong epochSeed, int sampleIndex,
+        ReadOnlySpan<float> fill)
     {
         ulong draw = SeededRandom.Mix(epochSeed, (ulong)sampleIndex);
         int p = augmentation.PadCrop, range = 2 * p + 1;
@@ -39,5 +50,18 @@ internal static class Augmenter
                 image.Slice((c * height + sy) * width + x0 + dx, x1 - x0).CopyTo(row[x0..x1]);
                 if (flip) row.Reverse();
             }
+        if (augmentation.Cutout > 0) CutOut(augmentation.Cutout, shape, target, SeededRandom.Mix(draw, 1), fill);
+    }
+
+    /// <summary>target [C, H, W]: the rows and columns of a side × side square centred on the draw's pixel, clipped to the image, set to fill[c].</summary>
+    private static void CutOut(int side, Shape shape, Span<float> target, ulong draw, ReadOnlySpan<float> fill)
+    {
+        int channels = shape[0], height = shape[1], width = shape[2];
+        int cy = (int)(draw % (ulong)height), cx = (int)(draw / (ulong)height % (ulong)width);
+        int y0 = Math.Max(0, cy - side / 2), y1 = Math.Min(height, cy - side / 2 + side);
+        int x0 = Math.Max(0, cx - side / 2), x1 = Math.Min(width, cx - side / 2 + side);
+        for (int c = 0; c < channels; c++)
+            for (int y = y0; y < y1; y++)
+                target.Slice((c * height + y) * width + x0, x1 - x0).Fill(fill[c]);
     }
 }

@@ -209,11 +209,15 @@ public sealed partial class Network
         int n = indices.Length;
         int sampleSize = InputShape.Size, classes = OutputShape.Size;
         var input = ws.Value(0, n);
-        bool augment = augmentation is { PadCrop: > 0 } or { HorizontalFlip: true };
+        bool augment = augmentation is { ChangesImages: true };
+        int fillChannels = augment && augmentation!.Cutout > 0 ? InputShape[0] : 0;
+        Span<float> fill = fillChannels <= 64 ? stackalloc float[fillChannels] : new float[fillChannels]; // [C] cut-out value
+        if (!fill.IsEmpty && _normalization is { } normalization)
+            for (int c = 0; c < fill.Length; c++) fill[c] = normalization.Mean[c];
         for (int i = 0; i < n; i++)
         {
             var target = input.Slice(i * sampleSize, sampleSize);
-            if (augment) Augmenter.Copy(augmentation!, InputShape, data.Image(indices[i]), target, augmentationSeed, indices[i]);
+            if (augment) Augmenter.Copy(augmentation!, InputShape, data.Image(indices[i]), target, augmentationSeed, indices[i], fill);
             else data.Image(indices[i]).CopyTo(target);
             ws.Labels[i] = data.Label(indices[i]);
         }

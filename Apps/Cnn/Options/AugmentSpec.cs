@@ -7,8 +7,9 @@ namespace Cnn;
 /// <summary>
 /// The value of <c>--augment</c>: <c>none</c>, or parts separated by commas (or <c>+</c>, which a <c>--grid</c> list
 /// needs, its values being separated by commas): <c>crop=N</c> (pad N zero pixels on every side, then crop the
-/// original size at a random offset) and <c>flip</c> (mirror left–right with probability ½), each at most once.
-/// The canonical form is <c>none</c>, <c>crop=N</c>, <c>flip</c> or <c>crop=N,flip</c>.
+/// original size at a random offset), <c>flip</c> (mirror left–right with probability ½) and <c>cutout=N</c> (blank an
+/// N × N square at a random place), each at most once. The canonical form lists the parts given in the order crop, flip,
+/// cutout (e.g. <c>crop=4,flip,cutout=8</c>), or is <c>none</c>.
 /// </summary>
 public static class AugmentSpec
 {
@@ -19,29 +20,32 @@ public static class AugmentSpec
     /// <exception cref="UsageException">Not of that form; the message starts with <c>--augment</c>.</exception>
     public static string Canonical(string text)
     {
-        var (crop, flip) = Parse(text);
-        return Format(crop, flip);
+        var (crop, flip, cutout) = Parse(text);
+        return Format(crop, flip, cutout);
     }
 
     /// <summary>The engine's augmentation of the canonical <paramref name="value"/>, or null for <c>none</c>.</summary>
-    /// <exception cref="UsageException">Not an augmentation value, or a crop as large as the images of <paramref name="images"/>.</exception>
+    /// <exception cref="UsageException">Not an augmentation value, or a crop as large as (or a cut-out larger than) the images of <paramref name="images"/>.</exception>
     public static Augmentation? ToAugmentation(string value, Shape images)
     {
-        var (crop, flip) = Parse(value);
-        if (crop == 0 && !flip) return null;
+        var (crop, flip, cutout) = Parse(value);
+        if (crop == 0 && !flip && cutout == 0) return null;
         if (images.Rank != 3)
-            throw new UsageException($"--augment {value}: crops and flips need images of channels × height × width, not {images}.");
-        if (crop >= images[1] || crop >= images[2])
-            throw new UsageException($"--augment crop={crop} is not smaller than the {images[1]}×{images[2]} images; give at most crop={Math.Min(images[1], images[2]) - 1}.");
-        return new Augmentation { PadCrop = crop, HorizontalFlip = flip };
+            throw new UsageException($"--augment {value}: crops, flips and cut-outs need images of channels × height × width, not {images}.");
+        int side = Math.Min(images[1], images[2]);
+        if (crop >= side)
+            throw new UsageException($"--augment crop={crop} is not smaller than the {images[1]}×{images[2]} images; give at most crop={side - 1}.");
+        if (cutout > side)
+            throw new UsageException($"--augment cutout={cutout} is larger than the {images[1]}×{images[2]} images; give at most cutout={side}.");
+        return new Augmentation { PadCrop = crop, HorizontalFlip = flip, Cutout = cutout };
     }
 
-    private static (int Crop, bool Flip) Parse(string text)
+    private static (int Crop, bool Flip, int Cutout) Parse(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
         string value = text.Trim().ToLowerInvariant();
-        if (value == None) return (0, false);
-        int? crop = null;
+        if (value == None) return (0, false, 0);
+        int? crop = null, cutout = null;
         bool flip = false;
         foreach (string part in value.Split([',', '+'], StringSplitOptions.TrimEntries))
         {
@@ -53,21 +57,38 @@ public static class AugmentSpec
             else if (part.StartsWith("crop=", StringComparison.Ordinal))
             {
                 if (crop is not null) throw Bad(text, "crop is given twice");
-                if (!int.TryParse(part["crop=".Length..], NumberStyles.None, CultureInfo.InvariantCulture, out int n) || n < 1)
-                    throw Bad(text, $"crop takes a whole number of pixels ≥ 1, not '{part["crop=".Length..]}'");
-                crop = n;
+                crop = Pixels(text, "crop", part);
+            }
+            else if (part.StartsWith("cutout=", StringComparison.Ordinal))
+            {
+                if (cutout is not null) throw Bad(text, "cutout is given twice");
+                cutout = Pixels(text, "cutout", part);
             }
             else
             {
-                throw Bad(text, $"'{part}' is not crop=N or flip");
+                throw Bad(text, $"'{part}' is not crop=N, flip or cutout=N");
             }
         }
-        return (crop ?? 0, flip);
+        return (crop ?? 0, flip, cutout ?? 0);
     }
 
-    private static string Format(int crop, bool flip) =>
-        crop == 0 && !flip ? None : string.Join(',', new[] { crop > 0 ? $"crop={crop.ToString(CultureInfo.InvariantCulture)}" : null, flip ? "flip" : null }.OfType<string>());
+    /// <summary>The N of the part <c>name=N</c>: a whole number of pixels ≥ 1.</summary>
+    private static int Pixels(string text, string name, string part)
+    {
+        string digits = part[(name.Length + 1)..];
+        if (!int.TryParse(digits, NumberStyles.None, CultureInfo.InvariantCulture, out int n) || n < 1)
+            throw Bad(text, $"{name} takes a whole number of pixels ≥ 1, not '{digits}'");
+        return n;
+    }
+
+    private static string Format(int crop, bool flip, int cutout) =>
+        crop == 0 && !flip && cutout == 0 ? None : string.Join(',', new[]
+        {
+            crop > 0 ? $"crop={crop.ToString(CultureInfo.InvariantCulture)}" : null,
+            flip ? "flip" : null,
+            cutout > 0 ? $"cutout={cutout.ToString(CultureInfo.InvariantCulture)}" : null,
+        }.OfType<string>());
 
     private static UsageException Bad(string text, string why) =>
-        new($"--augment '{text}': {why}; give crop=N, flip, crop=N,flip (crop=N+flip in a --grid list) or none.");
+        new($"--augment '{text}': {why}; give crop=N, flip, cutout=N or several joined by commas (crop=4,flip; crop=4+flip in a --grid list), or none.");
 }

@@ -175,6 +175,11 @@ public class GemmTierTests
         yield return new TestCaseData(true, false, 9, 676 * 30, 20).SetName("TN conv input gradient 9x20280 k20");
         yield return new TestCaseData(false, false, 30, 20, 3380).SetName("NN rows split 30x20 k3380");
         yield return new TestCaseData(true, true, 130, 70, 600).SetName("TT 130x70x600");
+        // Large enough for the operand that is not split to be packed once for all parts (at least 64K floats of it): rows split,
+        // so all of B is shared, its columns crossing NC (the parts read two NC blocks of it); and columns split with a
+        // transposed A shared.
+        yield return new TestCaseData(false, false, 4200, GemmBlocking.Avx512.NC + 21, 17).SetName("NN rows split crossing NC 4200x4117 k17");
+        yield return new TestCaseData(true, false, 200, 400, 330).SetName("TN columns split 200x400x330");
     }
 
     [TestCaseSource(nameof(ThreadedShapes))]

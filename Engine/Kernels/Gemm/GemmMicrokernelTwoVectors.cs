@@ -28,6 +28,12 @@ internal static unsafe class GemmMicrokernelTwoVectors
         TVector c0a = TWidth.Zero, c0b = TWidth.Zero, c1a = TWidth.Zero, c1b = TWidth.Zero;
         TVector c2a = TWidth.Zero, c2b = TWidth.Zero, c3a = TWidth.Zero, c3b = TWidth.Zero;
         TVector c4a = TWidth.Zero, c4b = TWidth.Zero, c5a = TWidth.Zero, c5b = TWidth.Zero;
+        // The tile of C on its way to L1 while the loop runs (its rows are a row stride apart, beyond the prefetchers' reach).
+        for (int r = 0; r < rows; r++)
+        {
+            CacheHint.Prefetch(c + r * ldc);
+            CacheHint.Prefetch(c + r * ldc + nr - 1);
+        }
         for (int p = 0; p < depth; p++, a += MR, b += nr)
         {
             TVector b0 = TWidth.Load(ref b[0]);

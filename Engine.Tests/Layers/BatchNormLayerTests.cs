@@ -49,7 +49,9 @@ public class BatchNormLayerTests
         return y;
     }
 
-    public static IEnumerable<int[]> Shapes() => [[2, 3, 17], [3, 5, 1], [4, 19, 1], [1, 2, 33], [2, 1, 16], [5, 7, 9]];
+    // The last shape is large enough for the per-channel sums and the element-wise passes to be split over 2 threads
+    // (3·24·19·1201 ≥ 2·ParallelFor.MinimumWorkPerPart), into parts of whole channels off any round number.
+    public static IEnumerable<int[]> Shapes() => [[2, 3, 17], [3, 5, 1], [4, 19, 1], [1, 2, 33], [2, 1, 16], [5, 7, 9], [24, 19, 1201]];
 
     [TestCaseSource(nameof(Shapes))]
     public void EveryTierGivesTheTextbookResultAndTheSameBits(int[] shape)

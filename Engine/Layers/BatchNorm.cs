@@ -88,7 +88,7 @@ public abstract class BatchNorm : Layer
         if (context.IsTraining)
         {
             Span<float> mean = context.Saved[..c], invstd = context.Saved.Slice(c, c), variance = scratch.Slice(2 * c, c);
-            BatchNormKernels.Statistics(x, batch, c, _spatial, mean, variance, rest);
+            BatchNormKernels.Statistics(x, batch, c, _spatial, mean, variance, rest, context.Threads);
             long m = (long)batch * _spatial;
             float unbiased = m > 1 ? (float)m / (m - 1) : 1f;
             Span<float> runningMean = State[..c], runningVariance = State[c..];
@@ -110,7 +110,7 @@ public abstract class BatchNorm : Layer
                 b[i] = MathF.FusedMultiplyAdd(-runningMean[i], a[i], beta[i]);
             }
         }
-        BatchNormKernels.Normalize(x, y, batch, c, _spatial, a, b, relu);
+        BatchNormKernels.Normalize(x, y, batch, c, _spatial, a, b, relu, context.Threads);
     }
 
     /// <inheritdoc />
@@ -120,7 +120,7 @@ public abstract class BatchNorm : Layer
         var scratch = context.Scratch;
         Span<float> sumDy = scratch[..c], sumDyX = scratch.Slice(c, c), k = scratch.Slice(2 * c, c), t = scratch.Slice(3 * c, c);
         ReadOnlySpan<float> mean = context.Saved[..c], invstd = context.Saved.Slice(c, c), gamma = Biases[..c];
-        BatchNormKernels.BackwardSums(x, dy, batch, c, _spatial, mean, sumDy, sumDyX, scratch[(4 * c)..]);
+        BatchNormKernels.BackwardSums(x, dy, batch, c, _spatial, mean, sumDy, sumDyX, scratch[(4 * c)..], context.Threads);
         Span<float> dGamma = BiasGradients[..c], dBeta = BiasGradients[c..];
         float m = (float)((long)batch * _spatial);
         for (int i = 0; i < c; i++)
@@ -131,6 +131,6 @@ public abstract class BatchNorm : Layer
             k[i] = gamma[i] * invstd[i] / m;
             t[i] = invstd[i] * batchGamma;
         }
-        if (!dx.IsEmpty) BatchNormKernels.BackwardData(x, dy, dx, batch, c, _spatial, mean, k, t, sumDy);
+        if (!dx.IsEmpty) BatchNormKernels.BackwardData(x, dy, dx, batch, c, _spatial, mean, k, t, sumDy, context.Threads);
     }
 }

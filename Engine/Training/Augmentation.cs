@@ -18,7 +18,7 @@ public sealed class Augmentation
     /// <summary>
     /// Side in pixels of a square blanked out of every image after the crop and flip (0: none): its centre is drawn
     /// uniformly over the image and the parts of the square outside the image are dropped (DeVries and Taylor's cutout).
-    /// Blanked pixels take each channel's mean when the network normalises its inputs (so they reach the first layer as 0),
+    /// Blanked pixels take each channel's mean when the network normalises its inputs (so they reach the first layer as 0, up to one rounding),
     /// and 0 otherwise.
     /// </summary>
     public int Cutout { get; init; }

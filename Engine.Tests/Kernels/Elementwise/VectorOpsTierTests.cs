@@ -61,4 +61,38 @@ public class VectorOpsTierTests
         VectorOps.MaskByPositive(a, b, y);
         ActivationTierTests.AssertSameBits(a.Select((v, i) => b[i] > 0f ? v : 0f).ToArray(), y, where);
     });
+
+    /// <summary>Long enough to be split into parts (several per thread), with a tail off every chunk and vector width.</summary>
+    private const int SplitLength = 1_000_003;
+
+    [TestCaseSource(nameof(AllTiers))]
+    public void SplitOverThreadsEveryPassGivesThePlainLoopsBits(ComputeTier tier)
+    {
+        Assert.That((long)SplitLength, Is.GreaterThan(2 * ParallelFor.MinimumWorkPerPart), "long enough to be split even at one operation per element");
+        using var forced = Tiers.Force(tier);
+        var a = ActivationTierTests.Inputs(SplitLength, 11);
+        var b = ActivationTierTests.Inputs(SplitLength, 12);
+        var plainSum = a.Select((v, i) => v + b[i]).ToArray();
+        var plainRelu = plainSum.Select(v => v < 0f ? 0f : v).ToArray();
+        var plainMask = a.Select((v, i) => b[i] > 0f ? v : 0f).ToArray();
+        var sigmoid = new float[SplitLength];
+        var sigmoidGradient = new float[SplitLength];
+        Activations.Forward(new SigmoidOperator(), a, sigmoid);
+        Activations.Backward(new SigmoidOperator(), a, sigmoid, b, sigmoidGradient);
+        foreach (int threads in new[] { 2, 4 })
+        {
+            string where = $"{tier}, {threads} threads";
+            var y = new float[SplitLength];
+            VectorOps.Add(a, b, y, threads);
+            ActivationTierTests.AssertSameBits(plainSum, y, $"{where}: add");
+            VectorOps.AddRelu(a, b, y, threads);
+            ActivationTierTests.AssertSameBits(plainRelu, y, $"{where}: add + relu");
+            VectorOps.MaskByPositive(a, b, y, threads);
+            ActivationTierTests.AssertSameBits(plainMask, y, $"{where}: mask");
+            Activations.Forward(new SigmoidOperator(), a, y, threads);
+            ActivationTierTests.AssertSameBits(sigmoid, y, $"{where}: sigmoid against one thread");
+            Activations.Backward(new SigmoidOperator(), a, sigmoid, b, y, threads);
+            ActivationTierTests.AssertSameBits(sigmoidGradient, y, $"{where}: sigmoid gradient against one thread");
+        }
+    }
 }

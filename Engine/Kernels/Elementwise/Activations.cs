@@ -165,25 +165,56 @@ internal readonly struct ExpOperator : IActivationOperator
 /// </remarks>
 internal static class Activations
 {
-    /// <summary>y[i] = f(x[i]) for i &lt; x.Length.</summary>
+    /// <summary>y[i] = f(x[i]) for i &lt; x.Length, on up to <paramref name="threads"/> threads.</summary>
     /// <exception cref="ArgumentException"><paramref name="y"/> is shorter than <paramref name="x"/>.</exception>
-    public static void Forward<TOp>(TOp op, ReadOnlySpan<float> x, Span<float> y) where TOp : struct, IActivationOperator
+    public static void Forward<TOp>(TOp op, ReadOnlySpan<float> x, Span<float> y, int threads = 1) where TOp : struct, IActivationOperator
     {
         CheckLength(x.Length, y.Length, nameof(y));
-        var kernel = new ForwardKernel<TOp>(op, x, y);
-        TierDispatch.Run(ref kernel);
+        var body = new ForwardSlices<TOp>(op, x, y);
+        ElementwiseParts.Run(ref body, x.Length, threads);
     }
 
-    /// <summary>dx[i] = dy[i] · f'(x[i]) (with y[i] = f(x[i]) from the forward pass) for i &lt; x.Length.</summary>
+    /// <summary>
+    /// dx[i] = dy[i] · f'(x[i]) (with y[i] = f(x[i]) from the forward pass) for i &lt; x.Length, on up to <paramref name="threads"/>
+    /// threads.
+    /// </summary>
     /// <exception cref="ArgumentException"><paramref name="y"/>, <paramref name="dy"/> or <paramref name="dx"/> is shorter than <paramref name="x"/>.</exception>
-    public static void Backward<TOp>(TOp op, ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx) where TOp : struct, IActivationOperator
+    public static void Backward<TOp>(TOp op, ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx, int threads = 1)
+        where TOp : struct, IActivationOperator
     {
         int n = x.Length;
         CheckLength(n, y.Length, nameof(y));
         CheckLength(n, dy.Length, nameof(dy));
         CheckLength(n, dx.Length, nameof(dx));
-        var kernel = new BackwardKernel<TOp>(op, x, y, dy, dx);
-        TierDispatch.Run(ref kernel);
+        var body = new BackwardSlices<TOp>(op, x, y, dy, dx);
+        ElementwiseParts.Run(ref body, n, threads);
+    }
+
+    /// <summary><see cref="Forward{TOp}"/> on elements [start, +count).</summary>
+    private readonly ref struct ForwardSlices<TOp>(TOp op, ReadOnlySpan<float> x, Span<float> y) : ISliceBody where TOp : struct, IActivationOperator
+    {
+        private readonly ReadOnlySpan<float> _x = x;
+        private readonly Span<float> _y = y;
+
+        public void Execute(int start, int count)
+        {
+            var kernel = new ForwardKernel<TOp>(op, _x.Slice(start, count), _y.Slice(start, count));
+            TierDispatch.Run(ref kernel);
+        }
+    }
+
+    /// <summary><see cref="Backward{TOp}"/> on elements [start, +count).</summary>
+    private readonly ref struct BackwardSlices<TOp>(TOp op, ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx)
+        : ISliceBody where TOp : struct, IActivationOperator
+    {
+        private readonly ReadOnlySpan<float> _x = x, _y = y, _dy = dy;
+        private readonly Span<float> _dx = dx;
+
+        public void Execute(int start, int count)
+        {
+            var kernel = new BackwardKernel<TOp>(op, _x.Slice(start, count), _y.Slice(start, count), _dy.Slice(start, count), _dx.Slice(start, count));
+            TierDispatch.Run(ref kernel);
+        }
     }
 
     /// <summary>y = f(x) over x.Length elements (lengths checked by the caller).</summary>

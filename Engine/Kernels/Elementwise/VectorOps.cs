@@ -10,21 +10,16 @@ namespace Engine.Kernels;
 /// </summary>
 internal static class VectorOps
 {
-    /// <summary>y[i] = a[i] + b[i] (y may be a or b).</summary>
-    public static void Add(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> y)
-    {
-        if (a.Length != b.Length || y.Length < a.Length) throw new ArgumentException($"Add needs equal lengths ({a.Length}, {b.Length}) and room for them ({y.Length}).");
-        var kernel = new Kernel(a, b, y, Operation.Add);
-        TierDispatch.Run(ref kernel);
-    }
+    /// <summary>y[i] = a[i] + b[i] (y may be a or b), on up to <paramref name="threads"/> threads.</summary>
+    public static void Add(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> y, int threads = 1) =>
+        Run(a, b, y, Operation.Add, threads);
 
-    /// <summary>y[i] = max(0, a[i] + b[i]), exactly the sum then <see cref="ReluOperator"/> (NaN propagates, −0 stays −0; y may be a or b).</summary>
-    public static void AddRelu(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> y)
-    {
-        if (a.Length != b.Length || y.Length < a.Length) throw new ArgumentException($"AddRelu needs equal lengths ({a.Length}, {b.Length}) and room for them ({y.Length}).");
-        var kernel = new Kernel(a, b, y, Operation.AddRelu);
-        TierDispatch.Run(ref kernel);
-    }
+    /// <summary>
+    /// y[i] = max(0, a[i] + b[i]), exactly the sum then <see cref="ReluOperator"/> (NaN propagates, −0 stays −0; y may be a or b),
+    /// on up to <paramref name="threads"/> threads.
+    /// </summary>
+    public static void AddRelu(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> y, int threads = 1) =>
+        Run(a, b, y, Operation.AddRelu, threads);
 
     /// <summary>values[i] *= factor.</summary>
     public static void Scale(Span<float> values, float factor)
@@ -48,15 +43,35 @@ internal static class VectorOps
         }
     }
 
-    /// <summary>y[i] = b[i] &gt; 0 ? a[i] : 0 — the gradient a through a ReLU whose output was b (NaN outputs pass no gradient).</summary>
-    public static void MaskByPositive(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> y)
-    {
-        if (a.Length != b.Length || y.Length < a.Length) throw new ArgumentException($"MaskByPositive needs equal lengths ({a.Length}, {b.Length}) and room for them ({y.Length}).");
-        var kernel = new Kernel(a, b, y, Operation.MaskByPositive);
-        TierDispatch.Run(ref kernel);
-    }
+    /// <summary>
+    /// y[i] = b[i] &gt; 0 ? a[i] : 0 — the gradient a through a ReLU whose output was b (NaN outputs pass no gradient), on up to
+    /// <paramref name="threads"/> threads.
+    /// </summary>
+    public static void MaskByPositive(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> y, int threads = 1) =>
+        Run(a, b, y, Operation.MaskByPositive, threads);
 
     private enum Operation { Add, MaskByPositive, AddRelu }
+
+    private static void Run(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> y, Operation operation, int threads)
+    {
+        if (a.Length != b.Length || y.Length < a.Length)
+            throw new ArgumentException($"{operation} needs equal lengths ({a.Length}, {b.Length}) and room for them ({y.Length}).");
+        var body = new Slices(a, b, y, operation);
+        ElementwiseParts.Run(ref body, a.Length, threads);
+    }
+
+    /// <summary>The operation on elements [start, +count) of a, b and y.</summary>
+    private readonly ref struct Slices(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> y, Operation operation) : ISliceBody
+    {
+        private readonly ReadOnlySpan<float> _a = a, _b = b;
+        private readonly Span<float> _y = y;
+
+        public void Execute(int start, int count)
+        {
+            var kernel = new Kernel(_a.Slice(start, count), _b.Slice(start, count), _y.Slice(start, count), operation);
+            TierDispatch.Run(ref kernel);
+        }
+    }
 
     private readonly ref struct Kernel(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> y, Operation operation) : IWidthKernel
     {

@@ -7,7 +7,7 @@ namespace Engine.Training;
 internal sealed class AddStage(int body, int shortcut, int output) : Stage([body, shortcut], output, [])
 {
     public override void Forward(Workspace ws, int stage, int batch, LayerMode mode) =>
-        VectorOps.Add(ws.Value(Inputs[0], batch), ws.Value(Inputs[1], batch), ws.Value(Output, batch));
+        VectorOps.Add(ws.Value(Inputs[0], batch), ws.Value(Inputs[1], batch), ws.Value(Output, batch), ws.Threads);
 
     public override void Backward(Workspace ws, int stage, int batch)
     {
@@ -32,7 +32,7 @@ internal sealed class AddStage(int body, int shortcut, int output) : Stage([body
 internal sealed class AddReluStage(int body, int shortcut, int output, int relu) : Stage([body, shortcut], output, [relu])
 {
     public override void Forward(Workspace ws, int stage, int batch, LayerMode mode) =>
-        VectorOps.AddRelu(ws.Value(Inputs[0], batch), ws.Value(Inputs[1], batch), ws.Value(Output, batch));
+        VectorOps.AddRelu(ws.Value(Inputs[0], batch), ws.Value(Inputs[1], batch), ws.Value(Output, batch), ws.Threads);
 
     public override void Backward(Workspace ws, int stage, int batch)
     {
@@ -43,7 +43,7 @@ internal sealed class AddReluStage(int body, int shortcut, int output, int relu)
             var dx = ws.InputGradient(stage, input, batch);
             if (dx.IsEmpty) continue;
             // The derivative reads its first argument only: y in place of the sum gives the same mask.
-            Activations.Backward(new ReluOperator(), y, y, dy, dx);
+            Activations.Backward(new ReluOperator(), y, y, dy, dx, ws.Threads);
             ws.FinishInputGradient(stage, input, batch);
         }
     }

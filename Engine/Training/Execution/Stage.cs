@@ -142,7 +142,7 @@ internal sealed class BatchNormReluStage(int input, int output, int norm, int re
         var norm = ws.Plan.Layers[Layers[0]];
         var y = ws.Value(Output, batch);
         var masked = ws.StageTemporary(stage, y.Length);
-        Engine.Kernels.VectorOps.MaskByPositive(ws.Gradient(Output, batch), y, masked);
+        Engine.Kernels.VectorOps.MaskByPositive(ws.Gradient(Output, batch), y, masked, ws.Threads);
         var dx = ws.InputGradient(stage, 0, batch);
         norm.Backward(ws.Value(Inputs[0], batch), y, masked, dx, batch, ws.Context(stage, 0, LayerMode.Training));
         ws.FinishInputGradient(stage, 0, batch);
@@ -166,7 +166,7 @@ internal sealed class NormalizeStage : Stage
     }
 
     public override void Forward(Workspace ws, int stage, int batch, LayerMode mode) =>
-        Engine.Kernels.BatchNormKernels.Normalize(ws.Value(Inputs[0], batch), ws.Value(Output, batch), batch, _channels, _plane, _scale, _shift, relu: false);
+        Engine.Kernels.BatchNormKernels.Normalize(ws.Value(Inputs[0], batch), ws.Value(Output, batch), batch, _channels, _plane, _scale, _shift, relu: false, ws.Threads);
 
     public override bool OutputNeedsGradient => false;
 

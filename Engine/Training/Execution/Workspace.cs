@@ -130,7 +130,7 @@ internal sealed class Workspace
         int v = Plan.Stages[stage].Inputs[input];
         if (!Plan.NeedsGradient[v] || Plan.LastConsumer[v] == stage) return;
         var total = Gradient(v, batch);
-        Engine.Kernels.VectorOps.Add(total, _accumulate.AsSpan(0, total.Length), total);
+        Engine.Kernels.VectorOps.Add(total, _accumulate.AsSpan(0, total.Length), total, Threads);
     }
 
     /// <summary>Stage <paramref name="stage"/>'s own saved memory, its first <paramref name="length"/> floats.</summary>

@@ -183,6 +183,12 @@ public class TrainingFeatureTests
             seen.Add(box);
         }
         Assert.That(seen, Has.Count.EqualTo(5 * 6), "every centre is drawn: 30 distinct squares");
+        // Without a fill (the network does not normalise its inputs) the square is zeros, in the same place.
+        var zeros = new float[60];
+        Augmenter.Copy(withCutout, shape, image, cut, Augmenter.EpochSeed(4, 2), 7, [-1f, -2f]);
+        Augmenter.Copy(withCutout, shape, image, zeros, Augmenter.EpochSeed(4, 2), 7, []);
+        for (int i = 0; i < 60; i++)
+            Assert.That(zeros[i], Is.EqualTo(cut[i] < 0f ? 0f : cut[i]), $"cell {i}");
         Assert.Throws<ArgumentException>(() => new Augmentation { Cutout = 6 }.Validate(shape));
         Assert.Throws<ArgumentException>(() => new Augmentation { Cutout = -1 }.Validate(shape));
         Assert.DoesNotThrow(() => new Augmentation { Cutout = 5 }.Validate(shape));

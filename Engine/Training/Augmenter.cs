@@ -24,7 +24,7 @@ internal static class Augmenter
     /// <param name="target">[C, H, W] its place in the batch (overwritten).</param>
     /// <param name="epochSeed">The epoch's seed (<see cref="EpochSeed"/>).</param>
     /// <param name="sampleIndex">The image's index in the dataset.</param>
-    /// <param name="fill">[C] the value of cut-out pixels per channel (the inputs' mean, or zeros); unused without a cut-out.</param>
+    /// <param name="fill">[C] the value of cut-out pixels per channel (the inputs' mean), or empty for zeros; unused without a cut-out.</param>
     public static void Copy(Augmentation augmentation, Shape shape, ReadOnlySpan<float> image, Span<float> target, ulong epochSeed, int sampleIndex,
         ReadOnlySpan<float> fill)
     {
@@ -53,7 +53,7 @@ internal static class Augmenter
         if (augmentation.Cutout > 0) CutOut(augmentation.Cutout, shape, target, SeededRandom.Mix(draw, 1), fill);
     }
 
-    /// <summary>target [C, H, W]: the rows and columns of a side × side square centred on the draw's pixel, clipped to the image, set to fill[c].</summary>
+    /// <summary>target [C, H, W]: the rows and columns of a side × side square centred on the draw's pixel, clipped to the image, set to fill[c] (0 when fill is empty).</summary>
     private static void CutOut(int side, Shape shape, Span<float> target, ulong draw, ReadOnlySpan<float> fill)
     {
         int channels = shape[0], height = shape[1], width = shape[2];
@@ -62,6 +62,6 @@ internal static class Augmenter
         int x0 = Math.Max(0, cx - side / 2), x1 = Math.Min(width, cx - side / 2 + side);
         for (int c = 0; c < channels; c++)
             for (int y = y0; y < y1; y++)
-                target.Slice((c * height + y) * width + x0, x1 - x0).Fill(fill[c]);
+                target.Slice((c * height + y) * width + x0, x1 - x0).Fill(fill.IsEmpty ? 0f : fill[c]);
     }
 }

@@ -25,6 +25,9 @@ public sealed class InputNormalization
     /// <summary>The per-channel means.</summary>
     public IReadOnlyList<float> Mean => _mean;
 
+    /// <summary>The per-channel means as a span (no copy; the augmentation's cut-out fill).</summary>
+    internal ReadOnlySpan<float> MeanValues => _mean;
+
     /// <summary>The per-channel standard deviations.</summary>
     public IReadOnlyList<float> Std => _std;
 

@@ -210,10 +210,7 @@ public sealed partial class Network
         int sampleSize = InputShape.Size, classes = OutputShape.Size;
         var input = ws.Value(0, n);
         bool augment = augmentation is { ChangesImages: true };
-        int fillChannels = augment && augmentation!.Cutout > 0 ? InputShape[0] : 0;
-        Span<float> fill = fillChannels <= 64 ? stackalloc float[fillChannels] : new float[fillChannels]; // [C] cut-out value
-        if (!fill.IsEmpty && _normalization is { } normalization)
-            for (int c = 0; c < fill.Length; c++) fill[c] = normalization.Mean[c];
+        ReadOnlySpan<float> fill = _normalization is { } normalization ? normalization.MeanValues : default; // [C] or empty: cut-out value
         for (int i = 0; i < n; i++)
         {
             var target = input.Slice(i * sampleSize, sampleSize);

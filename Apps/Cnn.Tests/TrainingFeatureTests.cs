@@ -138,11 +138,14 @@ public class TrainingFeatureTests : TempFolderTest
     [TestCase("flip", "flip", 0, true)]
     [TestCase("cutout=4+flip+crop=2", "crop=2,flip,cutout=4", 2, true, 4)]
     [TestCase("cutout=8", "cutout=8", 0, false, 8)]
-    public void AugmentationIsParsedAndReachesTheOptions(string written, string canonical, int crop, bool flip, int cutout = 0)
+    [TestCase("cutmix=0.50+crop=4", "crop=4,cutmix=0.5", 4, false, 0, 0.5f)]
+    [TestCase("crop=4,flip,cutout=6,cutmix=1", "crop=4,flip,cutout=6,cutmix=1", 4, true, 6, 1f)]
+    [TestCase("cutmix=.25", "cutmix=0.25", 0, false, 0, 0.25f)]
+    public void AugmentationIsParsedAndReachesTheOptions(string written, string canonical, int crop, bool flip, int cutout = 0, float cutMix = 0f)
     {
         Assert.That(AugmentSpec.Canonical(written), Is.EqualTo(canonical));
         var augmentation = Options(("augment", written)).Augmentation!;
-        Assert.That((augmentation.PadCrop, augmentation.HorizontalFlip, augmentation.Cutout), Is.EqualTo((crop, flip, cutout)));
+        Assert.That((augmentation.PadCrop, augmentation.HorizontalFlip, augmentation.Cutout, augmentation.CutMix), Is.EqualTo((crop, flip, cutout, cutMix)));
         Assert.That(Plan(("augment", written)).Header(), Does.Contain($" · augment {canonical} · "));
     }
 
@@ -152,7 +155,11 @@ public class TrainingFeatureTests : TempFolderTest
     [TestCase("crop=1,crop=2", "crop is given twice")]
     [TestCase("cutout=0", "cutout takes a whole number of pixels ≥ 1, not '0'")]
     [TestCase("cutout=2,cutout=3", "cutout is given twice")]
-    [TestCase("rotate", "'rotate' is not crop=N, flip or cutout=N")]
+    [TestCase("cutmix=0", "cutmix takes a probability above 0 and at most 1, not '0'")]
+    [TestCase("cutmix=1.5", "cutmix takes a probability above 0 and at most 1, not '1.5'")]
+    [TestCase("cutmix=-1", "cutmix takes a probability above 0 and at most 1, not '-1'")]
+    [TestCase("cutmix=1,cutmix=0.5", "cutmix is given twice")]
+    [TestCase("rotate", "'rotate' is not crop=N, flip, cutout=N or cutmix=P")]
     public void BadAugmentationsAreRefusedNamingThePart(string written, string why)
     {
         var error = Assert.Throws<UsageException>(() => AugmentSpec.Canonical(written))!;

@@ -111,7 +111,7 @@ public class AllocationTests
         {
             BatchSize = 8, Optimizer = new AdamW(0.001f), Loss = new Engine.Losses.CrossEntropy(0.1f), WeightDecay = 1e-4f,
             ClipGradientNorm = 1f, Schedule = LearningRateSchedule.Cosine(),
-            Augmentation = images ? new Augmentation { PadCrop = 2, HorizontalFlip = true, Cutout = 3 } : null,
+            Augmentation = images ? new Augmentation { PadCrop = 2, HorizontalFlip = true, Cutout = 3, CutMix = 1f } : null,
         };
         net.EnsureParameters();
         options.Optimizer.Initialize(net.ParameterCount);

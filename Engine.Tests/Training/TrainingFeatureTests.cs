@@ -1,3 +1,4 @@
+using Engine.Data;
 using Engine.Layers;
 using Engine.Losses;
 using Engine.Optimizers;
@@ -194,6 +195,119 @@ public class TrainingFeatureTests
         Assert.DoesNotThrow(() => new Augmentation { Cutout = 5 }.Validate(shape));
     }
 
+    [Test]
+    public void CutMixPastesOneClippedBoxOfAnotherAugmentedTrainingImage()
+    {
+        // Image k holds 1000·k + its cell index, so every cell tells which image (and cell) it came from.
+        var shape = new Shape(2, 6, 7);
+        int cells = shape.Size, count = 12;
+        var images = new float[count * cells];
+        for (int k = 0; k < count; k++)
+            for (int i = 0; i < cells; i++) images[k * cells + i] = 1000 * (k + 1) + i;
+        var data = new Dataset("numbered", images, Enumerable.Range(0, count).Select(k => k % 10).ToArray(), shape, 10);
+        var augmentation = new Augmentation { PadCrop = 1, HorizontalFlip = true, Cutout = 2, CutMix = 0.5f };
+        var alone = new Augmentation { PadCrop = 1, HorizontalFlip = true, Cutout = 2 };
+        var net = new Network(shape, seed: 1).Add(new Flatten()).Add(new Dense(10)).Add(new Softmax());
+        var ws = net.TrainingWorkspace(count);
+        int pasted = 0;
+        var partners = new HashSet<int>();
+        var shares = new List<float>();
+        for (int epoch = 0; epoch < 20; epoch++)
+        {
+            ulong seed = Augmenter.EpochSeed(net.Seed, epoch);
+            int[] indices = Enumerable.Range(0, count).ToArray();
+            net.ComputeGradients(ws, data, indices, new CrossEntropy(), out _, augmentation, seed);
+            var batch = ws.Value(0, count);
+            var own = new float[cells];
+            var other = new float[cells];
+            for (int n = 0; n < count; n++)
+            {
+                // The image is its own crop, flip and cut-out, except for one rectangle (the same in both channels) that is
+                // another image's crop, flip and cut-out, found here by brute force.
+                Augmenter.Copy(alone, shape, data.Image(n), own, seed, n, []);
+                var image = batch.Slice(n * cells, cells).ToArray();
+                var changed = Enumerable.Range(0, cells).Where(i => image[i] != own[i]).ToArray();
+                bool drawn = Augmenter.DrawCutMix(augmentation, shape, seed, n, count, out var box);
+                if (changed.Length == 0 && (!drawn || box.Partner == n)) continue;
+                Assert.That(drawn, $"epoch {epoch}, image {n}: changed without a draw");
+                Augmenter.Copy(alone, shape, data.Image(box.Partner), other, seed, box.Partner, []);
+                for (int c = 0; c < 2; c++)
+                    for (int y = 0; y < 6; y++)
+                        for (int x = 0; x < 7; x++)
+                        {
+                            int i = (c * 6 + y) * 7 + x;
+                            bool inside = y >= box.Y0 && y < box.Y1 && x >= box.X0 && x < box.X1;
+                            Assert.That(image[i], Is.EqualTo(inside ? other[i] : own[i]), $"epoch {epoch}, image {n}, cell ({c}, {y}, {x}) of box {box}");
+                        }
+                Assert.That(box.Y1 - box.Y0, Is.InRange(1, 6));
+                Assert.That(box.X1 - box.X0, Is.InRange(1, 7));
+                pasted++;
+                partners.Add(box.Partner);
+                shares.Add(box.Share(6, 7));
+            }
+        }
+        Assert.That(pasted, Is.InRange(70, 170), "about half of 240 images get a box");
+        Assert.That(partners, Has.Count.EqualTo(count), "the other image is drawn from the whole training set");
+        Assert.That(shares.Min(), Is.LessThan(0.1f));
+        Assert.That(shares.Max(), Is.GreaterThan(0.45f), "boxes of up to the whole image, clipped by the border");
+        // Probability 1 pastes into (nearly) every image; the probability is checked.
+        int always = Enumerable.Range(0, 100).Count(n => Augmenter.DrawCutMix(new Augmentation { CutMix = 1f }, shape, 5, n, count, out _));
+        Assert.That(always, Is.GreaterThan(85), "only boxes smaller than a pixel are skipped");
+        Assert.That(Enumerable.Range(0, 100).Count(n => Augmenter.DrawCutMix(new Augmentation(), shape, 5, n, count, out _)), Is.Zero);
+        foreach (float bad in new[] { -0.1f, 1.5f, float.NaN })
+            Assert.Throws<ArgumentException>(() => new Augmentation { CutMix = bad }.Validate(shape), $"CutMix = {bad}");
+        Assert.That(augmentation.ToString(), Is.EqualTo("augment(crop=1, flip=True, cutout=2, cutmix=0.5)"));
+        Assert.That(alone.ToString(), Is.EqualTo("augment(crop=1, flip=True, cutout=2)"));
+    }
+
+    [TestCase(false)]
+    [TestCase(true)]
+    public void CutMixMixesTheLossAndItsGradientByTheBoxsShare(bool crossEntropy)
+    {
+        // All images are the same, so a pasted box leaves the input as it was and only the labels mix: with batches of one
+        // image, the mixed loss and parameter gradient must be (1 − s) × those of its own label + s × those of the other's.
+        var shape = new Shape(1, 6, 6);
+        int count = 16;
+        var one = TestData.Random(shape, 1, 4).Images.ToArray();
+        var images = Enumerable.Range(0, count).SelectMany(_ => one).ToArray();
+        var labels = Enumerable.Range(0, count).Select(k => (k * 7) % 10).ToArray();
+        var data = new Dataset("same", images, labels, shape, 10);
+        var mix = new Augmentation { CutMix = 1f };
+        ulong seed = Augmenter.EpochSeed(3, 0);
+        Loss loss = crossEntropy ? new CrossEntropy(0.1f) : new MeanSquaredError();
+        var net = new Network(shape, seed: 2).Add(new Conv2D(2, 3)).Add(new ReLU()).Add(new Flatten()).Add(new Dense(10)).Add(new Softmax());
+        var ws = net.TrainingWorkspace(1, loss);
+        int checkedImages = 0;
+        for (int n = 0; n < count; n++)
+        {
+            if (!Augmenter.DrawCutMix(mix, shape, seed, n, count, out var box) || labels[box.Partner] == labels[n]) continue;
+            double mixed = net.ComputeGradients(ws, data, [n], loss, out _, mix, seed);
+            var gradient = net.Gradients.ToArray();
+            double ownLoss = net.ComputeGradients(ws, data, [n], loss, out _);
+            var ownGradient = net.Gradients.ToArray();
+            var relabelled = new Dataset("relabelled", images, labels.Select((l, k) => k == n ? labels[box.Partner] : l).ToArray(), shape, 10);
+            double otherLoss = net.ComputeGradients(ws, relabelled, [n], loss, out _);
+            var otherGradient = net.Gradients.ToArray();
+            double s = box.Share(6, 6);
+            Assert.That(mixed, Is.EqualTo((1 - s) * ownLoss + s * otherLoss).Within(1e-6 * (1 + Math.Abs(mixed))), $"image {n}: loss, share {s}");
+            for (int i = 0; i < gradient.Length; i++)
+                Assert.That(gradient[i], Is.EqualTo((1 - s) * ownGradient[i] + s * otherGradient[i]).Within(1e-6 + 1e-5 * Math.Abs(gradient[i])), $"image {n}, parameter {i}");
+            checkedImages++;
+        }
+        Assert.That(checkedImages, Is.GreaterThan(8));
+    }
+
+    [TestCase(false)]
+    [TestCase(true)]
+    public void CutMixGradientsPassTheFiniteDifferenceCheck(bool crossEntropy)
+    {
+        var shape = new Shape(2, 6, 6);
+        var data = TestData.Random(shape, 6, 9);
+        var net = new Network(shape, seed: 5).Add(new Conv2D(2, 3)).Add(new Tanh()).Add(new Flatten()).Add(new Dense(10)).Add(new Softmax());
+        Loss loss = crossEntropy ? new CrossEntropy(0.1f) : new MeanSquaredError();
+        NetworkGradientCheck.Check(net, data, loss, augmentation: new Augmentation { PadCrop = 1, HorizontalFlip = true, CutMix = 1f }, augmentationSeed: 11);
+    }
+
     private static float[] Candidate(float[] image, int dy, int dx, bool flip)
     {
         var result = new float[24];
@@ -252,7 +366,7 @@ public class TrainingFeatureTests
     {
         Epochs = 5, BatchSize = 8, Loss = new CrossEntropy(0.1f), Optimizer = new AdamW(0.01f),
         Schedule = LearningRateSchedule.OneCycle(), WeightDecay = 1e-3f, ClipGradientNorm = 5f,
-        Augmentation = new Augmentation { PadCrop = 2, HorizontalFlip = true, Cutout = 3 }, NormalizeInputs = true,
+        Augmentation = new Augmentation { PadCrop = 2, HorizontalFlip = true, Cutout = 3, CutMix = 0.5f }, NormalizeInputs = true,
         EarlyStopping = early ? new EarlyStopping(patience: 10) : null, CheckpointPath = checkpoint,
     };
 

@@ -23,14 +23,26 @@ public sealed class Augmentation
     /// </summary>
     public int Cutout { get; init; }
 
-    /// <summary>Whether any change is made (a crop, a flip or a cut-out).</summary>
-    internal bool ChangesImages => PadCrop > 0 || HorizontalFlip || Cutout > 0;
+    /// <summary>
+    /// Probability (0 … 1; 0: never) that a training image gets a box of another training image pasted in, after its crop, flip
+    /// and cut-out (Yun et al.'s CutMix). The other image is drawn uniformly from the training set and given its own crop, flip and
+    /// cut-out; the box covers a share of the image drawn uniformly from [0, 1), its centre drawn uniformly over the image and its
+    /// parts outside the image dropped. The loss of such an image is mixed by area: (1 − a) × the loss of its own label plus
+    /// a × the loss of the other image's label, a being the share the clipped box covers. Training accuracy still counts the
+    /// image's own label.
+    /// </summary>
+    public float CutMix { get; init; }
+
+    /// <summary>Whether any change is made (a crop, a flip, a cut-out or a pasted box).</summary>
+    internal bool ChangesImages => PadCrop > 0 || HorizontalFlip || Cutout > 0 || CutMix > 0;
 
     /// <summary>Throws <see cref="ArgumentException"/> naming the first invalid setting for images of <paramref name="shape"/>.</summary>
     internal void Validate(Shape shape)
     {
         if (PadCrop < 0) throw new ArgumentException($"Augmentation: {nameof(PadCrop)} cannot be negative, not {PadCrop}.");
         if (Cutout < 0) throw new ArgumentException($"Augmentation: {nameof(Cutout)} cannot be negative, not {Cutout}.");
+        if (!(CutMix >= 0f && CutMix <= 1f))
+            throw new ArgumentException($"Augmentation: {nameof(CutMix)} is a probability from 0 to 1, not {CutMix}.");
         if (ChangesImages && shape.Rank != 3)
             throw new ArgumentException($"Augmentation crops, flips and cuts out of (channels, height, width) images, not {shape}.");
         if (shape.Rank == 3 && (PadCrop >= shape[1] || PadCrop >= shape[2]))
@@ -40,6 +52,7 @@ public sealed class Augmentation
     }
 
     /// <inheritdoc />
-    public override string ToString() =>
-        Cutout == 0 ? $"augment(crop={PadCrop}, flip={HorizontalFlip})" : $"augment(crop={PadCrop}, flip={HorizontalFlip}, cutout={Cutout})";
+    public override string ToString() => $"augment(crop={PadCrop}, flip={HorizontalFlip}"
+        + (Cutout == 0 ? "" : $", cutout={Cutout}")
+        + (CutMix == 0f ? "" : string.Create(System.Globalization.CultureInfo.InvariantCulture, $", cutmix={CutMix:R}")) + ")";
 }

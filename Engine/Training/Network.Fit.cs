@@ -211,29 +211,82 @@ public sealed partial class Network
         var input = ws.Value(0, n);
         bool augment = augmentation is { ChangesImages: true };
         ReadOnlySpan<float> fill = _normalization is { } normalization ? normalization.MeanValues : default; // [C] or empty: cut-out value
+        var mix = augment && augmentation!.CutMix > 0f ? ws.CutMix(sampleSize, classes) : null;
         for (int i = 0; i < n; i++)
         {
             var target = input.Slice(i * sampleSize, sampleSize);
             if (augment) Augmenter.Copy(augmentation!, InputShape, data.Image(indices[i]), target, augmentationSeed, indices[i], fill);
             else data.Image(indices[i]).CopyTo(target);
             ws.Labels[i] = data.Label(indices[i]);
+            if (mix is not null) PasteCutMix(augmentation!, data, indices[i], target, augmentationSeed, fill, mix, i);
         }
         var labels = ws.Labels.AsSpan(0, n);
         var plan = ws.Plan;
         plan.Forward(ws, n, LayerMode.Training);
         var output = ws.Value(plan.Output, n);
-        double loss = lossFunction.Compute(output, labels, n, classes);
+        double loss = mix is null ? lossFunction.Compute(output, labels, n, classes) : MixedLoss(lossFunction, output, labels, mix, n, classes);
         correct = CountCorrect(output, labels, n, classes);
         if (!double.IsFinite(loss)) return loss;
 
         Array.Clear(_gradients!);
         var dy = ws.Gradient(plan.LossGradientValue, n);
+        LossGradient(plan, lossFunction, output, labels, dy, n, classes);
+        if (mix is not null)
+        {
+            // The loss is linear in its mixing weights, so its gradient is the same mix of the two labels' gradients.
+            var other = mix.Gradient.AsSpan(0, n * classes);
+            LossGradient(plan, lossFunction, output, mix.Labels.AsSpan(0, n), other, n, classes);
+            for (int i = 0; i < n; i++)
+            {
+                float share = mix.Shares[i];
+                if (share == 0f) continue;
+                var own = dy.Slice(i * classes, classes);
+                var pasted = other.Slice(i * classes, classes);
+                for (int k = 0; k < classes; k++) own[k] = (1f - share) * own[k] + share * pasted[k];
+            }
+        }
+        plan.Backward(ws, n);
+        return loss;
+    }
+
+    /// <summary>dy [N, classes] = the gradient of the mean loss for <paramref name="labels"/> [N] (with respect to the logits when the plan fuses softmax into the loss).</summary>
+    private static void LossGradient(ExecutionPlan plan, Loss lossFunction, ReadOnlySpan<float> output, ReadOnlySpan<int> labels, Span<float> dy, int n, int classes)
+    {
         if (plan.FusesLossGradient)
             ((CrossEntropy)lossFunction).FusedSoftmaxGradient(output, labels, dy, n, classes);
         else
             lossFunction.Gradient(output, labels, dy, n, classes);
-        plan.Backward(ws, n);
-        return loss;
+    }
+
+    /// <summary>
+    /// Pastes training image <paramref name="sampleIndex"/>'s CutMix box, if its draw gives one, into <paramref name="target"/>
+    /// [C, H, W] and records batch entry <paramref name="entry"/>'s other label and covered share in <paramref name="mix"/>
+    /// (its own label and 0 without a box).
+    /// </summary>
+    private void PasteCutMix(Augmentation augmentation, Dataset data, int sampleIndex, Span<float> target, ulong augmentationSeed,
+        ReadOnlySpan<float> fill, CutMixMemory mix, int entry)
+    {
+        mix.Labels[entry] = data.Label(sampleIndex);
+        mix.Shares[entry] = 0f;
+        if (!Augmenter.DrawCutMix(augmentation, InputShape, augmentationSeed, sampleIndex, data.Count, out var box)) return;
+        Augmenter.Copy(augmentation, InputShape, data.Image(box.Partner), mix.Image, augmentationSeed, box.Partner, fill);
+        Augmenter.Paste(box, InputShape, mix.Image, target);
+        mix.Labels[entry] = data.Label(box.Partner);
+        mix.Shares[entry] = box.Share(InputShape[1], InputShape[2]);
+    }
+
+    /// <summary>The batch's mean of (1 − share) × each image's loss for its own label + share × its loss for the pasted image's label.</summary>
+    private static double MixedLoss(Loss lossFunction, ReadOnlySpan<float> output, ReadOnlySpan<int> labels, CutMixMemory mix, int n, int classes)
+    {
+        double sum = 0;
+        for (int i = 0; i < n; i++)
+        {
+            var row = output.Slice(i * classes, classes);
+            double share = mix.Shares[i];
+            sum += (1 - share) * lossFunction.Compute(row, labels.Slice(i, 1), 1, classes);
+            if (share != 0) sum += share * lossFunction.Compute(row, mix.Labels.AsSpan(i, 1), 1, classes);
+        }
+        return sum / n;
     }
 
     /// <summary>The gradient buffer (test access, after <see cref="ComputeGradients"/>).</summary>

@@ -102,6 +102,15 @@ internal sealed class Workspace
     /// <summary>Labels of the current batch [N].</summary>
     public int[] Labels { get; }
 
+    /// <summary>
+    /// The memory of CutMix for batches of up to <see cref="MaxBatch"/> images of <paramref name="imageSize"/> floats and
+    /// <paramref name="classes"/> outputs, made on the first batch that pastes (not on every step).
+    /// </summary>
+    public CutMixMemory CutMix(int imageSize, int classes) =>
+        _cutMix ??= new CutMixMemory(new int[MaxBatch], new float[MaxBatch], new float[imageSize], new float[MaxBatch * classes]);
+
+    private CutMixMemory? _cutMix;
+
     /// <summary>The seed of the current training step's randomness (dropout); each layer derives its own from it.</summary>
     public ulong StepSeed { get; set; }
 
@@ -237,3 +246,9 @@ internal sealed class Workspace
         private static string Gigabytes(long floats) => $"{floats * 4.0 / 1e9:0.0#} GB";
     }
 }
+
+/// <summary>
+/// What CutMix needs per batch: the other label of each image [N] and the share of the image its box covers [N] (0 when
+/// none was pasted), one image [C, H, W] for the other image's crop, and the loss gradient for the other labels [N, classes].
+/// </summary>
+internal sealed record CutMixMemory(int[] Labels, float[] Shares, float[] Image, float[] Gradient);

@@ -73,13 +73,13 @@ public abstract class Pool2D : Layer
 
     /// <inheritdoc />
     protected sealed override void OnForward(ReadOnlySpan<float> x, Span<float> y, int batch, in LayerContext context) =>
-        Plan.Forward(x, y, Argmax(context, batch), batch, context.Scratch);
+        Plan.Forward(x, y, Argmax(context, batch), batch, context.Scratch, context.Threads);
 
     /// <inheritdoc />
     protected sealed override void OnBackward(ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx, int batch, in LayerContext context)
     {
         if (dx.IsEmpty) return;
-        Plan.Backward(dy, Argmax(context, batch), dx, batch, context.Scratch);
+        Plan.Backward(dy, Argmax(context, batch), dx, batch, context.Scratch, context.Threads);
     }
 
     /// <summary>The argmax [N, C, OH, OW] of max pooling in the context's saved memory (empty for average pooling).</summary>

@@ -258,3 +258,66 @@ public class PoolingTests
         Assert.Throws<ArgumentException>(() => Pooling.AverageBackward(g, 2, new float[7], new float[32]));
     }
 }
+
+/// <summary>The pooling plan split over threads by samples: the same outputs and input gradients as one call over the whole batch.</summary>
+public class PoolPlanThreadTests
+{
+    [TestCase(true, 2, 2, 0, 37)]
+    [TestCase(true, 3, 2, 1, 33)] // padded, overlapping windows
+    [TestCase(true, 3, 3, 0, 35)]
+    [TestCase(false, 2, 2, 0, 37)]
+    [TestCase(false, 3, 2, 0, 41)]
+    public void EverySplitGivesTheBitsOfOneCall(bool max, int size, int stride, int padding, int batch)
+    {
+        var kind = max ? PoolKind.Max : PoolKind.Average;
+        const int channels = 16, height = 31, width = 29;
+        var plan = PoolPlan.Create(kind, PoolGeometry.Create(channels, height + 2 * padding, width + 2 * padding, size, size, stride, stride), padding, padding);
+        var g = plan.Geometry;
+        int inSize = channels * height * width;
+        var random = new Random(kind == PoolKind.Max ? 3 : 4);
+        // Few distinct values, so ties (first maximum wins) occur within windows.
+        var x = Enumerable.Range(0, batch * inSize).Select(_ => (float)random.Next(-8, 8)).ToArray();
+        var dy = Enumerable.Range(0, batch * g.OutputSize).Select(_ => (float)random.NextDouble() - 0.5f).ToArray();
+        long scratchSize = plan.ScratchSize(batch);
+
+        (float[] Y, float[] Dx) Run(int threads)
+        {
+            var y = new float[batch * g.OutputSize];
+            var argmax = new int[kind == PoolKind.Max ? batch * g.OutputSize : 0];
+            var dx = Enumerable.Repeat(float.NaN, batch * inSize).ToArray(); // overwritten, never read
+            var scratch = new float[scratchSize];
+            plan.Forward(x, y, argmax, batch, scratch, threads);
+            plan.Backward(dy, argmax, dx, batch, scratch, threads);
+            return (y, dx);
+        }
+
+        var (y1, dx1) = Run(1);
+        Assert.That(plan.Parts(batch, 1), Is.EqualTo(1));
+        foreach (int threads in new[] { 2, 3, 4 })
+        {
+            Assert.That(plan.Parts(batch, threads), Is.GreaterThan(1), $"{threads} threads split this batch");
+            var (y, dx) = Run(threads);
+            Assert.That(y, Is.EqualTo(y1).AsCollection, $"y, {threads} threads");
+            Assert.That(dx, Is.EqualTo(dx1).AsCollection, $"dx, {threads} threads");
+        }
+        // The one-call result against the reference kernels on the whole batch (unpadded: the plan adds only the padding).
+        if (padding == 0)
+        {
+            var yRef = new float[batch * g.OutputSize];
+            var dxRef = new float[batch * inSize];
+            if (kind == PoolKind.Max)
+            {
+                var argRef = new int[batch * g.OutputSize];
+                PoolingReference.MaxForward(g, batch, x, yRef, argRef);
+                PoolingReference.MaxBackward(g, batch, dy, argRef, dxRef);
+            }
+            else
+            {
+                PoolingReference.AverageForward(g, batch, x, yRef);
+                PoolingReference.AverageBackward(g, batch, dy, dxRef);
+            }
+            Assert.That(y1, Is.EqualTo(yRef).AsCollection);
+            Assert.That(dx1, Is.EqualTo(dxRef).AsCollection);
+        }
+    }
+}

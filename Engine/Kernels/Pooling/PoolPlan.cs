@@ -67,20 +67,8 @@ internal sealed class PoolPlan
     {
         // x: [N, C, H, W]   y: [N, C, OH, OW]   argmax: [N, C, OH, OW] (max pooling; indices into the padded planes when padded)
         int parts = Parts(batch, threads);
-        if (parts <= 1)
-        {
-            ForwardRange(x, y, argmax, batch, scratch);
-            return;
-        }
-        unsafe
-        {
-            fixed (float* xp = x, yp = y, sp = scratch)
-            fixed (int* ap = argmax)
-            {
-                var body = new RangeBody(this, forward: true, xp, x.Length, yp, y.Length, ap, argmax.Length, sp, scratch.Length, batch, parts);
-                ParallelFor.Run(ref body, parts, threads);
-            }
-        }
+        if (parts <= 1) ForwardRange(x, y, argmax, batch, scratch);
+        else Split(forward: true, x, y, argmax, scratch, batch, parts, threads);
     }
 
     /// <summary>dx from dy (dx overwritten) on up to <paramref name="threads"/> threads, using the argmax of the latest
@@ -89,19 +77,22 @@ internal sealed class PoolPlan
     {
         // dy: [N, C, OH, OW]   argmax: [N, C, OH, OW]   dx: [N, C, H, W]
         int parts = Parts(batch, threads);
-        if (parts <= 1)
+        if (parts <= 1) BackwardRange(dy, argmax, dx, batch, scratch);
+        else Split(forward: false, dx, dy, argmax, scratch, batch, parts, threads);
+    }
+
+    /// <summary>
+    /// Runs a pass in <paramref name="parts"/> parts of whole samples. The spans are only pinned here: forward, the parts
+    /// write y (<paramref name="output"/>) and argmax; backward, dx (<paramref name="input"/>); each its own samples' range.
+    /// </summary>
+    private unsafe void Split(bool forward, ReadOnlySpan<float> input /*x or dx*/, ReadOnlySpan<float> output /*y or dy*/, ReadOnlySpan<int> argmax,
+        Span<float> scratch, int batch, int parts, int threads)
+    {
+        fixed (float* ip = input, op = output, sp = scratch)
+        fixed (int* ap = argmax)
         {
-            BackwardRange(dy, argmax, dx, batch, scratch);
-            return;
-        }
-        unsafe
-        {
-            fixed (float* dyp = dy, dxp = dx, sp = scratch)
-            fixed (int* ap = argmax)
-            {
-                var body = new RangeBody(this, forward: false, dxp, dx.Length, dyp, dy.Length, ap, argmax.Length, sp, scratch.Length, batch, parts);
-                ParallelFor.Run(ref body, parts, threads);
-            }
+            var body = new RangeBody(this, forward, ip, input.Length, op, output.Length, ap, argmax.Length, sp, scratch.Length, batch, parts);
+            ParallelFor.Run(ref body, parts, threads);
         }
     }
 

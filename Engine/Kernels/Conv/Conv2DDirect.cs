@@ -7,7 +7,8 @@ namespace Engine.Kernels;
 /// <summary>
 /// Direct convolution for layers with few input channels and stride 1 (the report's first layers: 1×28×28
 /// with 3×3 kernels, 3×32×32 with 4×4, LeNet's 1×28×28 with 5×5 and padding 2), where im2col + GEMM spends
-/// most of its time copying. Vectorised over output columns, four filters at a time sharing each input load.
+/// most of its time copying. Vectorised over output columns, two vectors of columns × four filters at a time (eight
+/// independent accumulators, each input load shared by four filters, each weight broadcast by two vectors).
 /// </summary>
 /// <remarks>
 /// Each output is <c>acc = 0; acc = fma(w[f,c,i,j], x[c,oh+i,ow+j], acc)</c> over (c, i, j) in increasing
@@ -29,12 +30,12 @@ internal static class Conv2DDirect
 
     /// <summary>
     /// Floats of scratch <see cref="Forward"/> needs: one zero-padded sample plus slack for the over-reads of a
-    /// vector's tail (16) and, in the weight gradient, of a window row (KW).
+    /// pair of vectors' tail (32, two AVX-512 registers) and, in the weight gradient, of a window row (KW).
     /// </summary>
     public static int ScratchSize(in ConvGeometry g) =>
         g.Channels * (g.Height + g.PadTop + g.PadBottom) * (g.Width + g.PadLeft + g.PadRight) + Slack(g);
 
-    private static int Slack(in ConvGeometry g) => 16 + g.KernelWidth;
+    private static int Slack(in ConvGeometry g) => 32 + g.KernelWidth;
 
     /// <summary>y = conv(x, w) + bias for <paramref name="batch"/> samples.</summary>
     /// <param name="g">The geometry; must satisfy <see cref="Supports"/>.</param>
@@ -115,11 +116,18 @@ internal static class Conv2DDirect
                 ref float w1 = ref Unsafe.Add(ref w, (count > 1 ? f0 + 1 : f0) * k);
                 ref float w2 = ref Unsafe.Add(ref w, (count > 2 ? f0 + 2 : f0) * k);
                 ref float w3 = ref Unsafe.Add(ref w, (count > 3 ? f0 + 3 : f0) * k);
+                TVector b0 = TWidth.Broadcast(bias.IsEmpty ? 0f : bias[f0]);
+                TVector b1 = TWidth.Broadcast(bias.IsEmpty || count < 2 ? 0f : bias[f0 + 1]);
+                TVector b2 = TWidth.Broadcast(bias.IsEmpty || count < 3 ? 0f : bias[f0 + 2]);
+                TVector b3 = TWidth.Broadcast(bias.IsEmpty || count < 4 ? 0f : bias[f0 + 3]);
                 for (int r = 0; r < oh; r++)
                 {
-                    for (int col = 0; col < ow; col += TWidth.Count)
+                    // Two column vectors × four filters: eight independent chains (two FMA pipes of latency 4), six loads per
+                    // eight FMAs. A second vector wholly past the row computes over-read values that are never stored.
+                    for (int col = 0; col < ow; col += 2 * TWidth.Count)
                     {
                         TVector a0 = TWidth.Zero, a1 = TWidth.Zero, a2 = TWidth.Zero, a3 = TWidth.Zero;
+                        TVector e0 = TWidth.Zero, e1 = TWidth.Zero, e2 = TWidth.Zero, e3 = TWidth.Zero;
                         int tap = 0;
                         for (int c = 0; c < g.Channels; c++)
                         {
@@ -129,23 +137,40 @@ internal static class Conv2DDirect
                                 for (int j = 0; j < kw; j++, tap++)
                                 {
                                     TVector v = TWidth.Load(ref Unsafe.Add(ref row, j));
-                                    a0 = TWidth.MultiplyAdd(TWidth.Broadcast(Unsafe.Add(ref w0, tap)), v, a0);
-                                    a1 = TWidth.MultiplyAdd(TWidth.Broadcast(Unsafe.Add(ref w1, tap)), v, a1);
-                                    a2 = TWidth.MultiplyAdd(TWidth.Broadcast(Unsafe.Add(ref w2, tap)), v, a2);
-                                    a3 = TWidth.MultiplyAdd(TWidth.Broadcast(Unsafe.Add(ref w3, tap)), v, a3);
+                                    TVector u = TWidth.Load(ref Unsafe.Add(ref row, j + TWidth.Count));
+                                    TVector k0 = TWidth.Broadcast(Unsafe.Add(ref w0, tap));
+                                    a0 = TWidth.MultiplyAdd(k0, v, a0); e0 = TWidth.MultiplyAdd(k0, u, e0);
+                                    TVector k1 = TWidth.Broadcast(Unsafe.Add(ref w1, tap));
+                                    a1 = TWidth.MultiplyAdd(k1, v, a1); e1 = TWidth.MultiplyAdd(k1, u, e1);
+                                    TVector k2 = TWidth.Broadcast(Unsafe.Add(ref w2, tap));
+                                    a2 = TWidth.MultiplyAdd(k2, v, a2); e2 = TWidth.MultiplyAdd(k2, u, e2);
+                                    TVector k3 = TWidth.Broadcast(Unsafe.Add(ref w3, tap));
+                                    a3 = TWidth.MultiplyAdd(k3, v, a3); e3 = TWidth.MultiplyAdd(k3, u, e3);
                                 }
                             }
                         }
-                        int lanes = Math.Min(TWidth.Count, ow - col);
-                        int at = f0 * outSize + r * ow + col;
-                        TWidth.StorePartial(TWidth.Add(a0, TWidth.Broadcast(bias.IsEmpty ? 0f : bias[f0])), ref Unsafe.Add(ref yn, at), lanes);
-                        if (count > 1) TWidth.StorePartial(TWidth.Add(a1, TWidth.Broadcast(bias.IsEmpty ? 0f : bias[f0 + 1])), ref Unsafe.Add(ref yn, at + outSize), lanes);
-                        if (count > 2) TWidth.StorePartial(TWidth.Add(a2, TWidth.Broadcast(bias.IsEmpty ? 0f : bias[f0 + 2])), ref Unsafe.Add(ref yn, at + 2 * outSize), lanes);
-                        if (count > 3) TWidth.StorePartial(TWidth.Add(a3, TWidth.Broadcast(bias.IsEmpty ? 0f : bias[f0 + 3])), ref Unsafe.Add(ref yn, at + 3 * outSize), lanes);
+                        int first = Math.Min(TWidth.Count, ow - col), second = Math.Min(TWidth.Count, ow - col - TWidth.Count);
+                        ref float at = ref Unsafe.Add(ref yn, f0 * outSize + r * ow + col);
+                        StoreLanes<TWidth, TVector>(TWidth.Add(a0, b0), TWidth.Add(e0, b0), ref at, first, second);
+                        if (count > 1) StoreLanes<TWidth, TVector>(TWidth.Add(a1, b1), TWidth.Add(e1, b1), ref Unsafe.Add(ref at, outSize), first, second);
+                        if (count > 2) StoreLanes<TWidth, TVector>(TWidth.Add(a2, b2), TWidth.Add(e2, b2), ref Unsafe.Add(ref at, 2 * outSize), first, second);
+                        if (count > 3) StoreLanes<TWidth, TVector>(TWidth.Add(a3, b3), TWidth.Add(e3, b3), ref Unsafe.Add(ref at, 3 * outSize), first, second);
                     }
                 }
             }
         }
+    }
+
+    /// <summary>Stores the first <paramref name="first"/> lanes of <paramref name="low"/> at <paramref name="destination"/> and the first
+    /// <paramref name="second"/> (possibly none) of <paramref name="high"/> one vector later; full vectors take a plain store.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreLanes<TWidth, TVector>(TVector low, TVector high, ref float destination, int first, int second)
+        where TWidth : struct, IVectorWidth<TVector> where TVector : struct
+    {
+        if (first == TWidth.Count) TWidth.Store(low, ref destination);
+        else TWidth.StorePartial(low, ref destination, first);
+        if (second == TWidth.Count) TWidth.Store(high, ref Unsafe.Add(ref destination, TWidth.Count));
+        else if (second > 0) TWidth.StorePartial(high, ref Unsafe.Add(ref destination, TWidth.Count), second);
     }
 
     /// <summary>Copies one sample [C, H, W] into the zero-padded [C, PH, PW] scratch (slack after it zeroed too).</summary>

@@ -179,14 +179,15 @@ internal static class FixedOrderReductions
         }
     }
 
-    /// <summary>partial[f, k, lane] += dy[f, p]·source[rowStarts[k] + p] for p ≡ lane (mod 16), four filters sharing each row load.</summary>
+    /// <summary>partial[f, k, lane] += dy[f, p]·source[rowStarts[k] + p] for p ≡ lane (mod 16): four filters × two rows per pass
+    /// (eight independent chains; each row load shared by four filters, each dy load by two rows), an odd last row alone.</summary>
     private static void AccumulateDots<TWidth, TVector>(int filters, int length, ReadOnlySpan<float> dy, ReadOnlySpan<float> source,
         ReadOnlySpan<int> rowStarts, Span<float> partial)
         where TWidth : struct, IVectorWidth<TVector> where TVector : struct
     {
         int rows = rowStarts.Length;
         int full = length / L * L, rest = length - full;
-        Span<float> tails = stackalloc float[L * (FilterBlock + 1)]; // [column tail | dy tail of each filter in the block]
+        Span<float> tails = stackalloc float[L * (FilterBlock + 2)]; // [dy tail of each filter in the block | two column tails]
         ref float p = ref MemoryMarshal.GetReference(partial);
         ref float t = ref MemoryMarshal.GetReference(tails);
         for (int f0 = 0; f0 < filters; f0 += FilterBlock)
@@ -194,53 +195,118 @@ internal static class FixedOrderReductions
             int count = Math.Min(FilterBlock, filters - f0);
             // Missing filters of the last block reuse the first filter's rows; their sums are not stored.
             int i1 = count > 1 ? f0 + 1 : f0, i2 = count > 2 ? f0 + 2 : f0, i3 = count > 3 ? f0 + 3 : f0;
-            ref float d0 = ref MemoryMarshal.GetReference(dy.Slice(f0 * length));
-            ref float d1 = ref MemoryMarshal.GetReference(dy.Slice(i1 * length));
-            ref float d2 = ref MemoryMarshal.GetReference(dy.Slice(i2 * length));
-            ref float d3 = ref MemoryMarshal.GetReference(dy.Slice(i3 * length));
+            var block = new DotBlock(
+                ref MemoryMarshal.GetReference(dy.Slice(f0 * length)), ref MemoryMarshal.GetReference(dy.Slice(i1 * length)),
+                ref MemoryMarshal.GetReference(dy.Slice(i2 * length)), ref MemoryMarshal.GetReference(dy.Slice(i3 * length)),
+                ref t, full, rest, f0 * rows * L, i1 * rows * L, i2 * rows * L, i3 * rows * L, count);
             if (rest > 0)
             {
                 tails.Clear();
-                dy.Slice(f0 * length + full, rest).CopyTo(tails.Slice(L, rest));
-                dy.Slice(i1 * length + full, rest).CopyTo(tails.Slice(2 * L, rest));
-                dy.Slice(i2 * length + full, rest).CopyTo(tails.Slice(3 * L, rest));
-                dy.Slice(i3 * length + full, rest).CopyTo(tails.Slice(4 * L, rest));
+                dy.Slice(f0 * length + full, rest).CopyTo(tails);
+                dy.Slice(i1 * length + full, rest).CopyTo(tails.Slice(L, rest));
+                dy.Slice(i2 * length + full, rest).CopyTo(tails.Slice(2 * L, rest));
+                dy.Slice(i3 * length + full, rest).CopyTo(tails.Slice(3 * L, rest));
             }
-            for (int k = 0; k < rows; k++)
+            int k = 0;
+            for (; k + 1 < rows; k += 2)
             {
-                ref float c = ref MemoryMarshal.GetReference(source.Slice(rowStarts[k]));
                 if (rest > 0)
                 {
-                    tails[..L].Clear();
-                    source.Slice(rowStarts[k] + full, rest).CopyTo(tails);
+                    tails.Slice(FilterBlock * L, 2 * L).Clear();
+                    source.Slice(rowStarts[k] + full, rest).CopyTo(tails.Slice(FilterBlock * L));
+                    source.Slice(rowStarts[k + 1] + full, rest).CopyTo(tails.Slice((FilterBlock + 1) * L));
                 }
-                for (int q = 0; q < L; q += TWidth.Count)
+                block.Rows<TWidth, TVector, TwoRows>(ref p, k * L, ref MemoryMarshal.GetReference(source.Slice(rowStarts[k])),
+                    ref MemoryMarshal.GetReference(source.Slice(rowStarts[k + 1])));
+            }
+            if (k < rows)
+            {
+                if (rest > 0)
                 {
-                    ref float p0 = ref Unsafe.Add(ref p, (f0 * rows + k) * L + q);
-                    ref float p1 = ref Unsafe.Add(ref p, (i1 * rows + k) * L + q);
-                    ref float p2 = ref Unsafe.Add(ref p, (i2 * rows + k) * L + q);
-                    ref float p3 = ref Unsafe.Add(ref p, (i3 * rows + k) * L + q);
-                    TVector a0 = TWidth.Load(ref p0), a1 = TWidth.Load(ref p1), a2 = TWidth.Load(ref p2), a3 = TWidth.Load(ref p3);
-                    for (int j = q; j < full; j += L)
-                    {
-                        TVector cv = TWidth.Load(ref Unsafe.Add(ref c, j));
-                        a0 = TWidth.MultiplyAdd(TWidth.Load(ref Unsafe.Add(ref d0, j)), cv, a0);
-                        a1 = TWidth.MultiplyAdd(TWidth.Load(ref Unsafe.Add(ref d1, j)), cv, a1);
-                        a2 = TWidth.MultiplyAdd(TWidth.Load(ref Unsafe.Add(ref d2, j)), cv, a2);
-                        a3 = TWidth.MultiplyAdd(TWidth.Load(ref Unsafe.Add(ref d3, j)), cv, a3);
-                    }
-                    if (rest > 0)
-                    {
-                        TVector cv = TWidth.Load(ref Unsafe.Add(ref t, q));
-                        a0 = TWidth.MultiplyAdd(TWidth.Load(ref Unsafe.Add(ref t, L + q)), cv, a0);
-                        a1 = TWidth.MultiplyAdd(TWidth.Load(ref Unsafe.Add(ref t, 2 * L + q)), cv, a1);
-                        a2 = TWidth.MultiplyAdd(TWidth.Load(ref Unsafe.Add(ref t, 3 * L + q)), cv, a2);
-                        a3 = TWidth.MultiplyAdd(TWidth.Load(ref Unsafe.Add(ref t, 4 * L + q)), cv, a3);
-                    }
-                    TWidth.Store(a0, ref p0);
-                    if (count > 1) TWidth.Store(a1, ref p1);
-                    if (count > 2) TWidth.Store(a2, ref p2);
-                    if (count > 3) TWidth.Store(a3, ref p3);
+                    tails.Slice(FilterBlock * L, L).Clear();
+                    source.Slice(rowStarts[k] + full, rest).CopyTo(tails.Slice(FilterBlock * L));
+                }
+                ref float c = ref MemoryMarshal.GetReference(source.Slice(rowStarts[k]));
+                block.Rows<TWidth, TVector, OneRow>(ref p, k * L, ref c, ref c);
+            }
+        }
+    }
+
+    /// <summary>Whether a pass of <see cref="DotBlock"/> covers two source rows or one.</summary>
+    private interface IRowCount
+    {
+        static abstract bool Two { get; }
+    }
+
+    private readonly struct TwoRows : IRowCount
+    {
+        public static bool Two => true;
+    }
+
+    private readonly struct OneRow : IRowCount
+    {
+        public static bool Two => false;
+    }
+
+    /// <summary>One block of four filters' dy rows (and their tails), with where each filter's partial sums [rows, 16] start.</summary>
+    private readonly ref struct DotBlock(ref float d0, ref float d1, ref float d2, ref float d3, ref float tails, int full, int rest,
+        int p0, int p1, int p2, int p3, int count)
+    {
+        private readonly ref float _d0 = ref d0, _d1 = ref d1, _d2 = ref d2, _d3 = ref d3, _tails = ref tails;
+
+        /// <summary>partial[f, k (and k + 1), lane] += Σ dy[f, p]·row[p] over the block's filters, lanes in passes of one register:
+        /// every chain sees its elements in increasing p, the tail last — the same operations as one row at a time.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void Rows<TWidth, TVector, TRows>(ref float partial, int row, ref float c0, ref float c1)
+            where TWidth : struct, IVectorWidth<TVector> where TVector : struct where TRows : struct, IRowCount
+        {
+            for (int q = 0; q < L; q += TWidth.Count)
+            {
+                ref float q0 = ref Unsafe.Add(ref partial, p0 + row + q), q1 = ref Unsafe.Add(ref partial, p1 + row + q);
+                ref float q2 = ref Unsafe.Add(ref partial, p2 + row + q), q3 = ref Unsafe.Add(ref partial, p3 + row + q);
+                TVector a0 = TWidth.Load(ref q0), a1 = TWidth.Load(ref q1), a2 = TWidth.Load(ref q2), a3 = TWidth.Load(ref q3);
+                TVector b0 = TWidth.Zero, b1 = TWidth.Zero, b2 = TWidth.Zero, b3 = TWidth.Zero;
+                if (TRows.Two)
+                {
+                    b0 = TWidth.Load(ref Unsafe.Add(ref q0, L)); b1 = TWidth.Load(ref Unsafe.Add(ref q1, L));
+                    b2 = TWidth.Load(ref Unsafe.Add(ref q2, L)); b3 = TWidth.Load(ref Unsafe.Add(ref q3, L));
+                }
+                for (int j = q; j < full; j += L)
+                {
+                    TVector u = TWidth.Load(ref Unsafe.Add(ref c0, j));
+                    TVector v = TRows.Two ? TWidth.Load(ref Unsafe.Add(ref c1, j)) : default;
+                    TVector d = TWidth.Load(ref Unsafe.Add(ref _d0, j));
+                    a0 = TWidth.MultiplyAdd(d, u, a0); if (TRows.Two) b0 = TWidth.MultiplyAdd(d, v, b0);
+                    d = TWidth.Load(ref Unsafe.Add(ref _d1, j));
+                    a1 = TWidth.MultiplyAdd(d, u, a1); if (TRows.Two) b1 = TWidth.MultiplyAdd(d, v, b1);
+                    d = TWidth.Load(ref Unsafe.Add(ref _d2, j));
+                    a2 = TWidth.MultiplyAdd(d, u, a2); if (TRows.Two) b2 = TWidth.MultiplyAdd(d, v, b2);
+                    d = TWidth.Load(ref Unsafe.Add(ref _d3, j));
+                    a3 = TWidth.MultiplyAdd(d, u, a3); if (TRows.Two) b3 = TWidth.MultiplyAdd(d, v, b3);
+                }
+                if (rest > 0)
+                {
+                    TVector u = TWidth.Load(ref Unsafe.Add(ref _tails, FilterBlock * L + q));
+                    TVector v = TRows.Two ? TWidth.Load(ref Unsafe.Add(ref _tails, (FilterBlock + 1) * L + q)) : default;
+                    TVector d = TWidth.Load(ref Unsafe.Add(ref _tails, q));
+                    a0 = TWidth.MultiplyAdd(d, u, a0); if (TRows.Two) b0 = TWidth.MultiplyAdd(d, v, b0);
+                    d = TWidth.Load(ref Unsafe.Add(ref _tails, L + q));
+                    a1 = TWidth.MultiplyAdd(d, u, a1); if (TRows.Two) b1 = TWidth.MultiplyAdd(d, v, b1);
+                    d = TWidth.Load(ref Unsafe.Add(ref _tails, 2 * L + q));
+                    a2 = TWidth.MultiplyAdd(d, u, a2); if (TRows.Two) b2 = TWidth.MultiplyAdd(d, v, b2);
+                    d = TWidth.Load(ref Unsafe.Add(ref _tails, 3 * L + q));
+                    a3 = TWidth.MultiplyAdd(d, u, a3); if (TRows.Two) b3 = TWidth.MultiplyAdd(d, v, b3);
+                }
+                TWidth.Store(a0, ref q0);
+                if (count > 1) TWidth.Store(a1, ref q1);
+                if (count > 2) TWidth.Store(a2, ref q2);
+                if (count > 3) TWidth.Store(a3, ref q3);
+                if (TRows.Two)
+                {
+                    TWidth.Store(b0, ref Unsafe.Add(ref q0, L));
+                    if (count > 1) TWidth.Store(b1, ref Unsafe.Add(ref q1, L));
+                    if (count > 2) TWidth.Store(b2, ref Unsafe.Add(ref q2, L));
+                    if (count > 3) TWidth.Store(b3, ref Unsafe.Add(ref q3, L));
                 }
             }
         }

@@ -142,8 +142,8 @@ internal static unsafe partial class Conv2DBlocked
                 var (first, count, width) = ChannelBlocks.Block(p.Lanes, TWidth.Count, b);
                 float* packed = _layout.Packed + (long)first * p.Taps, bias = _layout.Bias == null ? null : _layout.Bias + first;
                 var target = new Target(buffer, width, count, output + (long)n * p.OutputSample + (long)first * p.Plane, p.Plane);
-                if (width > TWidth.Count) RunBlock<TwoVectors>(source, packed, bias, target);
-                else RunBlock<OneVector>(source, packed, bias, target);
+                if (width > TWidth.Count) RunBlock<Two>(source, packed, bias, target);
+                else RunBlock<One>(source, packed, bias, target);
             }
         }
 
@@ -151,7 +151,7 @@ internal static unsafe partial class Conv2DBlocked
         /// the plane); a phase without taps only writes zero rows. A single phase in plane order (the forward pass, the stride-1
         /// data gradient) hands each 48 finished rows to the transposition while they are in L1; several phases fill the whole
         /// plane first.</summary>
-        private readonly void RunBlock<TVectors>(float* source, float* packed, float* bias, in Target target) where TVectors : struct, ITileVectors
+        private readonly void RunBlock<TVectors>(float* source, float* packed, float* bias, in Target target) where TVectors : struct, ITwoOrOne
         {
             int width = target.Width;
             float* buffer = target.Buffer;

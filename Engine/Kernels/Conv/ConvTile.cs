@@ -2,25 +2,6 @@ using System.Runtime.CompilerServices;
 
 namespace Engine.Kernels;
 
-/// <summary>How many registers of channels one <see cref="ConvTile"/> holds per row: two (the full tile) or one (a block's tail).</summary>
-internal interface ITileVectors
-{
-    /// <summary>Whether the tile holds two vectors per row.</summary>
-    static abstract bool Two { get; }
-}
-
-/// <summary>Two vectors per tile row: 6 × 2 accumulators (AVX2: 6 rows × 16 channels in 12 ymm).</summary>
-internal readonly struct TwoVectors : ITileVectors
-{
-    public static bool Two => true;
-}
-
-/// <summary>One vector per tile row: 6 accumulators, for the last block of channels when it fits one register.</summary>
-internal readonly struct OneVector : ITileVectors
-{
-    public static bool Two => false;
-}
-
 /// <summary>
 /// The register tile of the blocked convolutions (<see cref="Conv2DBlocked"/>, <see cref="Conv2DBlockedWeights"/>): six
 /// broadcast rows × one or two vectors of channels, the shape of the GEMM's 6×16 microkernel, over an arbitrary
@@ -71,7 +52,7 @@ internal static unsafe class ConvTile
     [SkipLocalsInit]
     public static void Run<TWidth, TVector, TVectors>(int tiles, int steps, int* table, float* src, int* a, float* vec, float* rows,
         int* rowIndex, float* bias, bool accumulate)
-        where TWidth : struct, IVectorWidth<TVector> where TVector : struct where TVectors : struct, ITileVectors
+        where TWidth : struct, IVectorWidth<TVector> where TVector : struct where TVectors : struct, ITwoOrOne
     {
         for (int t = 0; t < tiles; t++, a += Rows, rowIndex += Rows)
             Tile<TWidth, TVector, TVectors>(steps, table, src, a, vec, rows, rowIndex, bias, accumulate);
@@ -80,10 +61,10 @@ internal static unsafe class ConvTile
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Tile<TWidth, TVector, TVectors>(int steps, int* table, float* src, int* a, float* vec, float* rows,
         int* rowIndex, float* bias, bool accumulate)
-        where TWidth : struct, IVectorWidth<TVector> where TVector : struct where TVectors : struct, ITileVectors
+        where TWidth : struct, IVectorWidth<TVector> where TVector : struct where TVectors : struct, ITwoOrOne
     {
         int w = TWidth.Count;
-        nint block = TVectors.Two ? 2 * w : w;
+        nint block = TVectors.IsTwo ? 2 * w : w;
         nint a0 = a[0], a1 = a[1], a2 = a[2], a3 = a[3], a4 = a[4], a5 = a[5];
         TVector c0a, c0b, c1a, c1b, c2a, c2b, c3a, c3b, c4a, c4b, c5a, c5b;
         if (accumulate)
@@ -92,7 +73,7 @@ internal static unsafe class ConvTile
             float* r3 = rows + rowIndex[3] * block, r4 = rows + rowIndex[4] * block, r5 = rows + rowIndex[5] * block;
             c0a = TWidth.Load(ref r0[0]); c1a = TWidth.Load(ref r1[0]); c2a = TWidth.Load(ref r2[0]);
             c3a = TWidth.Load(ref r3[0]); c4a = TWidth.Load(ref r4[0]); c5a = TWidth.Load(ref r5[0]);
-            if (TVectors.Two)
+            if (TVectors.IsTwo)
             {
                 c0b = TWidth.Load(ref r0[w]); c1b = TWidth.Load(ref r1[w]); c2b = TWidth.Load(ref r2[w]);
                 c3b = TWidth.Load(ref r3[w]); c4b = TWidth.Load(ref r4[w]); c5b = TWidth.Load(ref r5[w]);
@@ -106,19 +87,19 @@ internal static unsafe class ConvTile
         {
             float* p = src + *s;
             TVector v0 = TWidth.Load(ref v[0]);
-            TVector v1 = TVectors.Two ? TWidth.Load(ref v[w]) : default;
+            TVector v1 = TVectors.IsTwo ? TWidth.Load(ref v[w]) : default;
             TVector b = TWidth.Broadcast(p[a0]);
-            c0a = TWidth.MultiplyAdd(b, v0, c0a); if (TVectors.Two) c0b = TWidth.MultiplyAdd(b, v1, c0b);
+            c0a = TWidth.MultiplyAdd(b, v0, c0a); if (TVectors.IsTwo) c0b = TWidth.MultiplyAdd(b, v1, c0b);
             b = TWidth.Broadcast(p[a1]);
-            c1a = TWidth.MultiplyAdd(b, v0, c1a); if (TVectors.Two) c1b = TWidth.MultiplyAdd(b, v1, c1b);
+            c1a = TWidth.MultiplyAdd(b, v0, c1a); if (TVectors.IsTwo) c1b = TWidth.MultiplyAdd(b, v1, c1b);
             b = TWidth.Broadcast(p[a2]);
-            c2a = TWidth.MultiplyAdd(b, v0, c2a); if (TVectors.Two) c2b = TWidth.MultiplyAdd(b, v1, c2b);
+            c2a = TWidth.MultiplyAdd(b, v0, c2a); if (TVectors.IsTwo) c2b = TWidth.MultiplyAdd(b, v1, c2b);
             b = TWidth.Broadcast(p[a3]);
-            c3a = TWidth.MultiplyAdd(b, v0, c3a); if (TVectors.Two) c3b = TWidth.MultiplyAdd(b, v1, c3b);
+            c3a = TWidth.MultiplyAdd(b, v0, c3a); if (TVectors.IsTwo) c3b = TWidth.MultiplyAdd(b, v1, c3b);
             b = TWidth.Broadcast(p[a4]);
-            c4a = TWidth.MultiplyAdd(b, v0, c4a); if (TVectors.Two) c4b = TWidth.MultiplyAdd(b, v1, c4b);
+            c4a = TWidth.MultiplyAdd(b, v0, c4a); if (TVectors.IsTwo) c4b = TWidth.MultiplyAdd(b, v1, c4b);
             b = TWidth.Broadcast(p[a5]);
-            c5a = TWidth.MultiplyAdd(b, v0, c5a); if (TVectors.Two) c5b = TWidth.MultiplyAdd(b, v1, c5b);
+            c5a = TWidth.MultiplyAdd(b, v0, c5a); if (TVectors.IsTwo) c5b = TWidth.MultiplyAdd(b, v1, c5b);
         }
 
         if (bias != null)
@@ -126,7 +107,7 @@ internal static unsafe class ConvTile
             TVector ba = TWidth.Load(ref bias[0]);
             c0a = TWidth.Add(c0a, ba); c1a = TWidth.Add(c1a, ba); c2a = TWidth.Add(c2a, ba);
             c3a = TWidth.Add(c3a, ba); c4a = TWidth.Add(c4a, ba); c5a = TWidth.Add(c5a, ba);
-            if (TVectors.Two)
+            if (TVectors.IsTwo)
             {
                 TVector bb = TWidth.Load(ref bias[w]);
                 c0b = TWidth.Add(c0b, bb); c1b = TWidth.Add(c1b, bb); c2b = TWidth.Add(c2b, bb);
@@ -143,9 +124,9 @@ internal static unsafe class ConvTile
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void StoreRow<TWidth, TVector, TVectors>(float* row, TVector first, TVector second)
-        where TWidth : struct, IVectorWidth<TVector> where TVector : struct where TVectors : struct, ITileVectors
+        where TWidth : struct, IVectorWidth<TVector> where TVector : struct where TVectors : struct, ITwoOrOne
     {
         TWidth.Store(first, ref row[0]);
-        if (TVectors.Two) TWidth.Store(second, ref row[TWidth.Count]);
+        if (TVectors.IsTwo) TWidth.Store(second, ref row[TWidth.Count]);
     }
 }

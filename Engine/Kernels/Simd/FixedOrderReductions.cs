@@ -216,7 +216,7 @@ internal static class FixedOrderReductions
                     source.Slice(rowStarts[k] + full, rest).CopyTo(tails.Slice(FilterBlock * L));
                     source.Slice(rowStarts[k + 1] + full, rest).CopyTo(tails.Slice((FilterBlock + 1) * L));
                 }
-                block.Rows<TWidth, TVector, TwoRows>(ref p, k * L, ref MemoryMarshal.GetReference(source.Slice(rowStarts[k])),
+                block.Rows<TWidth, TVector, Two>(ref p, k * L, ref MemoryMarshal.GetReference(source.Slice(rowStarts[k])),
                     ref MemoryMarshal.GetReference(source.Slice(rowStarts[k + 1])));
             }
             if (k < rows)
@@ -227,25 +227,9 @@ internal static class FixedOrderReductions
                     source.Slice(rowStarts[k] + full, rest).CopyTo(tails.Slice(FilterBlock * L));
                 }
                 ref float c = ref MemoryMarshal.GetReference(source.Slice(rowStarts[k]));
-                block.Rows<TWidth, TVector, OneRow>(ref p, k * L, ref c, ref c);
+                block.Rows<TWidth, TVector, One>(ref p, k * L, ref c, ref c);
             }
         }
-    }
-
-    /// <summary>Whether a pass of <see cref="DotBlock"/> covers two source rows or one.</summary>
-    private interface IRowCount
-    {
-        static abstract bool Two { get; }
-    }
-
-    private readonly struct TwoRows : IRowCount
-    {
-        public static bool Two => true;
-    }
-
-    private readonly struct OneRow : IRowCount
-    {
-        public static bool Two => false;
     }
 
     /// <summary>One block of four filters' dy rows (and their tails), with where each filter's partial sums [rows, 16] start.</summary>
@@ -258,7 +242,7 @@ internal static class FixedOrderReductions
         /// every chain sees its elements in increasing p, the tail last — the same operations as one row at a time.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public void Rows<TWidth, TVector, TRows>(ref float partial, int row, ref float c0, ref float c1)
-            where TWidth : struct, IVectorWidth<TVector> where TVector : struct where TRows : struct, IRowCount
+            where TWidth : struct, IVectorWidth<TVector> where TVector : struct where TRows : struct, ITwoOrOne
         {
             for (int q = 0; q < L; q += TWidth.Count)
             {
@@ -266,7 +250,7 @@ internal static class FixedOrderReductions
                 ref float q2 = ref Unsafe.Add(ref partial, p2 + row + q), q3 = ref Unsafe.Add(ref partial, p3 + row + q);
                 TVector a0 = TWidth.Load(ref q0), a1 = TWidth.Load(ref q1), a2 = TWidth.Load(ref q2), a3 = TWidth.Load(ref q3);
                 TVector b0 = TWidth.Zero, b1 = TWidth.Zero, b2 = TWidth.Zero, b3 = TWidth.Zero;
-                if (TRows.Two)
+                if (TRows.IsTwo)
                 {
                     b0 = TWidth.Load(ref Unsafe.Add(ref q0, L)); b1 = TWidth.Load(ref Unsafe.Add(ref q1, L));
                     b2 = TWidth.Load(ref Unsafe.Add(ref q2, L)); b3 = TWidth.Load(ref Unsafe.Add(ref q3, L));
@@ -274,34 +258,34 @@ internal static class FixedOrderReductions
                 for (int j = q; j < full; j += L)
                 {
                     TVector u = TWidth.Load(ref Unsafe.Add(ref c0, j));
-                    TVector v = TRows.Two ? TWidth.Load(ref Unsafe.Add(ref c1, j)) : default;
+                    TVector v = TRows.IsTwo ? TWidth.Load(ref Unsafe.Add(ref c1, j)) : default;
                     TVector d = TWidth.Load(ref Unsafe.Add(ref _d0, j));
-                    a0 = TWidth.MultiplyAdd(d, u, a0); if (TRows.Two) b0 = TWidth.MultiplyAdd(d, v, b0);
+                    a0 = TWidth.MultiplyAdd(d, u, a0); if (TRows.IsTwo) b0 = TWidth.MultiplyAdd(d, v, b0);
                     d = TWidth.Load(ref Unsafe.Add(ref _d1, j));
-                    a1 = TWidth.MultiplyAdd(d, u, a1); if (TRows.Two) b1 = TWidth.MultiplyAdd(d, v, b1);
+                    a1 = TWidth.MultiplyAdd(d, u, a1); if (TRows.IsTwo) b1 = TWidth.MultiplyAdd(d, v, b1);
                     d = TWidth.Load(ref Unsafe.Add(ref _d2, j));
-                    a2 = TWidth.MultiplyAdd(d, u, a2); if (TRows.Two) b2 = TWidth.MultiplyAdd(d, v, b2);
+                    a2 = TWidth.MultiplyAdd(d, u, a2); if (TRows.IsTwo) b2 = TWidth.MultiplyAdd(d, v, b2);
                     d = TWidth.Load(ref Unsafe.Add(ref _d3, j));
-                    a3 = TWidth.MultiplyAdd(d, u, a3); if (TRows.Two) b3 = TWidth.MultiplyAdd(d, v, b3);
+                    a3 = TWidth.MultiplyAdd(d, u, a3); if (TRows.IsTwo) b3 = TWidth.MultiplyAdd(d, v, b3);
                 }
                 if (rest > 0)
                 {
                     TVector u = TWidth.Load(ref Unsafe.Add(ref _tails, FilterBlock * L + q));
-                    TVector v = TRows.Two ? TWidth.Load(ref Unsafe.Add(ref _tails, (FilterBlock + 1) * L + q)) : default;
+                    TVector v = TRows.IsTwo ? TWidth.Load(ref Unsafe.Add(ref _tails, (FilterBlock + 1) * L + q)) : default;
                     TVector d = TWidth.Load(ref Unsafe.Add(ref _tails, q));
-                    a0 = TWidth.MultiplyAdd(d, u, a0); if (TRows.Two) b0 = TWidth.MultiplyAdd(d, v, b0);
+                    a0 = TWidth.MultiplyAdd(d, u, a0); if (TRows.IsTwo) b0 = TWidth.MultiplyAdd(d, v, b0);
                     d = TWidth.Load(ref Unsafe.Add(ref _tails, L + q));
-                    a1 = TWidth.MultiplyAdd(d, u, a1); if (TRows.Two) b1 = TWidth.MultiplyAdd(d, v, b1);
+                    a1 = TWidth.MultiplyAdd(d, u, a1); if (TRows.IsTwo) b1 = TWidth.MultiplyAdd(d, v, b1);
                     d = TWidth.Load(ref Unsafe.Add(ref _tails, 2 * L + q));
-                    a2 = TWidth.MultiplyAdd(d, u, a2); if (TRows.Two) b2 = TWidth.MultiplyAdd(d, v, b2);
+                    a2 = TWidth.MultiplyAdd(d, u, a2); if (TRows.IsTwo) b2 = TWidth.MultiplyAdd(d, v, b2);
                     d = TWidth.Load(ref Unsafe.Add(ref _tails, 3 * L + q));
-                    a3 = TWidth.MultiplyAdd(d, u, a3); if (TRows.Two) b3 = TWidth.MultiplyAdd(d, v, b3);
+                    a3 = TWidth.MultiplyAdd(d, u, a3); if (TRows.IsTwo) b3 = TWidth.MultiplyAdd(d, v, b3);
                 }
                 TWidth.Store(a0, ref q0);
                 if (count > 1) TWidth.Store(a1, ref q1);
                 if (count > 2) TWidth.Store(a2, ref q2);
                 if (count > 3) TWidth.Store(a3, ref q3);
-                if (TRows.Two)
+                if (TRows.IsTwo)
                 {
                     TWidth.Store(b0, ref Unsafe.Add(ref q0, L));
                     if (count > 1) TWidth.Store(b1, ref Unsafe.Add(ref q1, L));

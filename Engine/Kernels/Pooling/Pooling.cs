@@ -21,8 +21,8 @@ namespace Engine.Kernels;
 /// reduced as (top pair) then (bottom pair) then top-versus-bottom with ties to the top, which is the row-major
 /// scan. Max forward is dispatched once per call by <see cref="TierDispatch"/> and vectorised over output columns
 /// by one generic row loop over <see cref="IVectorWidth{TVector}"/>, taking the widest register (of at most half the
-/// tier's width) whose windows fit in an output row: on Avx512 16 windows (Vector512), 8 (Vector256) or 4 (Vector128),
-/// on Avx2 4, with an overlapping last chunk; rows of fewer than 4 windows, and the other tiers, run the scalar loop
+/// tier's width, or the full width on Avx2 with in-lane shuffles) whose windows fit in an output row: on Avx512 16 windows
+/// (Vector512), 8 (Vector256) or 4 (Vector128), on Avx2 8 or 4, with an overlapping last chunk; rows of fewer than 4 windows, and the other tiers, run the scalar loop
 /// (branches: a branch-free scalar form measured slower). Average pooling and max backward are scalar (memory-bound already).
 /// </para>
 /// </remarks>
@@ -149,9 +149,10 @@ internal static class Pooling
     /// <summary>
     /// 2×2 stride-2 max pooling of a batch, dispatched on the tier's width. Splitting a row into its even and odd
     /// columns takes a register twice as wide as the one holding the windows, so the windows go in registers of at
-    /// most half the tier's width: on Avx512 16 (Vector512, a two-register permute) or 8 (Vector256), on Avx2 4
-    /// (Vector128), the widest whose windows fit in an output row (every row has the same width); rows of fewer
-    /// windows, and the Vector128 and Scalar tiers, run the scalar loop.
+    /// most half the tier's width: on Avx512 16 (Vector512, a two-register permute) or 8 (Vector256); on Avx2, whose
+    /// 256-bit permutes cannot take two registers, 8 (two in-lane shuffles and two 64-bit permutes) or 4 (Vector128):
+    /// the widest whose windows fit in an output row (every row has the same width); rows of fewer windows, and the
+    /// Vector128 and Scalar tiers, run the scalar loop.
     /// </summary>
     private readonly ref struct MaxForwardKernel : IWidthKernel
     {
@@ -178,6 +179,8 @@ internal static class Pooling
                 MaxRows<VectorRow<Width512, Vector512<float>, EvenOdd32>>(_rows, ref x, ref y, ref argmax);
             else if (TWidth.Count >= Width512.Count && windows >= Width256.Count)
                 MaxRows<VectorRow<Width256, Vector256<float>, EvenOdd16>>(_rows, ref x, ref y, ref argmax);
+            else if (TWidth.Count >= Width256.Count && windows >= Width256.Count)
+                MaxRows<VectorRow<Width256, Vector256<float>, EvenOdd16Avx2>>(_rows, ref x, ref y, ref argmax);
             else if (TWidth.Count >= Width256.Count && windows >= Width128.Count)
                 MaxRows<VectorRow<Width128, Vector128<float>, EvenOdd8>>(_rows, ref x, ref y, ref argmax);
             else
@@ -332,6 +335,21 @@ internal static class Pooling
             var split = Vector512.Shuffle(Vector512.LoadUnsafe(ref source), Vector512.Create(0, 2, 4, 6, 8, 10, 12, 14, 1, 3, 5, 7, 9, 11, 13, 15));
             even = split.GetLower();
             odd = split.GetUpper();
+        }
+    }
+
+    /// <summary>16 floats into 8 + 8 with two in-lane shuffles and two cross-lane permutes (Avx2 tier, rows of 8 or more
+    /// windows: half the instructions per window of <see cref="EvenOdd8"/>).</summary>
+    private readonly struct EvenOdd16Avx2 : IEvenOddSplit<Vector256<float>>
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static void Load(ref float source, out Vector256<float> even, out Vector256<float> odd)
+        {
+            var lower = Vector256.LoadUnsafe(ref source);
+            var upper = Vector256.LoadUnsafe(ref source, (nuint)Vector256<float>.Count);
+            // Per 128-bit lane: [x0 x2 | x8 x10] and [x4 x6 | x12 x14] (even), then the 64-bit pairs put in order.
+            even = Avx2.Permute4x64(Avx.Shuffle(lower, upper, 0b10_00_10_00).AsDouble(), 0b11_01_10_00).AsSingle();
+            odd = Avx2.Permute4x64(Avx.Shuffle(lower, upper, 0b11_01_11_01).AsDouble(), 0b11_01_10_00).AsSingle();
         }
     }
 

@@ -102,6 +102,12 @@ internal static class Conv2DDirect
         int ph = g.Height + g.PadTop + g.PadBottom, pw = g.Width + g.PadLeft + g.PadRight;
         int oh = g.OutputHeight, ow = g.OutputWidth, kh = g.KernelHeight, kw = g.KernelWidth, k = g.ColumnRows;
         int outSize = oh * ow;
+        // taps[t] = where tap t = (c, i, j) of a window lies from the window's corner in the padded sample, in the order of the sum.
+        Span<int> taps = stackalloc int[k];
+        for (int c = 0, t = 0; c < g.Channels; c++)
+            for (int i = 0; i < kh; i++)
+                for (int j = 0; j < kw; j++, t++)
+                    taps[t] = (c * ph + i) * pw + j;
         ref float xp = ref MemoryMarshal.GetReference(padded);
         ref float w = ref MemoryMarshal.GetReference(weights);
         for (int n = 0; n < batch; n++)
@@ -128,26 +134,20 @@ internal static class Conv2DDirect
                     {
                         TVector a0 = TWidth.Zero, a1 = TWidth.Zero, a2 = TWidth.Zero, a3 = TWidth.Zero;
                         TVector e0 = TWidth.Zero, e1 = TWidth.Zero, e2 = TWidth.Zero, e3 = TWidth.Zero;
-                        int tap = 0;
-                        for (int c = 0; c < g.Channels; c++)
+                        ref float window = ref Unsafe.Add(ref xp, r * pw + col);
+                        for (int tap = 0; tap < k; tap++)
                         {
-                            for (int i = 0; i < kh; i++)
-                            {
-                                ref float row = ref Unsafe.Add(ref xp, (c * ph + r + i) * pw + col);
-                                for (int j = 0; j < kw; j++, tap++)
-                                {
-                                    TVector v = TWidth.Load(ref Unsafe.Add(ref row, j));
-                                    TVector u = TWidth.Load(ref Unsafe.Add(ref row, j + TWidth.Count));
-                                    TVector k0 = TWidth.Broadcast(Unsafe.Add(ref w0, tap));
-                                    a0 = TWidth.MultiplyAdd(k0, v, a0); e0 = TWidth.MultiplyAdd(k0, u, e0);
-                                    TVector k1 = TWidth.Broadcast(Unsafe.Add(ref w1, tap));
-                                    a1 = TWidth.MultiplyAdd(k1, v, a1); e1 = TWidth.MultiplyAdd(k1, u, e1);
-                                    TVector k2 = TWidth.Broadcast(Unsafe.Add(ref w2, tap));
-                                    a2 = TWidth.MultiplyAdd(k2, v, a2); e2 = TWidth.MultiplyAdd(k2, u, e2);
-                                    TVector k3 = TWidth.Broadcast(Unsafe.Add(ref w3, tap));
-                                    a3 = TWidth.MultiplyAdd(k3, v, a3); e3 = TWidth.MultiplyAdd(k3, u, e3);
-                                }
-                            }
+                            ref float source = ref Unsafe.Add(ref window, taps[tap]);
+                            TVector v = TWidth.Load(ref source);
+                            TVector u = TWidth.Load(ref Unsafe.Add(ref source, TWidth.Count));
+                            TVector k0 = TWidth.Broadcast(Unsafe.Add(ref w0, tap));
+                            a0 = TWidth.MultiplyAdd(k0, v, a0); e0 = TWidth.MultiplyAdd(k0, u, e0);
+                            TVector k1 = TWidth.Broadcast(Unsafe.Add(ref w1, tap));
+                            a1 = TWidth.MultiplyAdd(k1, v, a1); e1 = TWidth.MultiplyAdd(k1, u, e1);
+                            TVector k2 = TWidth.Broadcast(Unsafe.Add(ref w2, tap));
+                            a2 = TWidth.MultiplyAdd(k2, v, a2); e2 = TWidth.MultiplyAdd(k2, u, e2);
+                            TVector k3 = TWidth.Broadcast(Unsafe.Add(ref w3, tap));
+                            a3 = TWidth.MultiplyAdd(k3, v, a3); e3 = TWidth.MultiplyAdd(k3, u, e3);
                         }
                         int first = Math.Min(TWidth.Count, ow - col), second = Math.Min(TWidth.Count, ow - col - TWidth.Count);
                         ref float at = ref Unsafe.Add(ref yn, f0 * outSize + r * ow + col);

@@ -136,6 +136,41 @@ public class SoftmaxPoolingTierTests
             ActivationTierTests.AssertSameBits(yRef, y.AsSpan(0, yRef.Length), $"max y, {g} on {tier}");
             Assert.That(arg[..argRef.Length], Is.EqualTo(argRef), $"argmax, {g} on {tier}");
             Assert.That((y[^1], arg[^1]), Is.EqualTo((5f, -5)), $"wrote past the batch, {g} on {tier}");
+
+            // Backward from those indices: every cell of dx written (NaN beforehand), −0 and NaN gradients as the reference's 0 + dy.
+            var dy = PoolInput(yRef.Length, 7 * width + 1);
+            dy[0] = -0f;
+            dy[^1] = float.NaN;
+            var dxRef = new float[x.Length];
+            PoolingReference.MaxBackward(g, 2, dy, argRef, dxRef);
+            var dx = Enumerable.Repeat(float.NaN, x.Length + 1).ToArray();
+            dx[^1] = 5f;
+            using (Tiers.Force(tier)) Pooling.MaxBackward(g, 2, dy, arg, dx);
+            ActivationTierTests.AssertSameBits(dxRef, dx.AsSpan(0, dxRef.Length), $"max dx, {g} on {tier}");
+            Assert.That(dx[^1], Is.EqualTo(5f), $"dx written past the batch, {g} on {tier}");
+        }
+    }
+
+    [TestCaseSource(typeof(Tiers), nameof(Tiers.Available))]
+    public void TwoByTwoMaxBackwardWithAnIndexOutsideItsWindowScattersAsTheReference(ComputeTier tier)
+    {
+        // Indices that no forward pass writes (a window pointing into its neighbour, two windows at one cell): the result is
+        // still the reference's clear-and-scatter, sums included; an index past dx still throws.
+        var g = PoolGeometry.Create(1, 4, 40, 2, 2, 2, 2);
+        var x = PoolInput(g.InputSize, 3);
+        var y = new float[g.OutputSize]; var arg = new int[y.Length];
+        PoolingReference.MaxForward(g, 1, x, y, arg);
+        arg[5] = arg[6];
+        var dy = PoolInput(y.Length, 11);
+        var dxRef = new float[x.Length];
+        PoolingReference.MaxBackward(g, 1, dy, arg, dxRef);
+        var dx = Enumerable.Repeat(float.NaN, x.Length).ToArray();
+        using (Tiers.Force(tier))
+        {
+            Pooling.MaxBackward(g, 1, dy, arg, dx);
+            ActivationTierTests.AssertSameBits(dxRef, dx, $"max dx with a shared index on {tier}");
+            arg[7] = x.Length;
+            Assert.Throws<IndexOutOfRangeException>(() => Pooling.MaxBackward(g, 1, dy, arg, dx));
         }
     }
 

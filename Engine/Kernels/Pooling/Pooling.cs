@@ -22,8 +22,10 @@ namespace Engine.Kernels;
 /// scan. Max forward is dispatched once per call by <see cref="TierDispatch"/> and vectorised over output columns
 /// by one generic row loop over <see cref="IVectorWidth{TVector}"/>, taking the widest register (of at most half the
 /// tier's width, or the full width on Avx2 with in-lane shuffles) whose windows fit in an output row: on Avx512 16 windows
-/// (Vector512), 8 (Vector256) or 4 (Vector128), on Avx2 8 or 4, with an overlapping last chunk; rows of fewer than 4 windows, and the other tiers, run the scalar loop
-/// (branches: a branch-free scalar form measured slower). Average pooling and max backward are scalar (memory-bound already).
+/// (Vector512), 8 (Vector256) or 4 (Vector128), on Avx2 8 or 4, with an overlapping last chunk; rows of fewer than 4
+/// windows, and the other tiers, run the scalar loop (branches: a branch-free scalar form measured slower). Max backward
+/// writes each window's four cells from its argmax, eight windows at a time, on the Avx2 and Avx512 tiers for rows of 8 or
+/// more windows (else it clears dx and scatters, as the reference). Average pooling is scalar (memory-bound already).
 /// </para>
 /// </remarks>
 internal static class Pooling
@@ -60,6 +62,12 @@ internal static class Pooling
         PoolingReference.CheckLength(outputLength, argmax.Length, nameof(argmax));
         int inputLength = PoolingReference.CheckBatch(g, batch, dx.Length, nameof(dx), isInput: true);
 
+        if (IsTwoByTwoStrideTwo(g) && g.OutputWidth >= Vector256<float>.Count)
+        {
+            var kernel = new MaxBackwardKernel(new RowPairs(g, batch), dy, argmax, dx);
+            TierDispatch.Run(ref kernel);
+            if (kernel.Done) return;
+        }
         var dxBatch = dx[..inputLength];
         dxBatch.Clear();
         ref float dy0 = ref MemoryMarshal.GetReference(dy);
@@ -185,6 +193,78 @@ internal static class Pooling
                 MaxRows<VectorRow<Width128, Vector128<float>, EvenOdd8>>(_rows, ref x, ref y, ref argmax);
             else
                 MaxRows<ScalarRow>(_rows, ref x, ref y, ref argmax);
+        }
+    }
+
+    /// <summary>
+    /// 2×2 stride-2 max backward on the Avx2 and Avx512 tiers, for rows of at least eight windows: eight windows at a time,
+    /// each window's four cells written once — dy + 0 where the argmax points, +0 elsewhere, exactly the reference's
+    /// 0 + dy into a cleared dx — with no clear and no scatter; the last chunk of a row overlaps the one before (writing the
+    /// same values again), and an odd width's last column and an odd height's last row are zeroed. If any argmax lies outside
+    /// its own window (not the forward pass's output), <see cref="Done"/> stays false and the caller runs the reference.
+    /// </summary>
+    private ref struct MaxBackwardKernel(in RowPairs rows, ReadOnlySpan<float> dy, ReadOnlySpan<int> argmax, Span<float> dx) : IWidthKernel
+    {
+        private readonly RowPairs _rows = rows;
+        private readonly ReadOnlySpan<float> _dy = dy;
+        private readonly ReadOnlySpan<int> _argmax = argmax;
+        private readonly Span<float> _dx = dx;
+
+        /// <summary>Whether dx has been written.</summary>
+        public bool Done { get; private set; }
+
+        public void Run<TWidth, TVector>() where TWidth : struct, IVectorWidth<TVector> where TVector : struct
+        {
+            if (TWidth.Count < Vector256<float>.Count || !Avx2.IsSupported) return;
+            Done = Write(_rows, ref MemoryMarshal.GetReference(_dy), ref MemoryMarshal.GetReference(_argmax), ref MemoryMarshal.GetReference(_dx));
+        }
+
+        private static bool Write(in RowPairs rows, ref float dy, ref int argmax, ref float dx)
+        {
+            int width = rows.Width, windows = rows.Windows, lanes = Vector256<float>.Count, height = rows.PlaneSize / width;
+            var twice = Vector256<int>.Indices * 2;
+            Vector256<int> right = Vector256<int>.One, below = Vector256.Create(width), belowRight = Vector256.Create(width + 1);
+            int o = 0;
+            for (int plane = 0; plane < rows.Planes; plane++)
+            {
+                for (int r = 0; r < rows.PerPlane; r++, o += windows)
+                {
+                    int topStart = plane * rows.PlaneSize + 2 * r * width;
+                    ref float top = ref Unsafe.Add(ref dx, topStart);
+                    for (int c = 0; ; c += lanes)
+                    {
+                        if (c > windows - lanes) c = windows - lanes;
+                        var d = Vector256.LoadUnsafe(ref dy, (nuint)(o + c)) + Vector256<float>.Zero;
+                        var local = Vector256.LoadUnsafe(ref argmax, (nuint)(o + c)) - (Vector256.Create(topStart + 2 * c) + twice);
+                        var m0 = Vector256.Equals(local, Vector256<int>.Zero).AsSingle();
+                        var m1 = Vector256.Equals(local, right).AsSingle();
+                        var m2 = Vector256.Equals(local, below).AsSingle();
+                        var m3 = Vector256.Equals(local, belowRight).AsSingle();
+                        if (!((m0 | m1) | (m2 | m3)).AsInt32().Equals(Vector256<int>.AllBitsSet)) return false;
+                        StoreInterleaved(d & m0, d & m1, ref Unsafe.Add(ref top, 2 * c));
+                        StoreInterleaved(d & m2, d & m3, ref Unsafe.Add(ref top, width + 2 * c));
+                        if (c == windows - lanes) break;
+                    }
+                    if ((width & 1) != 0)
+                    {
+                        Unsafe.Add(ref top, width - 1) = 0f;
+                        Unsafe.Add(ref top, 2 * width - 1) = 0f;
+                    }
+                }
+                if ((height & 1) != 0)
+                    MemoryMarshal.CreateSpan(ref Unsafe.Add(ref dx, plane * rows.PlaneSize + (height - 1) * width), width).Clear();
+            }
+            return true;
+        }
+
+        /// <summary>[e0 o0 e1 o1 … e7 o7] at <paramref name="destination"/>: the even and odd columns of a row put back together.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void StoreInterleaved(Vector256<float> even, Vector256<float> odd, ref float destination)
+        {
+            var low = Avx.UnpackLow(even, odd);   // e0 o0 e1 o1 | e4 o4 e5 o5
+            var high = Avx.UnpackHigh(even, odd); // e2 o2 e3 o3 | e6 o6 e7 o7
+            Avx.Permute2x128(low, high, 0x20).StoreUnsafe(ref destination);
+            Avx.Permute2x128(low, high, 0x31).StoreUnsafe(ref destination, (nuint)Vector256<float>.Count);
         }
     }
 

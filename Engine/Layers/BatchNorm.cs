@@ -101,16 +101,24 @@ public abstract class BatchNorm : Layer
                 runningVariance[i] = MathF.FusedMultiplyAdd(Momentum, variance[i] * unbiased - runningVariance[i], runningVariance[i]);
             }
         }
-        else
-        {
-            ReadOnlySpan<float> runningMean = State[..c], runningVariance = State[c..];
-            for (int i = 0; i < c; i++)
-            {
-                a[i] = gamma[i] / MathF.Sqrt(runningVariance[i] + Epsilon);
-                b[i] = MathF.FusedMultiplyAdd(-runningMean[i], a[i], beta[i]);
-            }
-        }
+        else EvaluationAffine(a, b);
         BatchNormKernels.Normalize(x, y, batch, c, _spatial, a, b, relu, context.Threads);
+    }
+
+    /// <summary>
+    /// The evaluation-mode transform as y = fma(<paramref name="scale"/>[c], x, <paramref name="shift"/>[c]): scale = γ/√(running
+    /// variance + ε), shift = fma(−running mean, scale, β) — what <see cref="Forward(ReadOnlySpan{float}, Span{float}, int, in LayerContext, bool)"/>
+    /// applies in evaluation, for a convolution that applies it in its epilogue.
+    /// </summary>
+    internal void EvaluationAffine(Span<float> scale, Span<float> shift)
+    {
+        int c = _channels;
+        ReadOnlySpan<float> gamma = Biases[..c], beta = Biases[c..], runningMean = State[..c], runningVariance = State[c..];
+        for (int i = 0; i < c; i++)
+        {
+            scale[i] = gamma[i] / MathF.Sqrt(runningVariance[i] + Epsilon);
+            shift[i] = MathF.FusedMultiplyAdd(-runningMean[i], scale[i], beta[i]);
+        }
     }
 
     /// <inheritdoc />

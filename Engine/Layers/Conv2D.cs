@@ -153,6 +153,29 @@ public sealed class Conv2D : Layer
     protected override void OnForward(ReadOnlySpan<float> x, Span<float> y, int batch, in LayerContext context) =>
         Plan(context.MaxBatch, context.Threads).Forward(x, Weights, Biases, y, batch, context.Scratch);
 
+    /// <summary>Whether the forward kernel of this shape applies an epilogue in registers (see <see cref="ForwardWithEpilogue"/>):
+    /// only then does fusing a following batch norm or ReLU save a pass over memory.</summary>
+    internal bool FusesEpilogue
+    {
+        get
+        {
+            RequireBuilt();
+            return ConvPlan.IsBlocked(_geometry, Filters);
+        }
+    }
+
+    /// <summary>
+    /// The forward pass with a per-filter epilogue applied to each output after its bias (an evaluation-mode batch norm's
+    /// <c>fma(scale, v, shift)</c>, then a ReLU): the same bits as this layer's forward pass followed by those passes.
+    /// </summary>
+    internal void ForwardWithEpilogue(ReadOnlySpan<float> x, Span<float> y, int batch, in LayerContext context, in ConvEpilogue epilogue)
+    {
+        // x: [N, C, H, W]   y: [N, F, OH, OW]   epilogue scale, shift: [F] or empty
+        CheckForward(x.Length, y.Length, batch, context);
+        Plan(context.MaxBatch, context.Threads).Forward(x[..(batch * InputShape.Size)], Weights, Biases, y[..(batch * OutputShape.Size)],
+            batch, context.Scratch, epilogue);
+    }
+
     /// <inheritdoc />
     protected override void OnBackward(ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx, int batch, in LayerContext context)
     {

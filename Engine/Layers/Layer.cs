@@ -173,11 +173,16 @@ public abstract class Layer
     /// <exception cref="ArgumentException">The batch exceeds the context's, or a span is shorter than the batch needs.</exception>
     public void Forward(ReadOnlySpan<float> x, Span<float> y, int batch, in LayerContext context)
     {
-        int inSize = InputShape.Size, outSize = OutputShape.Size;
+        CheckForward(x.Length, y.Length, batch, context);
+        OnForward(x[..(batch * InputShape.Size)], y[..(batch * OutputShape.Size)], batch, context);
+    }
+
+    /// <summary>The checks of <see cref="Forward"/>, for a layer's own variants of the forward pass (such as a fused epilogue).</summary>
+    private protected void CheckForward(int xLength, int yLength, int batch, in LayerContext context)
+    {
         CheckCall(batch, context);
-        CheckSpan(x.Length, batch, inSize, "x");
-        CheckSpan(y.Length, batch, outSize, "y");
-        OnForward(x[..(batch * inSize)], y[..(batch * outSize)], batch, context);
+        CheckSpan(xLength, batch, InputShape.Size, "x");
+        CheckSpan(yLength, batch, OutputShape.Size, "y");
     }
 
     /// <summary>

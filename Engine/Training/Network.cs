@@ -262,11 +262,32 @@ public sealed partial class Network
         }
     }
 
-    /// <summary>The plan for <paramref name="loss"/> (null: inference).</summary>
+    /// <summary>Test switch: false keeps every convolution's batch norm and ReLU as passes of their own in inference too.</summary>
+    internal bool FuseConvolutionEpilogue
+    {
+        get => _fuseConvolutionEpilogue;
+        set
+        {
+            lock (_sync)
+            {
+                _fuseConvolutionEpilogue = value;
+                _inferencePlan = null;
+                lock (_idle) _idle.Clear();
+            }
+        }
+    }
+
+    private bool _fuseConvolutionEpilogue = true;
+
+    /// <summary>The plan for <paramref name="loss"/> (null: inference, whose convolutions take the batch norms and ReLUs after them into their epilogues).</summary>
     private ExecutionPlan Compile(Loss? loss)
     {
         if (_layers.Count == 0) throw new InvalidOperationException("The network has no layers.");
-        return ExecutionPlan.Compile(InputShape, _layers, new ExecutionPlan.Settings(loss, _fuseActivationWithPooling) { Normalization = _normalization });
+        return ExecutionPlan.Compile(InputShape, _layers, new ExecutionPlan.Settings(loss, _fuseActivationWithPooling)
+        {
+            Normalization = _normalization,
+            FuseConvolutionEpilogue = loss is null && _fuseConvolutionEpilogue,
+        });
     }
 
     private void CheckData(Dataset data, string argument)

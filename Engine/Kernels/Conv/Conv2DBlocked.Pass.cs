@@ -18,10 +18,10 @@ internal static unsafe partial class Conv2DBlocked
         public long Work => 2L * Batch * OutputSample * Taps / Phases;
     }
 
-    /// <summary>Shared scratch: packed weights, packed bias, the tap table, (data gradient) each tap's weight offset, and the tile
-    /// tables (six source offsets and six plane rows per tile).</summary>
+    /// <summary>Shared scratch: packed weights, packed bias, scale and shift (the forward epilogue), the tap table, (data gradient)
+    /// each tap's weight offset, and the tile tables (six source offsets and six plane rows per tile).</summary>
     private static long SharedSize(int lanes, int taps, int plane, int phases) =>
-        ChannelBlocks.PackedSize(lanes, taps) + ChannelBlocks.PackedSize(lanes, 1) + 2L * taps + 2L * ConvTile.Rows * MaxTiles(plane, phases);
+        ChannelBlocks.PackedSize(lanes, taps) + 3 * ChannelBlocks.PackedSize(lanes, 1) + 2L * taps + 2L * ConvTile.Rows * MaxTiles(plane, phases);
 
     /// <summary>At most this many tiles cover a plane split into <paramref name="phases"/> classes (each class's last tile may be partial).</summary>
     private static int MaxTiles(int plane, int phases) => plane / ConvTile.Rows + phases;
@@ -38,16 +38,22 @@ internal static unsafe partial class Conv2DBlocked
     /// <summary>Where the pass's scratch regions lie (packed data 64-byte aligned).</summary>
     private readonly struct Layout
     {
-        public readonly float* Packed, Bias, Slots;
+        public readonly float* Packed, Bias, Scale, Shift, Slots;
         public readonly int* Table, WeightOffsets, TileOffsets, TileRows;
         public readonly long SlotSize;
+        public readonly bool Relu;
 
-        public Layout(in Pass pass, float* scratch, float* bias)
+        /// <summary>The regions in <paramref name="scratch"/>; the bias, scale and shift regions are null when the pass has none.</summary>
+        public Layout(in Pass pass, float* scratch, bool bias, bool scaled = false, bool relu = false)
         {
             Packed = ChannelBlocks.Align(scratch);
             float* next = scratch + ChannelBlocks.PackedSize(pass.Lanes, pass.Taps);
-            Bias = bias == null ? null : ChannelBlocks.Align(next);
-            next += ChannelBlocks.PackedSize(pass.Lanes, 1);
+            long vector = ChannelBlocks.PackedSize(pass.Lanes, 1);
+            Bias = bias ? ChannelBlocks.Align(next) : null;
+            Scale = scaled ? ChannelBlocks.Align(next + vector) : null;
+            Shift = scaled ? ChannelBlocks.Align(next + 2 * vector) : null;
+            Relu = relu;
+            next += 3 * vector;
             Table = (int*)next;
             WeightOffsets = Table + pass.Taps;
             TileOffsets = WeightOffsets + pass.Taps;
@@ -71,7 +77,7 @@ internal static unsafe partial class Conv2DBlocked
 
     /// <summary>Packs the weights (and bias) for the tier's width, then runs the pass's units in parallel.</summary>
     private readonly ref struct PassKernel(in Pass pass, in Layout layout, ConvPhase* phases, float* input, float* weights, float* bias,
-        float* output, int workers, bool forward) : IWidthKernel
+        float* output, int workers, bool forward, float* scale = null, float* shift = null) : IWidthKernel
     {
         private readonly Pass _pass = pass;
         private readonly Layout _layout = layout;
@@ -89,9 +95,12 @@ internal static unsafe partial class Conv2DBlocked
                 {
                     // packed[t·width + l] = w[first + l, t]: the block's filter rows written down its tap rows.
                     GemmPacking.TransposeRows<TWidth, TVector>(weights + (long)first * p.LaneStride, p.LaneStride, n, p.Taps, packed, width);
-                    if (_layout.Bias != null)
+                    // The per-channel vectors of the epilogue, the lanes past the block's channels zero.
+                    if (_layout.Bias != null) PackLanes(bias, _layout.Bias, first, n, width);
+                    if (_layout.Scale != null)
                     {
-                        for (int l = 0; l < width; l++) _layout.Bias[first + l] = l < n ? bias[first + l] : 0f;
+                        PackLanes(scale, _layout.Scale, first, n, width);
+                        PackLanes(shift, _layout.Shift, first, n, width);
                     }
                 }
                 else
@@ -108,6 +117,12 @@ internal static unsafe partial class Conv2DBlocked
             body.Parts = parts;
             ParallelFor.Run(ref body, parts, workers);
         }
+    }
+
+    /// <summary>packed[first + l] = values[first + l] for the block's <paramref name="n"/> channels, 0 for its other lanes up to <paramref name="width"/>.</summary>
+    private static void PackLanes(float* values, float* packed, int first, int n, int width)
+    {
+        for (int l = 0; l < width; l++) packed[first + l] = l < n ? values[first + l] : 0f;
     }
 
     /// <summary>A contiguous range of the (sample, channel block) units, in the running worker's slot.</summary>
@@ -140,10 +155,11 @@ internal static unsafe partial class Conv2DBlocked
                 }
                 current = n;
                 var (first, count, width) = ChannelBlocks.Block(p.Lanes, TWidth.Count, b);
-                float* packed = _layout.Packed + (long)first * p.Taps, bias = _layout.Bias == null ? null : _layout.Bias + first;
+                float* packed = _layout.Packed + (long)first * p.Taps;
+                var epilogue = new TileEpilogue(_layout.Bias, _layout.Scale, _layout.Shift, _layout.Relu).At(first);
                 var target = new Target(buffer, width, count, output + (long)n * p.OutputSample + (long)first * p.Plane, p.Plane);
-                if (width > TWidth.Count) RunBlock<Two>(source, packed, bias, target);
-                else RunBlock<One>(source, packed, bias, target);
+                if (width > TWidth.Count) RunBlock<Two>(source, packed, epilogue, target);
+                else RunBlock<One>(source, packed, epilogue, target);
             }
         }
 
@@ -151,7 +167,7 @@ internal static unsafe partial class Conv2DBlocked
         /// the plane); a phase without taps only writes zero rows. A single phase in plane order (the forward pass, the stride-1
         /// data gradient) hands each 48 finished rows to the transposition while they are in L1; several phases fill the whole
         /// plane first.</summary>
-        private readonly void RunBlock<TVectors>(float* source, float* packed, float* bias, in Target target) where TVectors : struct, ITwoOrOne
+        private readonly void RunBlock<TVectors>(float* source, float* packed, TileEpilogue epilogue, in Target target) where TVectors : struct, ITwoOrOne
         {
             int width = target.Width;
             float* buffer = target.Buffer;
@@ -171,7 +187,7 @@ internal static unsafe partial class Conv2DBlocked
                 {
                     int count = Math.Min(chunk, tiles - t), first = ConvTile.Rows * (phase.FirstTile + t);
                     ConvTile.Run<TWidth, TVector, TVectors>(count, phase.Taps, _layout.Table + phase.FirstTap, source, _layout.TileOffsets + first,
-                        packed + (long)phase.FirstTap * width, buffer, _layout.TileRows + first, bias, accumulate: false);
+                        packed + (long)phase.FirstTap * width, buffer, _layout.TileRows + first, epilogue, accumulate: false);
                     if (inOrder)
                     {
                         int done = ConvTile.Rows * t;

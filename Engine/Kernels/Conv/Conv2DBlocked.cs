@@ -39,10 +39,11 @@ internal static unsafe partial class Conv2DBlocked
         SharedSize(g.Channels, filters * g.KernelHeight * g.KernelWidth, g.Height * g.Width, g.StrideHeight * g.StrideWidth)
         + (long)Math.Max(1, threads) * SlotSize(GradientPadding(g, filters), g.Height * g.Width);
 
-    /// <summary>y = W ⊛ x + b for <paramref name="batch"/> samples (y overwritten; an empty bias adds nothing).</summary>
+    /// <summary>y = epilogue(W ⊛ x + b) for <paramref name="batch"/> samples, the epilogue applied in registers before the
+    /// outputs are stored (y overwritten; an empty bias adds nothing).</summary>
     /// <exception cref="ArgumentException">A span is shorter than the shapes need.</exception>
     public static void Forward(in ConvGeometry g, int batch, int filters, ReadOnlySpan<float> x, ReadOnlySpan<float> weights,
-        ReadOnlySpan<float> bias, Span<float> y, Span<float> scratch, int threads)
+        ReadOnlySpan<float> bias, Span<float> y, Span<float> scratch, int threads, in ConvEpilogue epilogue = default)
     {
         // x: [N, C, H, W]   weights: [F, C, KH, KW]   bias: [F] or empty   y: [N, F, OH, OW]
         Check(x.Length, (long)batch * g.InputSize, "x");
@@ -50,20 +51,21 @@ internal static unsafe partial class Conv2DBlocked
         if (!bias.IsEmpty) Check(bias.Length, filters, "bias");
         Check(y.Length, (long)batch * filters * g.ColumnCols, "y");
         Check(scratch.Length, ForwardScratchSize(g, filters, 1), "scratch");
+        epilogue.Check(filters);
         var pass = new Pass(batch, filters, PaddedPlanes.ForInput(g), g.InputSize, g.ColumnCols, g.ColumnRows, 1, g.ColumnRows);
         int workers = Workers(pass, scratch.Length, threads);
         Span<ConvPhase> phases = [new ConvPhase(0, g.ColumnRows, g.OutputHeight, g.OutputWidth, 0,
             g.StrideHeight * pass.Source.Width, g.StrideWidth, 0, g.OutputWidth, 1)];
-        fixed (float* xp = x, wp = weights, bp = bias, yp = y, sp = scratch)
+        fixed (float* xp = x, wp = weights, bp = bias, yp = y, sp = scratch, scale = epilogue.Scale, shift = epilogue.Shift)
         fixed (ConvPhase* phase = phases)
         {
-            var layout = new Layout(pass, sp, bias.IsEmpty ? null : bp);
+            var layout = new Layout(pass, sp, bias: !bias.IsEmpty, scaled: !epilogue.Scale.IsEmpty, relu: epilogue.Relu);
             for (int c = 0, t = 0; c < g.Channels; c++)
                 for (int i = 0; i < g.KernelHeight; i++)
                     for (int j = 0; j < g.KernelWidth; j++, t++)
                         layout.Table[t] = c * pass.Source.PlaneSize + i * pass.Source.Width + j;
             WriteTiles(phases, layout, pass.Plane);
-            var kernel = new PassKernel(pass, layout, phase, xp, wp, bp, yp, workers, forward: true);
+            var kernel = new PassKernel(pass, layout, phase, xp, wp, bp, yp, workers, forward: true, scale, shift);
             TierDispatch.Run(ref kernel);
         }
     }
@@ -87,7 +89,7 @@ internal static unsafe partial class Conv2DBlocked
         fixed (float* wp = weights, yp = dy, xp = dx, sp = scratch)
         fixed (ConvPhase* phase = phases)
         {
-            var layout = new Layout(pass, sp, null);
+            var layout = new Layout(pass, sp, bias: false);
             int t = 0, p = 0;
             for (int a = 0; a < g.StrideHeight; a++)
                 for (int b = 0; b < g.StrideWidth; b++, p++)

@@ -177,8 +177,8 @@ internal static unsafe class Conv2DBlockedWeights
                     if (biases) BiasSums<TWidth, TVector>(gradient, steps, _biasSums + first, two);
                     float* sums = _sums + (long)first * tapRows;
                     int* taps = TapTable + t0 * Rows, rows = RowTable + t0 * Rows;
-                    if (two) ConvTile.Run<TWidth, TVector, Two>(t1 - t0, steps, PositionTable, source, taps, gradient, sums, rows, null, accumulate: true);
-                    else ConvTile.Run<TWidth, TVector, One>(t1 - t0, steps, PositionTable, source, taps, gradient, sums, rows, null, accumulate: true);
+                    if (two) ConvTile.Run<TWidth, TVector, Two>(t1 - t0, steps, PositionTable, source, taps, gradient, sums, rows, TileEpilogue.None, accumulate: true);
+                    else ConvTile.Run<TWidth, TVector, One>(t1 - t0, steps, PositionTable, source, taps, gradient, sums, rows, TileEpilogue.None, accumulate: true);
                 }
             }
         }

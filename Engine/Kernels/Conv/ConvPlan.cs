@@ -123,24 +123,32 @@ internal sealed class ConvPlan
     /// <summary>Scratch for inference (forward only) or training (the larger of the passes; they run one after the other).</summary>
     public long ScratchSize(bool training) => training ? Math.Max(ForwardScratch, BackwardScratch) : ForwardScratch;
 
-    /// <summary>y = W ⊛ x + b for <paramref name="batch"/> ≤ <see cref="MaxBatch"/> samples (y overwritten).</summary>
-    public void Forward(ReadOnlySpan<float> x, ReadOnlySpan<float> weights, ReadOnlySpan<float> bias, Span<float> y, int batch, Span<float> scratch)
+    /// <summary>y = epilogue(W ⊛ x + b) for <paramref name="batch"/> ≤ <see cref="MaxBatch"/> samples (y overwritten; no epilogue: W ⊛ x + b): the blocked
+    /// path applies the epilogue in registers, the others in one pass over y afterwards (the same bits either way).</summary>
+    public void Forward(ReadOnlySpan<float> x, ReadOnlySpan<float> weights, ReadOnlySpan<float> bias, Span<float> y, int batch, Span<float> scratch,
+        in ConvEpilogue epilogue = default)
     {
-        // x: [N, C, H, W]   weights: [F, C, KH, KW]   bias: [F]   y: [N, F, OH, OW]
+        // x: [N, C, H, W]   weights: [F, C, KH, KW]   bias: [F]   y: [N, F, OH, OW]   epilogue scale, shift: [F] or empty
         CheckBatch(batch);
+        epilogue.Check(Filters);
         switch (ForwardPath)
         {
             case ConvForwardPath.Direct:
                 Conv2DDirect.Forward(Geometry, batch, Filters, x, weights, bias, y, scratch, Threads);
                 break;
             case ConvForwardPath.Blocked:
-                Conv2DBlocked.Forward(Geometry, batch, Filters, x, weights, bias, y, scratch, Threads);
-                break;
+                Conv2DBlocked.Forward(Geometry, batch, Filters, x, weights, bias, y, scratch, Threads, epilogue);
+                return;
             default:
                 Conv2DKernels.Forward(Geometry, batch, Filters, x, weights, bias, y, Threads);
                 break;
         }
+        if (!epilogue.IsNone) epilogue.Apply(y[..(batch * Filters * Geometry.ColumnCols)], batch, Filters, Geometry.ColumnCols, Threads);
     }
+
+    /// <summary>Whether <see cref="Forward"/>
+    /// applies an epilogue inside the kernel (so fusing it saves a pass over the output); by shape only.</summary>
+    public bool FusesEpilogue => ForwardPath == ConvForwardPath.Blocked;
 
     /// <summary>dW += Σₙ dy[n] ⊛ x[n] and db += Σ dy (both accumulated).</summary>
     public void BackwardWeights(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> weightGradients, Span<float> biasGradients,

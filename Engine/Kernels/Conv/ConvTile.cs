@@ -23,7 +23,8 @@ namespace Engine.Kernels;
 /// 0.75 loads per FMA, within two loads per cycle at two FMAs per cycle. Registers: 12 accumulators, 2 weight vectors and
 /// one broadcast, 15 of AVX2's 16 (the GEMM microkernel's count); the JIT keeps the six row offsets in registers and folds
 /// each broadcast into <c>vbroadcastss ymm, [p + 4·a]</c>, 24 instructions per step. The accumulators start from the six
-/// output rows (when accumulating) or from zero, and end there, plus a per-channel bias vector if one is given.</para>
+/// output rows (when accumulating) or from zero, and end there, through the <see cref="TileEpilogue"/> if one is given (a
+/// per-channel bias, scale-and-shift, ReLU: a few operations per tile after its hundreds of FMAs).</para>
 /// <para>Why this shape: six broadcast rows × two vectors is the largest tile that fits the 16 registers of AVX2 and SSE with
 /// fewer than one load per FMA; broadcasting the spatial operand (rather than loading it as vectors) lets one tile serve any
 /// stride and padding and keeps each register's lanes on independent outputs. On AVX-512 a block of 16 channels holds one
@@ -47,20 +48,21 @@ internal static unsafe class ConvTile
     /// <param name="vec">The vector operand, one block row (1 or 2 vectors) per step.</param>
     /// <param name="rows">The output rows, block width apart; they also hold the starting values when accumulating.</param>
     /// <param name="rowIndex">Six output row numbers per tile (rows may repeat: a tail tile's copies go to one spare row).</param>
-    /// <param name="bias">A block-wide vector added to each row before it is stored, or null.</param>
+    /// <param name="epilogue">What each row goes through before it is stored: a block-wide bias added, then per lane
+    /// <c>fma(scale, v, shift)</c>, then a ReLU (each step skipped when absent; see <see cref="ConvEpilogue"/>).</param>
     /// <param name="accumulate">Whether the sums start from the rows' values (else from zero).</param>
     [SkipLocalsInit]
     public static void Run<TWidth, TVector, TVectors>(int tiles, int steps, int* table, float* src, int* a, float* vec, float* rows,
-        int* rowIndex, float* bias, bool accumulate)
+        int* rowIndex, TileEpilogue epilogue, bool accumulate)
         where TWidth : struct, IVectorWidth<TVector> where TVector : struct where TVectors : struct, ITwoOrOne
     {
         for (int t = 0; t < tiles; t++, a += Rows, rowIndex += Rows)
-            Tile<TWidth, TVector, TVectors>(steps, table, src, a, vec, rows, rowIndex, bias, accumulate);
+            Tile<TWidth, TVector, TVectors>(steps, table, src, a, vec, rows, rowIndex, epilogue, accumulate);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Tile<TWidth, TVector, TVectors>(int steps, int* table, float* src, int* a, float* vec, float* rows,
-        int* rowIndex, float* bias, bool accumulate)
+        int* rowIndex, TileEpilogue epilogue, bool accumulate)
         where TWidth : struct, IVectorWidth<TVector> where TVector : struct where TVectors : struct, ITwoOrOne
     {
         int w = TWidth.Count;
@@ -102,8 +104,9 @@ internal static unsafe class ConvTile
             c5a = TWidth.MultiplyAdd(b, v0, c5a); if (TVectors.IsTwo) c5b = TWidth.MultiplyAdd(b, v1, c5b);
         }
 
-        if (bias != null)
+        if (epilogue.Bias != null)
         {
+            float* bias = epilogue.Bias;
             TVector ba = TWidth.Load(ref bias[0]);
             c0a = TWidth.Add(c0a, ba); c1a = TWidth.Add(c1a, ba); c2a = TWidth.Add(c2a, ba);
             c3a = TWidth.Add(c3a, ba); c4a = TWidth.Add(c4a, ba); c5a = TWidth.Add(c5a, ba);
@@ -114,12 +117,36 @@ internal static unsafe class ConvTile
                 c3b = TWidth.Add(c3b, bb); c4b = TWidth.Add(c4b, bb); c5b = TWidth.Add(c5b, bb);
             }
         }
+        if (epilogue.Scale != null || epilogue.Relu)
+        {
+            bool scaled = epilogue.Scale != null, relu = epilogue.Relu;
+            TVector sa = scaled ? TWidth.Load(ref epilogue.Scale[0]) : default, ta = scaled ? TWidth.Load(ref epilogue.Shift[0]) : default;
+            c0a = Finish<TWidth, TVector>(c0a, scaled, sa, ta, relu); c1a = Finish<TWidth, TVector>(c1a, scaled, sa, ta, relu);
+            c2a = Finish<TWidth, TVector>(c2a, scaled, sa, ta, relu); c3a = Finish<TWidth, TVector>(c3a, scaled, sa, ta, relu);
+            c4a = Finish<TWidth, TVector>(c4a, scaled, sa, ta, relu); c5a = Finish<TWidth, TVector>(c5a, scaled, sa, ta, relu);
+            if (TVectors.IsTwo)
+            {
+                TVector sb = scaled ? TWidth.Load(ref epilogue.Scale[w]) : default, tb = scaled ? TWidth.Load(ref epilogue.Shift[w]) : default;
+                c0b = Finish<TWidth, TVector>(c0b, scaled, sb, tb, relu); c1b = Finish<TWidth, TVector>(c1b, scaled, sb, tb, relu);
+                c2b = Finish<TWidth, TVector>(c2b, scaled, sb, tb, relu); c3b = Finish<TWidth, TVector>(c3b, scaled, sb, tb, relu);
+                c4b = Finish<TWidth, TVector>(c4b, scaled, sb, tb, relu); c5b = Finish<TWidth, TVector>(c5b, scaled, sb, tb, relu);
+            }
+        }
         StoreRow<TWidth, TVector, TVectors>(rows + rowIndex[0] * block, c0a, c0b);
         StoreRow<TWidth, TVector, TVectors>(rows + rowIndex[1] * block, c1a, c1b);
         StoreRow<TWidth, TVector, TVectors>(rows + rowIndex[2] * block, c2a, c2b);
         StoreRow<TWidth, TVector, TVectors>(rows + rowIndex[3] * block, c3a, c3b);
         StoreRow<TWidth, TVector, TVectors>(rows + rowIndex[4] * block, c4a, c4b);
         StoreRow<TWidth, TVector, TVectors>(rows + rowIndex[5] * block, c5a, c5b);
+    }
+
+    /// <summary>The epilogue's steps after the bias on one register: <c>fma(scale, v, shift)</c> when scaled, then the ReLU.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static TVector Finish<TWidth, TVector>(TVector v, bool scaled, TVector scale, TVector shift, bool relu)
+        where TWidth : struct, IVectorWidth<TVector> where TVector : struct
+    {
+        if (scaled) v = TWidth.MultiplyAdd(scale, v, shift);
+        return relu ? new ReluOperator().Forward<TWidth, TVector>(v) : v;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

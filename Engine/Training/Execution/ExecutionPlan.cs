@@ -29,10 +29,24 @@ internal sealed class ExecutionPlan
         /// <summary>Whether a residual block's add and a ReLU right after it run as one stage (<see cref="AddReluStage"/>; the bits
         /// are the same either way: a test switch).</summary>
         public bool FuseResidualRelu { get; init; } = true;
+
+        /// <summary>Whether a convolution whose kernel fuses an epilogue takes the batch norm and/or ReLU after it in
+        /// (<see cref="ConvolutionEpilogueStage"/>): inference plans only, since training needs the stored convolution output.</summary>
+        public bool FuseConvolutionEpilogue { get; init; }
     }
 
     private static readonly Fusion[] Fusions =
     [
+        new("convolution-batch-norm-relu", 3,
+            (l, i, s) => FusesEpilogue(l, i, s) && l[i + 1] is BatchNorm2D && l[i + 2] is ReLU,
+            (input, output, i, l) => new ConvolutionEpilogueStage(input, output, [i, i + 1, i + 2], normalized: true, relu: true, ((Conv2D)l[i]).Filters)),
+        new("convolution-batch-norm", 2,
+            (l, i, s) => FusesEpilogue(l, i, s) && l[i + 1] is BatchNorm2D,
+            (input, output, i, l) => new ConvolutionEpilogueStage(input, output, [i, i + 1], normalized: true, relu: false, ((Conv2D)l[i]).Filters)),
+        // A ReLU before a max pooling stays with the pooling when that fusion is on (it then runs on the pooled values).
+        new("convolution-relu", 2,
+            (l, i, s) => FusesEpilogue(l, i, s) && l[i + 1] is ReLU && !(s.FuseActivationWithPooling && i + 2 < l.Count && l[i + 2] is MaxPool2D),
+            (input, output, i, l) => new ConvolutionEpilogueStage(input, output, [i, i + 1], normalized: false, relu: true, ((Conv2D)l[i]).Filters)),
         new("pool-then-activate", 2,
             (l, i, s) => s.FuseActivationWithPooling && l[i] is ActivationLayer { IsMonotone: true } && l[i + 1] is MaxPool2D,
             (input, output, i, l) => new PoolThenActivateStage(input, output, i, i + 1, l[i + 1].OutputShape.Size)),
@@ -149,6 +163,10 @@ internal sealed class ExecutionPlan
         Chain(layers, first);
         return new ExecutionPlan(leaves, stages.ToArray(), values.ToArray());
     }
+
+    /// <summary>Whether leaf i is a convolution whose kernel applies an epilogue, in a plan that fuses them.</summary>
+    private static bool FusesEpilogue(IReadOnlyList<Layer> leaves, int i, Settings settings) =>
+        settings.FuseConvolutionEpilogue && leaves[i] is Conv2D { FusesEpilogue: true };
 
     /// <summary>Whether chain[i .. i + length) are leaves leaf, leaf + 1, … (plain layers, no block among them).</summary>
     private static bool IsRun(IReadOnlyList<Layer> chain, int i, int length, Layer[] leaves, int leaf)

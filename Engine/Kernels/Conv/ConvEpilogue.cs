@@ -1,0 +1,68 @@
+namespace Engine.Kernels;
+
+/// <summary>
+/// What a convolution's forward pass applies to each output after its bias, per output channel f:
+/// <c>v = fma(Scale[f], v, Shift[f])</c> when a scale is given (an evaluation-mode batch norm), then <c>v = v &lt; 0 ? 0 : v</c>
+/// when <see cref="Relu"/> — exactly the operations of a separate <see cref="BatchNormKernels.Normalize"/> or
+/// <see cref="ReluOperator"/> pass over the stored output, so fusing them changes no bit. The blocked kernels apply it in
+/// registers before the first store; the other paths run it as one pass over their output.
+/// </summary>
+/// <param name="scale">Per-filter scale [F], or empty for none (then <paramref name="shift"/> is empty too).</param>
+/// <param name="shift">Per-filter shift [F].</param>
+/// <param name="relu">Whether a ReLU follows.</param>
+internal readonly ref struct ConvEpilogue(ReadOnlySpan<float> scale, ReadOnlySpan<float> shift, bool relu)
+{
+    /// <summary>Per-filter scale [F], or empty.</summary>
+    public ReadOnlySpan<float> Scale { get; } = scale;
+
+    /// <summary>Per-filter shift [F], or empty.</summary>
+    public ReadOnlySpan<float> Shift { get; } = shift;
+
+    /// <summary>Whether outputs go through a ReLU last.</summary>
+    public bool Relu { get; } = relu;
+
+    /// <summary>Whether the epilogue changes nothing.</summary>
+    public bool IsNone => Scale.IsEmpty && !Relu;
+
+    /// <summary>Checks the spans against <paramref name="filters"/>.</summary>
+    /// <exception cref="ArgumentException">Scale and shift differ in presence, or are shorter than the filters.</exception>
+    public void Check(int filters)
+    {
+        if (Scale.IsEmpty != Shift.IsEmpty) throw new ArgumentException("Conv2D epilogue: a scale needs a shift and a shift a scale.");
+        if (!Scale.IsEmpty && (Scale.Length < filters || Shift.Length < filters))
+            throw new ArgumentException($"Conv2D epilogue: scale and shift need {filters} elements, but have {Scale.Length} and {Shift.Length}.");
+    }
+
+    /// <summary>Applies the epilogue in place to <paramref name="y"/> [N, F, plane] (for the paths that do not fuse it).</summary>
+    public void Apply(Span<float> y, int batch, int filters, int plane, int threads)
+    {
+        if (!Scale.IsEmpty) BatchNormKernels.Normalize(y, y, batch, filters, plane, Scale, Shift, Relu, threads);
+        else if (Relu) Activations.Forward(new ReluOperator(), y, y, threads);
+    }
+}
+
+/// <summary>
+/// The block-relative pointers of a <see cref="ConvTile"/>'s epilogue: a bias vector, then (optional) a per-channel scale and
+/// shift, then (optional) a ReLU, each over the tile block's lanes; null pointers skip their step.
+/// </summary>
+internal readonly unsafe struct TileEpilogue(float* bias, float* scale, float* shift, bool relu)
+{
+    /// <summary>Block-wide bias added first, or null.</summary>
+    public float* Bias { get; } = bias;
+
+    /// <summary>Block-wide scale of <c>fma(scale, v, shift)</c>, or null.</summary>
+    public float* Scale { get; } = scale;
+
+    /// <summary>Block-wide shift (non-null when <see cref="Scale"/> is).</summary>
+    public float* Shift { get; } = shift;
+
+    /// <summary>Whether a ReLU is applied last.</summary>
+    public bool Relu { get; } = relu;
+
+    /// <summary>Nothing: the sums are stored as they are.</summary>
+    public static TileEpilogue None => default;
+
+    /// <summary>The same epilogue for the block whose first lane is channel <paramref name="first"/> of per-channel arrays.</summary>
+    public TileEpilogue At(int first) =>
+        new(Bias == null ? null : Bias + first, Scale == null ? null : Scale + first, Shift == null ? null : Shift + first, Relu);
+}

@@ -4,7 +4,7 @@ using Engine.Tests.Helpers;
 namespace Engine.Tests.Kernels;
 
 /// <summary>
-/// The forward pass's fused epilogue (<see cref="ConvEpilogue"/>): per filter fma(scale, v, shift) and/or a ReLU after the bias,
+/// The forward pass's fused epilogue (<see cref="ConvEpilogue"/>): per filter fma(scale, v, shift), a residual added, and/or a ReLU after the bias,
 /// applied in registers by the blocked kernel and as a pass afterwards by the other paths — on every tier and 1–3 threads the
 /// same bits as the unfused output finished by plain scalar loops (negative and −0 outputs, NaN propagation included).
 /// </summary>
@@ -34,14 +34,17 @@ public class ConvEpilogueTests
         shift[0] = -0f;                                 // filter 0: ±0 outputs (−0 where the sum is negative), kept by the ReLU
         new Span<float>(x, (n - 1) * g.InputSize, g.Height * g.Width).Fill(float.NaN); // the last sample's channel 0: NaN outputs wherever a window reads it
 
+        var residual = GradientCheck.Random(outSize, 26);
         var unfused = new float[outSize];
         ConvPlan.Create(g, f, n, 1).Forward(x, w, b, unfused, n, new float[ConvPlan.Create(g, f, n, 1).ForwardScratch]);
-        foreach (var (scaled, relu) in new[] { (true, true), (true, false), (false, true) })
+        foreach (var (scaled, relu, added) in new[] { (true, true, false), (true, false, false), (false, true, false), (true, true, true),
+                     (true, false, true), (false, true, true), (false, false, true) })
         {
             var expected = unfused.Select((v, i) =>
             {
                 int filter = i / plane % f;
                 if (scaled) v = MathF.FusedMultiplyAdd(scale[filter], v, shift[filter]);
+                if (added) v += residual[i];
                 return relu && v < 0 ? 0f : v;
             }).ToArray();
             foreach (var tier in Tiers.Available())
@@ -51,8 +54,8 @@ public class ConvEpilogueTests
                     var scratch = Enumerable.Repeat(float.NaN, (int)plan.ForwardScratch).ToArray();
                     var y = Enumerable.Repeat(float.NaN, outSize).ToArray();
                     using (Tiers.Force(tier))
-                        plan.Forward(x, w, b, y, n, scratch, new ConvEpilogue(scaled ? scale : default, scaled ? shift : default, relu));
-                    AssertSameBits(y, expected, $"{plan.ForwardPath}, scale {scaled}, ReLU {relu}, {tier}, {threads} threads");
+                        plan.Forward(x, w, b, y, n, scratch, new ConvEpilogue(scaled ? scale : default, scaled ? shift : default, relu, added ? residual : default));
+                    AssertSameBits(y, expected, $"{plan.ForwardPath}, scale {scaled}, ReLU {relu}, residual {added}, {tier}, {threads} threads");
                 }
         }
     }
@@ -70,6 +73,8 @@ public class ConvEpilogueTests
         Assert.That(ex!.Message, Does.Contain("scale needs a shift"));
         ex = Assert.Throws<ArgumentException>(() => plan.Forward(x, w, [], y, 1, scratch, new ConvEpilogue(new float[15], new float[15], relu: true)));
         Assert.That(ex!.Message, Does.Contain("16 elements"));
+        ex = Assert.Throws<ArgumentException>(() => plan.Forward(x, w, [], y, 1, scratch, new ConvEpilogue(default, default, relu: true, new float[y.Length - 1])));
+        Assert.That(ex!.Message, Does.Contain($"residual needs {y.Length} elements"));
     }
 
     [TestCase(1), TestCase(2)]
@@ -83,7 +88,8 @@ public class ConvEpilogueTests
         var shift = GradientCheck.Random(32, 4);
         var y = new float[4 * 32 * g.ColumnCols];
         var scratch = new float[plan.ForwardScratch];
-        long bytes = Allocations.SteadyStateWithWorkers(() => plan.Forward(x, w, [], y, 4, scratch, new ConvEpilogue(scale, shift, relu: true)));
+        var residual = GradientCheck.Random(y.Length, 5);
+        long bytes = Allocations.SteadyStateWithWorkers(() => plan.Forward(x, w, [], y, 4, scratch, new ConvEpilogue(scale, shift, relu: true, residual)));
         Assert.That(bytes, Is.Zero);
     }
 

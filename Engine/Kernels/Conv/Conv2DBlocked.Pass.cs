@@ -38,14 +38,16 @@ internal static unsafe partial class Conv2DBlocked
     /// <summary>Where the pass's scratch regions lie (packed data 64-byte aligned).</summary>
     private readonly struct Layout
     {
-        public readonly float* Packed, Bias, Scale, Shift, Slots;
+        public readonly float* Packed, Bias, Scale, Shift, Slots, Residual;
         public readonly int* Table, WeightOffsets, TileOffsets, TileRows;
         public readonly long SlotSize;
         public readonly bool Relu;
 
-        /// <summary>The regions in <paramref name="scratch"/>; the bias, scale and shift regions are null when the pass has none.</summary>
-        public Layout(in Pass pass, float* scratch, bool bias, bool scaled = false, bool relu = false)
+        /// <summary>The regions in <paramref name="scratch"/>; the bias, scale and shift regions are null when the pass has none;
+        /// <paramref name="residual"/> (the output's shape, or null) is added to the outputs before the ReLU.</summary>
+        public Layout(in Pass pass, float* scratch, bool bias, bool scaled = false, bool relu = false, float* residual = null)
         {
+            Residual = residual;
             Packed = ChannelBlocks.Align(scratch);
             float* next = scratch + ChannelBlocks.PackedSize(pass.Lanes, pass.Taps);
             long vector = ChannelBlocks.PackedSize(pass.Lanes, 1);
@@ -156,8 +158,9 @@ internal static unsafe partial class Conv2DBlocked
                 current = n;
                 var (first, count, width) = ChannelBlocks.Block(p.Lanes, TWidth.Count, b);
                 float* packed = _layout.Packed + (long)first * p.Taps;
-                var epilogue = new TileEpilogue(_layout.Bias, _layout.Scale, _layout.Shift, _layout.Relu).At(first);
-                var target = new Target(buffer, width, count, output + (long)n * p.OutputSample + (long)first * p.Plane, p.Plane);
+                var epilogue = ConvEpilogue.ForTiles(_layout.Bias, _layout.Scale, _layout.Shift, _layout.Relu, _layout.Residual != null).At(first);
+                long at = (long)n * p.OutputSample + (long)first * p.Plane;
+                var target = new Target(buffer, width, count, output + at, p.Plane, _layout.Residual == null ? null : _layout.Residual + at, _layout.Relu);
                 if (width > TWidth.Count) RunBlock<Two>(source, packed, epilogue, target);
                 else RunBlock<One>(source, packed, epilogue, target);
             }
@@ -196,14 +199,16 @@ internal static unsafe partial class Conv2DBlocked
                 }
             }
             if (!inOrder) target.Transpose<TWidth, TVector>(0, _pass.Plane);
+            target.AddResidual<TWidth, TVector>();
         }
     }
 
     /// <summary>Rows the single-phase passes transpose at a time (eight tiles of six; a multiple of the 8×8 register transposes).</summary>
     private const int TransposeChunk = 48;
 
-    /// <summary>A block's position-major buffer [plane, width] and where its <see cref="Channels"/> planes go in the output.</summary>
-    private readonly struct Target(float* buffer, int width, int channels, float* output, int plane)
+    /// <summary>A block's position-major buffer [plane, width], where its <see cref="Channels"/> planes go in the output, and the
+    /// residual planes added to them once written (then the ReLU when <paramref name="relu"/>), or null.</summary>
+    private readonly struct Target(float* buffer, int width, int channels, float* output, int plane, float* residual = null, bool relu = false)
     {
         public float* Buffer => buffer;
         public int Width => width;
@@ -214,8 +219,34 @@ internal static unsafe partial class Conv2DBlocked
         public void Transpose<TWidth, TVector>(int first, int count) where TWidth : struct, IVectorWidth<TVector> where TVector : struct
         {
             for (int l = 0; l < channels; l += 8)
-                GemmPacking.TransposeRows<TWidth, TVector>(buffer + (long)first * width + l, width, count, Math.Min(8, channels - l),
-                    output + (long)l * plane + first, plane);
+            {
+                int planes = Math.Min(8, channels - l);
+                GemmPacking.TransposeRows<TWidth, TVector>(buffer + (long)first * width + l, width, count, planes, output + (long)l * plane + first, plane);
+            }
+        }
+
+        /// <summary>After the block's planes are written (still in L2): y = y + residual, then the ReLU (the add stage's operations),
+        /// plane by plane in order, so the residual streams in sequentially.</summary>
+        public void AddResidual<TWidth, TVector>() where TWidth : struct, IVectorWidth<TVector> where TVector : struct
+        {
+            if (residual == null) return;
+            for (int k = 0; k < channels; k++) AddPlane<TWidth, TVector>(output + (long)k * plane, residual + (long)k * plane, plane);
+        }
+
+        /// <summary>y[i] = y[i] + r[i], then y[i] &lt; 0 ? 0 : y[i] when the target has a ReLU, for i &lt; <paramref name="count"/>.</summary>
+        private void AddPlane<TWidth, TVector>(float* y, float* r, int count) where TWidth : struct, IVectorWidth<TVector> where TVector : struct
+        {
+            int i = 0;
+            for (; i + TWidth.Count <= count; i += TWidth.Count)
+            {
+                TVector v = TWidth.Add(TWidth.Load(ref y[i]), TWidth.Load(ref r[i]));
+                TWidth.Store(relu ? new ReluOperator().Forward<TWidth, TVector>(v) : v, ref y[i]);
+            }
+            for (; i < count; i++)
+            {
+                float v = y[i] + r[i];
+                y[i] = relu ? new ReluOperator().Forward<Width1, float>(v) : v;
+            }
         }
     }
 }

@@ -51,15 +51,16 @@ internal static unsafe partial class Conv2DBlocked
         if (!bias.IsEmpty) Check(bias.Length, filters, "bias");
         Check(y.Length, (long)batch * filters * g.ColumnCols, "y");
         Check(scratch.Length, ForwardScratchSize(g, filters, 1), "scratch");
-        epilogue.Check(filters);
+        epilogue.Check(filters, (long)batch * filters * g.ColumnCols);
         var pass = new Pass(batch, filters, PaddedPlanes.ForInput(g), g.InputSize, g.ColumnCols, g.ColumnRows, 1, g.ColumnRows);
         int workers = Workers(pass, scratch.Length, threads);
         Span<ConvPhase> phases = [new ConvPhase(0, g.ColumnRows, g.OutputHeight, g.OutputWidth, 0,
             g.StrideHeight * pass.Source.Width, g.StrideWidth, 0, g.OutputWidth, 1)];
-        fixed (float* xp = x, wp = weights, bp = bias, yp = y, sp = scratch, scale = epilogue.Scale, shift = epilogue.Shift)
+        fixed (float* xp = x, wp = weights, bp = bias, yp = y, sp = scratch, scale = epilogue.Scale, shift = epilogue.Shift, rp = epilogue.Residual)
         fixed (ConvPhase* phase = phases)
         {
-            var layout = new Layout(pass, sp, bias: !bias.IsEmpty, scaled: !epilogue.Scale.IsEmpty, relu: epilogue.Relu);
+            var layout = new Layout(pass, sp, bias: !bias.IsEmpty, scaled: !epilogue.Scale.IsEmpty, relu: epilogue.Relu,
+                residual: epilogue.Residual.IsEmpty ? null : rp);
             for (int c = 0, t = 0; c < g.Channels; c++)
                 for (int i = 0; i < g.KernelHeight; i++)
                     for (int j = 0; j < g.KernelWidth; j++, t++)

@@ -2,15 +2,18 @@ namespace Engine.Kernels;
 
 /// <summary>
 /// What a convolution's forward pass applies to each output after its bias, per output channel f:
-/// <c>v = fma(Scale[f], v, Shift[f])</c> when a scale is given (an evaluation-mode batch norm), then <c>v = v &lt; 0 ? 0 : v</c>
-/// when <see cref="Relu"/> — exactly the operations of a separate <see cref="BatchNormKernels.Normalize"/> or
-/// <see cref="ReluOperator"/> pass over the stored output, so fusing them changes no bit. The blocked kernels apply it in
-/// registers before the first store; the other paths run it as one pass over their output.
+/// <c>v = fma(Scale[f], v, Shift[f])</c> when a scale is given (an evaluation-mode batch norm), then <c>v = v + Residual[…]</c>
+/// at the output's own index when a residual is given (a residual block's shortcut), then <c>v = v &lt; 0 ? 0 : v</c> when
+/// <see cref="Relu"/> — exactly the operations of separate <see cref="BatchNormKernels.Normalize"/>, <see cref="VectorOps.Add"/>
+/// and <see cref="ReluOperator"/> passes over the stored output, so fusing them changes no bit. The blocked kernels apply the
+/// per-channel steps in registers before the first store and the residual as the output planes are written; the other paths
+/// run it as passes over their output.
 /// </summary>
 /// <param name="scale">Per-filter scale [F], or empty for none (then <paramref name="shift"/> is empty too).</param>
 /// <param name="shift">Per-filter shift [F].</param>
 /// <param name="relu">Whether a ReLU follows.</param>
-internal readonly ref struct ConvEpilogue(ReadOnlySpan<float> scale, ReadOnlySpan<float> shift, bool relu)
+/// <param name="residual">A tensor of the output's shape [N, F, OH, OW] added after the scale and shift, or empty for none.</param>
+internal readonly ref struct ConvEpilogue(ReadOnlySpan<float> scale, ReadOnlySpan<float> shift, bool relu, ReadOnlySpan<float> residual = default)
 {
     /// <summary>Per-filter scale [F], or empty.</summary>
     public ReadOnlySpan<float> Scale { get; } = scale;
@@ -21,13 +24,18 @@ internal readonly ref struct ConvEpilogue(ReadOnlySpan<float> scale, ReadOnlySpa
     /// <summary>Whether outputs go through a ReLU last.</summary>
     public bool Relu { get; } = relu;
 
-    /// <summary>Whether the epilogue changes nothing.</summary>
-    public bool IsNone => Scale.IsEmpty && !Relu;
+    /// <summary>The residual [N, F, OH, OW] added before the ReLU, or empty.</summary>
+    public ReadOnlySpan<float> Residual { get; } = residual;
 
-    /// <summary>Checks the spans against <paramref name="filters"/>.</summary>
-    /// <exception cref="ArgumentException">Scale and shift differ in presence, or are shorter than the filters.</exception>
-    public void Check(int filters)
+    /// <summary>Whether the epilogue changes nothing.</summary>
+    public bool IsNone => Scale.IsEmpty && !Relu && Residual.IsEmpty;
+
+    /// <summary>Checks the spans against <paramref name="filters"/> and the output's <paramref name="outputs"/> floats.</summary>
+    /// <exception cref="ArgumentException">Scale and shift differ in presence, or a span is shorter than the shapes need.</exception>
+    public void Check(int filters, long outputs)
     {
+        if (!Residual.IsEmpty && Residual.Length < outputs)
+            throw new ArgumentException($"Conv2D epilogue: the residual needs {outputs} elements, but has {Residual.Length}.");
         if (Scale.IsEmpty != Shift.IsEmpty) throw new ArgumentException("Conv2D epilogue: a scale needs a shift and a shift a scale.");
         if (!Scale.IsEmpty && (Scale.Length < filters || Shift.Length < filters))
             throw new ArgumentException($"Conv2D epilogue: scale and shift need {filters} elements, but have {Scale.Length} and {Shift.Length}.");
@@ -36,9 +44,17 @@ internal readonly ref struct ConvEpilogue(ReadOnlySpan<float> scale, ReadOnlySpa
     /// <summary>Applies the epilogue in place to <paramref name="y"/> [N, F, plane] (for the paths that do not fuse it).</summary>
     public void Apply(Span<float> y, int batch, int filters, int plane, int threads)
     {
-        if (!Scale.IsEmpty) BatchNormKernels.Normalize(y, y, batch, filters, plane, Scale, Shift, Relu, threads);
-        else if (Relu) Activations.Forward(new ReluOperator(), y, y, threads);
+        bool residual = !Residual.IsEmpty;
+        if (!Scale.IsEmpty) BatchNormKernels.Normalize(y, y, batch, filters, plane, Scale, Shift, Relu && !residual, threads);
+        if (residual && Relu) VectorOps.AddRelu(y, Residual[..y.Length], y, threads);
+        else if (residual) VectorOps.Add(y, Residual[..y.Length], y, threads);
+        else if (Relu && Scale.IsEmpty) Activations.Forward(new ReluOperator(), y, y, threads);
     }
+
+    /// <summary>The tile's part of the epilogue (bias, scale and shift, and the ReLU unless a residual comes between) for
+    /// per-channel arrays packed at <paramref name="bias"/>, <paramref name="scale"/> and <paramref name="shift"/>.</summary>
+    public static unsafe TileEpilogue ForTiles(float* bias, float* scale, float* shift, bool relu, bool residual) =>
+        new(bias, scale, shift, relu && !residual);
 }
 
 /// <summary>

@@ -128,9 +128,9 @@ internal sealed class ConvPlan
     public void Forward(ReadOnlySpan<float> x, ReadOnlySpan<float> weights, ReadOnlySpan<float> bias, Span<float> y, int batch, Span<float> scratch,
         in ConvEpilogue epilogue = default)
     {
-        // x: [N, C, H, W]   weights: [F, C, KH, KW]   bias: [F]   y: [N, F, OH, OW]   epilogue scale, shift: [F] or empty
+        // x: [N, C, H, W]   weights: [F, C, KH, KW]   bias: [F]   y: [N, F, OH, OW]   epilogue scale, shift: [F] or empty, residual: as y or empty
         CheckBatch(batch);
-        epilogue.Check(Filters);
+        epilogue.Check(Filters, (long)batch * Filters * Geometry.ColumnCols);
         switch (ForwardPath)
         {
             case ConvForwardPath.Direct:

@@ -39,14 +39,14 @@ internal sealed class ExecutionPlan
     [
         new("convolution-batch-norm-relu", 3,
             (l, i, s) => FusesEpilogue(l, i, s) && l[i + 1] is BatchNorm2D && l[i + 2] is ReLU,
-            (input, output, i, l) => new ConvolutionEpilogueStage(input, output, [i, i + 1, i + 2], normalized: true, relu: true, ((Conv2D)l[i]).Filters)),
+            (input, output, i, l) => new ConvolutionEpilogueStage([input], output, [i, i + 1, i + 2], normalized: true, relu: true, ((Conv2D)l[i]).Filters)),
         new("convolution-batch-norm", 2,
             (l, i, s) => FusesEpilogue(l, i, s) && l[i + 1] is BatchNorm2D,
-            (input, output, i, l) => new ConvolutionEpilogueStage(input, output, [i, i + 1], normalized: true, relu: false, ((Conv2D)l[i]).Filters)),
+            (input, output, i, l) => new ConvolutionEpilogueStage([input], output, [i, i + 1], normalized: true, relu: false, ((Conv2D)l[i]).Filters)),
         // A ReLU before a max pooling stays with the pooling when that fusion is on (it then runs on the pooled values).
         new("convolution-relu", 2,
             (l, i, s) => FusesEpilogue(l, i, s) && l[i + 1] is ReLU && !(s.FuseActivationWithPooling && i + 2 < l.Count && l[i + 2] is MaxPool2D),
-            (input, output, i, l) => new ConvolutionEpilogueStage(input, output, [i, i + 1], normalized: false, relu: true, ((Conv2D)l[i]).Filters)),
+            (input, output, i, l) => new ConvolutionEpilogueStage([input], output, [i, i + 1], normalized: false, relu: true, ((Conv2D)l[i]).Filters)),
         new("pool-then-activate", 2,
             (l, i, s) => s.FuseActivationWithPooling && l[i] is ActivationLayer { IsMonotone: true } && l[i + 1] is MaxPool2D,
             (input, output, i, l) => new PoolThenActivateStage(input, output, i, i + 1, l[i + 1].OutputShape.Size)),
@@ -131,13 +131,29 @@ internal sealed class ExecutionPlan
             {
                 if (chain[i] is Residual block)
                 {
-                    int body = Chain(block.Body, value);
-                    int shortcut = block.Projects ? Chain(block.Shortcut, value) : value;
                     // Residual add then ReLU: one pass, the sum never stored (unless the ReLU runs after a max pooling instead).
                     bool relu = settings.FuseResidualRelu && i + 1 < chain.Count && chain[i + 1] is ReLU
                         && !(settings.FuseActivationWithPooling && i + 2 < chain.Count && chain[i + 2] is MaxPool2D);
-                    int sum = NewValue(block.OutputShape);
-                    stages.Add(relu ? new AddReluStage(body, shortcut, sum, index[chain[i + 1]]) : new AddStage(body, shortcut, sum));
+                    int sum;
+                    var b = block.Body;
+                    if (b.Count >= 2 && FusesEpilogue(leaves, index.GetValueOrDefault(b[^2], -1), settings) && b[^1] is BatchNorm2D)
+                    {
+                        // Inference: the body's last convolution takes its batch norm, the add and the ReLU into its epilogue
+                        // (the shortcut is computed first, so it is there when the convolution writes its planes).
+                        int shortcutValue = block.Projects ? Chain(block.Shortcut, value) : value;
+                        int bodyValue = Chain(b.Take(b.Count - 2).ToList(), value);
+                        sum = NewValue(block.OutputShape);
+                        int conv = index[b[^2]];
+                        int[] folded = relu ? [conv, conv + 1, index[chain[i + 1]]] : [conv, conv + 1];
+                        stages.Add(new ConvolutionEpilogueStage([bodyValue, shortcutValue], sum, folded, normalized: true, relu, ((Conv2D)b[^2]).Filters));
+                    }
+                    else
+                    {
+                        int body = Chain(block.Body, value);
+                        int shortcut = block.Projects ? Chain(block.Shortcut, value) : value;
+                        sum = NewValue(block.OutputShape);
+                        stages.Add(relu ? new AddReluStage(body, shortcut, sum, index[chain[i + 1]]) : new AddStage(body, shortcut, sum));
+                    }
                     value = sum;
                     i += relu ? 2 : 1;
                     continue;
@@ -166,7 +182,7 @@ internal sealed class ExecutionPlan
 
     /// <summary>Whether leaf i is a convolution whose kernel applies an epilogue, in a plan that fuses them.</summary>
     private static bool FusesEpilogue(IReadOnlyList<Layer> leaves, int i, Settings settings) =>
-        settings.FuseConvolutionEpilogue && leaves[i] is Conv2D { FusesEpilogue: true };
+        settings.FuseConvolutionEpilogue && i >= 0 && leaves[i] is Conv2D { FusesEpilogue: true };
 
     /// <summary>Whether chain[i .. i + length) are leaves leaf, leaf + 1, … (plain layers, no block among them).</summary>
     private static bool IsRun(IReadOnlyList<Layer> chain, int i, int length, Layer[] leaves, int leaf)

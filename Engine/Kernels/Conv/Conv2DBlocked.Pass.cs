@@ -161,8 +161,8 @@ internal static unsafe partial class Conv2DBlocked
                 var epilogue = ConvEpilogue.ForTiles(_layout.Bias, _layout.Scale, _layout.Shift, _layout.Relu, _layout.Residual != null).At(first);
                 long at = (long)n * p.OutputSample + (long)first * p.Plane;
                 var target = new Target(buffer, width, count, output + at, p.Plane, _layout.Residual == null ? null : _layout.Residual + at, _layout.Relu);
-                if (width > TWidth.Count) RunBlock<Two>(source, packed, epilogue, target);
-                else RunBlock<One>(source, packed, epilogue, target);
+                if (width > TWidth.Count) RunBlock<Two>(source, packed, in epilogue, target);
+                else RunBlock<One>(source, packed, in epilogue, target);
             }
         }
 
@@ -170,7 +170,7 @@ internal static unsafe partial class Conv2DBlocked
         /// the plane); a phase without taps only writes zero rows. A single phase in plane order (the forward pass, the stride-1
         /// data gradient) hands each 48 finished rows to the transposition while they are in L1; several phases fill the whole
         /// plane first.</summary>
-        private readonly void RunBlock<TVectors>(float* source, float* packed, TileEpilogue epilogue, in Target target) where TVectors : struct, ITwoOrOne
+        private readonly void RunBlock<TVectors>(float* source, float* packed, in TileEpilogue epilogue, in Target target) where TVectors : struct, ITwoOrOne
         {
             int width = target.Width;
             float* buffer = target.Buffer;
@@ -190,7 +190,7 @@ internal static unsafe partial class Conv2DBlocked
                 {
                     int count = Math.Min(chunk, tiles - t), first = ConvTile.Rows * (phase.FirstTile + t);
                     ConvTile.Run<TWidth, TVector, TVectors>(count, phase.Taps, _layout.Table + phase.FirstTap, source, _layout.TileOffsets + first,
-                        packed + (long)phase.FirstTap * width, buffer, _layout.TileRows + first, epilogue, accumulate: false);
+                        packed + (long)phase.FirstTap * width, buffer, _layout.TileRows + first, in epilogue, accumulate: false);
                     if (inOrder)
                     {
                         int done = ConvTile.Rows * t;

@@ -53,16 +53,16 @@ internal static unsafe class ConvTile
     /// <param name="accumulate">Whether the sums start from the rows' values (else from zero).</param>
     [SkipLocalsInit]
     public static void Run<TWidth, TVector, TVectors>(int tiles, int steps, int* table, float* src, int* a, float* vec, float* rows,
-        int* rowIndex, TileEpilogue epilogue, bool accumulate)
+        int* rowIndex, in TileEpilogue epilogue, bool accumulate)
         where TWidth : struct, IVectorWidth<TVector> where TVector : struct where TVectors : struct, ITwoOrOne
     {
         for (int t = 0; t < tiles; t++, a += Rows, rowIndex += Rows)
-            Tile<TWidth, TVector, TVectors>(steps, table, src, a, vec, rows, rowIndex, epilogue, accumulate);
+            Tile<TWidth, TVector, TVectors>(steps, table, src, a, vec, rows, rowIndex, in epilogue, accumulate);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Tile<TWidth, TVector, TVectors>(int steps, int* table, float* src, int* a, float* vec, float* rows,
-        int* rowIndex, TileEpilogue epilogue, bool accumulate)
+        int* rowIndex, in TileEpilogue epilogue, bool accumulate)
         where TWidth : struct, IVectorWidth<TVector> where TVector : struct where TVectors : struct, ITwoOrOne
     {
         int w = TWidth.Count;

@@ -8,7 +8,10 @@ namespace Engine.Kernels;
 /// </summary>
 /// <remarks>
 /// <para><b>Forward</b>: y[n, f, p] = bias[f] + Σ_(c, i, j) w[f, c, i, j]·xpad[n, c, p_r·SH + i, p_c·SW + j], each sum one chain
-/// <c>acc = fma(x, w, acc)</c> from 0 over (c, i, j) in increasing order, then <c>acc + bias</c>. Any stride and padding.</para>
+/// <c>acc = fma(x, w, acc)</c> from 0 over (c, i, j) in increasing order, then <c>acc + bias</c>. Any stride and padding. An
+/// optional <see cref="ConvEpilogue"/> (inference) then applies per filter <c>fma(scale, v, shift)</c> in the tile's registers,
+/// and the ReLU there too — unless a residual is given: then the residual is added to each channel block's output planes once
+/// they are written, and the ReLU follows the add.</para>
 /// <para><b>Data gradient</b>: the transposed convolution, computed as a correlation of the zero-padded output gradient with
 /// the transposed kernel. The input positions of each residue (h mod SH, w mod SW) see the same kernel subset — all of it
 /// for stride 1, 1, 2, 2 or 4 of the 9 taps of a stride-2 3×3 kernel — so they form one <see cref="ConvPhase"/>:

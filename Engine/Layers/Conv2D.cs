@@ -160,17 +160,17 @@ public sealed class Conv2D : Layer
         get
         {
             RequireBuilt();
-            return ConvPlan.IsBlocked(_geometry, Filters);
+            return ConvPlan.FusesEpilogue(_geometry, Filters);
         }
     }
 
     /// <summary>
-    /// The forward pass with a per-filter epilogue applied to each output after its bias (an evaluation-mode batch norm's
-    /// <c>fma(scale, v, shift)</c>, then a ReLU): the same bits as this layer's forward pass followed by those passes.
+    /// The forward pass with an epilogue applied to each output after its bias (an evaluation-mode batch norm's per-filter
+    /// <c>fma(scale, v, shift)</c>, a residual added, then a ReLU): the same bits as this layer's forward pass followed by those passes.
     /// </summary>
     internal void ForwardWithEpilogue(ReadOnlySpan<float> x, Span<float> y, int batch, in LayerContext context, in ConvEpilogue epilogue)
     {
-        // x: [N, C, H, W]   y: [N, F, OH, OW]   epilogue scale, shift: [F] or empty
+        // x: [N, C, H, W]   y: [N, F, OH, OW]   epilogue scale, shift: [F] or empty, residual: as y or empty
         CheckForward(x.Length, y.Length, batch, context);
         Plan(context.MaxBatch, context.Threads).Forward(x[..(batch * InputShape.Size)], Weights, Biases, y[..(batch * OutputShape.Size)],
             batch, context.Scratch, epilogue);

@@ -34,6 +34,8 @@ public class ConvEpilogueTests
         shift[0] = -0f;                                 // filter 0: ±0 outputs (−0 where the sum is negative), kept by the ReLU
         new Span<float>(x, (n - 1) * g.InputSize, g.Height * g.Width).Fill(float.NaN); // the last sample's channel 0: NaN outputs wherever a window reads it
 
+        Assert.That(ConvPlan.FusesEpilogue(g, f), Is.EqualTo(ConvPlan.Create(g, f, n, 1).ForwardPath == ConvForwardPath.Blocked),
+            "the plan fuses the epilogue exactly where its kernel is the blocked one");
         var residual = GradientCheck.Random(outSize, 26);
         var unfused = new float[outSize];
         ConvPlan.Create(g, f, n, 1).Forward(x, w, b, unfused, n, new float[ConvPlan.Create(g, f, n, 1).ForwardScratch]);

@@ -158,7 +158,8 @@ internal static unsafe partial class Conv2DBlocked
                 current = n;
                 var (first, count, width) = ChannelBlocks.Block(p.Lanes, TWidth.Count, b);
                 float* packed = _layout.Packed + (long)first * p.Taps;
-                var epilogue = ConvEpilogue.ForTiles(_layout.Bias, _layout.Scale, _layout.Shift, _layout.Relu, _layout.Residual != null).At(first);
+                // The tile's part of the epilogue; with a residual the ReLU waits for the add, after the planes are written.
+                var epilogue = new TileEpilogue(_layout.Bias, _layout.Scale, _layout.Shift, _layout.Relu && _layout.Residual == null).At(first);
                 long at = (long)n * p.OutputSample + (long)first * p.Plane;
                 var target = new Target(buffer, width, count, output + at, p.Plane, _layout.Residual == null ? null : _layout.Residual + at, _layout.Relu);
                 if (width > TWidth.Count) RunBlock<Two>(source, packed, in epilogue, target);

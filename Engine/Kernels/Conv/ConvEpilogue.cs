@@ -50,11 +50,6 @@ internal readonly ref struct ConvEpilogue(ReadOnlySpan<float> scale, ReadOnlySpa
         else if (residual) VectorOps.Add(y, Residual[..y.Length], y, threads);
         else if (Relu && Scale.IsEmpty) Activations.Forward(new ReluOperator(), y, y, threads);
     }
-
-    /// <summary>The tile's part of the epilogue (bias, scale and shift, and the ReLU unless a residual comes between) for
-    /// per-channel arrays packed at <paramref name="bias"/>, <paramref name="scale"/> and <paramref name="shift"/>.</summary>
-    public static unsafe TileEpilogue ForTiles(float* bias, float* scale, float* shift, bool relu, bool residual) =>
-        new(bias, scale, shift, relu && !residual);
 }
 
 /// <summary>

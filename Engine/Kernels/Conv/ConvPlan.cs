@@ -146,9 +146,9 @@ internal sealed class ConvPlan
         if (!epilogue.IsNone) epilogue.Apply(y[..(batch * Filters * Geometry.ColumnCols)], batch, Filters, Geometry.ColumnCols, Threads);
     }
 
-    /// <summary>Whether <see cref="Forward"/>
-    /// applies an epilogue inside the kernel (so fusing it saves a pass over the output); by shape only.</summary>
-    public bool FusesEpilogue => ForwardPath == ConvForwardPath.Blocked;
+    /// <summary>Whether <see cref="Forward"/> applies an epilogue inside the kernel for this shape (the blocked path), so that
+    /// fusing one saves a pass over the output; the other paths apply it as passes afterwards. By shape only, like the paths.</summary>
+    public static bool FusesEpilogue(in ConvGeometry geometry, int filters) => IsBlocked(geometry, filters);
 
     /// <summary>dW += Σₙ dy[n] ⊛ x[n] and db += Σ dy (both accumulated).</summary>
     public void BackwardWeights(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> weightGradients, Span<float> biasGradients,

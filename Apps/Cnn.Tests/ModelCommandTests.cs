@@ -36,6 +36,19 @@ public class ModelCommandTests : TrainedModelTest
     }
 
     [Test]
+    public void EvaluateWithMirrorAveragesEachImageWithItsMirrorImage()
+    {
+        var (code, output, error) = Evaluate(Model, "--dataset", "mnist", "--test-augment", "mirror", "--out", Path.Combine(Folder, "eval-mirror"));
+        Assert.That(code, Is.EqualTo(ExitCodes.Ok), error);
+        var metrics = Network.Load(Model).Evaluate(TestSupport.Synthetic().Test, TestTimeAugmentation.Mirror);
+        Assert.That(output, Does.Contain("30 test images, each averaged with its mirror image"));
+        Assert.That(output, Does.Contain($"accuracy={metrics.Accuracy:F4} loss={metrics.Loss:F4} images=30"));
+        (code, _, error) = TestSupport.RunMain("evaluate", Model, "--dataset", "mnist", "--test-augment", "flip");
+        Assert.That(code, Is.EqualTo(ExitCodes.Usage));
+        Assert.That(error, Does.Contain("flip"));
+    }
+
+    [Test]
     public void EvaluateRefusesAModelThatDoesNotFitTheData()
     {
         var (code, _, error) = TestSupport.Run(EvaluateCommand.Create((_, _) => new LoadedData(CifarShaped(), "/data/c")), "evaluate", Model, "--dataset", "cifar10");

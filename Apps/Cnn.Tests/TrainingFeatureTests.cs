@@ -215,6 +215,21 @@ public class TrainingFeatureTests : TempFolderTest
     }
 
     [Test]
+    public void TestAugmentMirrorChangesTheValidationFiguresNotTheTraining()
+    {
+        Assert.That(Refusal(("test-augment", "mirror"), ("val-size", "0")), Is.EqualTo("--test-augment says how the validation images are evaluated, and --val-size is 0: give validation images."));
+        Assert.That(Plan(("test-augment", "mirror")).TrainingOptions().ValidationAugmentation, Is.EqualTo(TestTimeAugmentation.Mirror));
+        Assert.That(Plan().TrainingOptions().ValidationAugmentation, Is.EqualTo(TestTimeAugmentation.None));
+        Assert.That(Plan(("test-augment", "mirror")).Header(), Does.Contain(" · validation averaged with mirror images · "));
+        var (code, output, error) = Train("--filters", "2", "--val-size", "30", "--epochs", "1", "--test-augment", "mirror");
+        Assert.That(code, Is.EqualTo(ExitCodes.Ok), error);
+        var (plainCode, plainOutput, _) = Train("--filters", "2", "--val-size", "30", "--epochs", "1");
+        Assert.That(plainCode, Is.EqualTo(ExitCodes.Ok));
+        string TrainLoss(string o) => o[o.IndexOf("train_loss=", StringComparison.Ordinal)..].Split(' ')[0];
+        Assert.That(TrainLoss(output), Is.EqualTo(TrainLoss(plainOutput)), "the training is the same");
+    }
+
+    [Test]
     public void EarlyStoppingEndsTheRunAsASuccess()
     {
         var (code, output, error) = Train("--filters", "2", "--val-size", "30", "--epochs", "30", "--eta", "0.1", "--early-stopping", "1");

@@ -39,6 +39,7 @@ internal static class Checkpoint
         sb.AppendLine($"loss={o.Loss} optimizer={o.Optimizer} l2={o.L2:R} l2-style={o.L2Style} weight-decay={o.WeightDecay:R} schedule={o.Schedule?.Name ?? "none"}");
         sb.AppendLine($"clip={o.ClipGradientNorm:R} early-stopping={o.EarlyStopping} augmentation={o.Augmentation} normalize={o.NormalizeInputs}");
         sb.AppendLine($"evaluate-training-set={o.EvaluateTrainingSet} evaluation-batch={o.EvaluationBatchSize}");
+        if (o.ValidationAugmentation != TestTimeAugmentation.None) sb.AppendLine($"validation-augmentation={o.ValidationAugmentation}");
         return sb.ToString();
     }
 

@@ -48,6 +48,7 @@ public sealed partial class Network
         if (validation is not null) CheckData(validation, nameof(validation));
         CheckLossFits(options.Loss);
         options.Augmentation?.Validate(InputShape);
+        CheckAugmentation(options.ValidationAugmentation, nameof(options));
         if (options.EarlyStopping is not null && validation is null)
             throw new ArgumentException("Early stopping watches a validation metric: give Fit validation data.", nameof(validation));
         var batches = options.BatchPlan(train.Count);
@@ -96,7 +97,7 @@ public sealed partial class Network
             var trainMetrics = options.EvaluateTrainingSet
                 ? Evaluate(train, options.Loss, options.EvaluationBatchSize)
                 : new Metrics(lossSum / train.Count, correct / (double)train.Count, train.Count);
-            var valMetrics = validation is null ? null : Evaluate(validation, options.Loss, options.EvaluationBatchSize);
+            var valMetrics = validation is null ? null : Evaluate(validation, options.ValidationAugmentation, options.Loss, options.EvaluationBatchSize);
             var report = new EpochReport(epoch, options.Epochs, trainMetrics.Loss, trainMetrics.Accuracy,
                 valMetrics?.Loss ?? double.NaN, valMetrics?.Accuracy ?? double.NaN,
                 epochWatch.Elapsed, train.Count / Math.Max(epochStepSeconds, 1e-9)) { LearningRate = rate };

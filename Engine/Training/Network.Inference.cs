@@ -16,11 +16,28 @@ public sealed partial class Network
     /// <param name="data">Images and labels.</param>
     /// <param name="loss">The loss to report (default <see cref="CrossEntropy"/>).</param>
     /// <param name="batchSize">Images per forward pass.</param>
-    public Metrics Evaluate(Dataset data, Loss? loss = null, int batchSize = 256)
+    // RS0026/RS0027 guard against overloads a call could resolve either way; here a call names the augmentation or does not
+    // (the second parameter's type tells them apart), and the first overload is kept as it shipped.
+#pragma warning disable RS0026, RS0027
+    public Metrics Evaluate(Dataset data, Loss? loss = null, int batchSize = 256) =>
+        Evaluate(data, TestTimeAugmentation.None, loss, batchSize);
+
+    /// <summary>
+    /// Mean loss, accuracy and confusion matrix over <paramref name="data"/>, in evaluation mode (weights unchanged), each
+    /// image's output taken as <paramref name="augmentation"/> says (e.g. averaged with its mirror image's). Thread-safe.
+    /// </summary>
+    /// <param name="data">Images and labels.</param>
+    /// <param name="augmentation">What each image's output is made of (<see cref="TestTimeAugmentation.None"/>: one plain pass).</param>
+    /// <param name="loss">The loss to report (default <see cref="CrossEntropy"/>).</param>
+    /// <param name="batchSize">Images per forward pass.</param>
+    /// <exception cref="ArgumentException">The data do not fit the network, or <paramref name="augmentation"/> needs image inputs [C, H, W] the network does not take.</exception>
+    public Metrics Evaluate(Dataset data, TestTimeAugmentation augmentation, Loss? loss = null, int batchSize = 256)
+#pragma warning restore RS0026, RS0027
     {
         ArgumentNullException.ThrowIfNull(data);
         ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
         CheckData(data, nameof(data));
+        CheckAugmentation(augmentation, nameof(augmentation));
         loss ??= new CrossEntropy();
         EnsureParameters();
         int bs = Math.Min(batchSize, data.Count);
@@ -28,21 +45,57 @@ public sealed partial class Network
         try
         {
             int classes = OutputShape.Size, inSize = InputShape.Size;
+            var averaged = augmentation == TestTimeAugmentation.Mirror ? new float[bs * classes] : null;   // [bs, classes]
             double lossSum = 0;
             long correct = 0;
             var confusion = new ConfusionMatrix(classes);
             for (int start = 0; start < data.Count; start += bs)
             {
                 int n = Math.Min(bs, data.Count - start);
-                data.Images.Slice(start * inSize, n * inSize).CopyTo(ws.Value(0, n));
+                var images = data.Images.Slice(start * inSize, n * inSize);   // [n, C, H, W]
+                images.CopyTo(ws.Value(0, n));
                 var labels = data.Labels.Slice(start, n);
                 var output = Infer(ws, n);
+                if (averaged is not null)
+                {
+                    var sum = averaged.AsSpan(0, n * classes);
+                    output.CopyTo(sum);
+                    Mirror(InputShape, images, ws.Value(0, n), n);
+                    AverageInto(sum, Infer(ws, n));
+                    output = sum;
+                }
                 lossSum += loss.Compute(output, labels, n, classes) * n;
                 correct += CountCorrect(output, labels, n, classes, confusion);
             }
             return new Metrics(lossSum / data.Count, correct / (double)data.Count, data.Count) { ConfusionMatrix = confusion };
         }
         finally { ReturnInference(ws); }
+    }
+
+    /// <summary>Throws when <paramref name="augmentation"/> is not a value or needs image inputs the network does not take.</summary>
+    internal void CheckAugmentation(TestTimeAugmentation augmentation, string argument)
+    {
+        if (!Enum.IsDefined(augmentation)) throw new ArgumentException($"Unknown {nameof(TestTimeAugmentation)} {augmentation}.", argument);
+        if (augmentation == TestTimeAugmentation.Mirror && InputShape.Rank != 3)
+            throw new ArgumentException($"{nameof(TestTimeAugmentation)}.{augmentation} mirrors images [C, H, W]; the network takes {InputShape}.", argument);
+    }
+
+    /// <summary>target [n, C, H, W] = images [n, C, H, W] with every row reversed (mirrored left to right).</summary>
+    private static void Mirror(Shape image, ReadOnlySpan<float> images, Span<float> target, int n)
+    {
+        int width = image[2], rows = n * image[0] * image[1];
+        for (int r = 0; r < rows; r++)
+        {
+            var row = target.Slice(r * width, width);
+            images.Slice(r * width, width).CopyTo(row);
+            row.Reverse();
+        }
+    }
+
+    /// <summary>sum[i] = (sum[i] + other[i]) · ½ for every i of <paramref name="sum"/>.</summary>
+    private static void AverageInto(Span<float> sum, ReadOnlySpan<float> other)
+    {
+        for (int i = 0; i < sum.Length; i++) sum[i] = (sum[i] + other[i]) * 0.5f;
     }
 
     /// <summary>Runs the network on a batch in evaluation mode: <paramref name="batch"/> is [N, InputShape]; returns [N, OutputShape]

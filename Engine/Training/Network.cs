@@ -11,7 +11,7 @@ namespace Engine.Training;
 /// </summary>
 /// <remarks>
 /// Concurrency: <see cref="Predict(Tensor)"/>, <see cref="Predict(ReadOnlySpan{float}, Span{float}, int)"/> and
-/// <see cref="Evaluate"/> may be called from any number of threads at once (each call runs in a workspace of its own, taken
+/// <see cref="Evaluate(Engine.Data.Dataset, Engine.Losses.Loss, int)"/> (either overload) may be called from any number of threads at once (each call runs in a workspace of its own, taken
 /// from a pool, so steady-state calls allocate nothing) and give the same bits as sequential calls. <see cref="Fit"/> is one
 /// caller at a time: a second concurrent Fit on the same network is refused. Predicting while Fit runs on another thread reads
 /// weights as they are being updated.

@@ -83,6 +83,13 @@ public sealed class TrainingOptions
     /// <summary>Batch size used for evaluation passes (default 256).</summary>
     public int EvaluationBatchSize { get; init; } = 256;
 
+    /// <summary>
+    /// How the validation pass after each epoch takes each image's output (default <see cref="TestTimeAugmentation.None"/>;
+    /// <see cref="TestTimeAugmentation.Mirror"/> averages it with the mirror image's). Changes the validation figures, and so
+    /// what <see cref="EarlyStopping"/> watches, never the training itself.
+    /// </summary>
+    public TestTimeAugmentation ValidationAugmentation { get; init; }
+
     /// <summary>Throws <see cref="ArgumentException"/> naming the first invalid option.</summary>
     public void Validate()
     {
@@ -93,6 +100,7 @@ public sealed class TrainingOptions
         if (Batches is < 1) throw new ArgumentException($"{nameof(Batches)} must be at least 1, not {Batches}.");
         if (!(L2 >= 0) || !float.IsFinite(L2)) throw new ArgumentException($"{nameof(L2)} must be a finite number ≥ 0, not {L2}.");
         if (EvaluationBatchSize < 1) throw new ArgumentException($"{nameof(EvaluationBatchSize)} must be at least 1.");
+        if (!Enum.IsDefined(ValidationAugmentation)) throw new ArgumentException($"Unknown {nameof(ValidationAugmentation)} {ValidationAugmentation}.");
         if (!Enum.IsDefined(L2Style)) throw new ArgumentException($"Unknown {nameof(L2Style)} {L2Style}.");
         if (!(WeightDecay >= 0) || !float.IsFinite(WeightDecay)) throw new ArgumentException($"{nameof(WeightDecay)} must be a finite number ≥ 0, not {WeightDecay}.");
         if (ClipGradientNorm is { } clip && (!(clip > 0) || !float.IsFinite(clip)))

@@ -8,7 +8,7 @@ using Engine.Training;
 namespace Cnn;
 
 /// <summary>
-/// <c>cnn evaluate MODEL --dataset D [--data-dir D] [--val-size N] [--loss L] [--out DIR]</c>: a trained model's accuracy,
+/// <c>cnn evaluate MODEL --dataset D [--data-dir D] [--val-size N] [--loss L] [--test-augment none|mirror] [--out DIR]</c>: a trained model's accuracy,
 /// loss, per-class accuracy and confusion matrix on a dataset's test images, as tables on standard output and, in
 /// <c>--out</c>, <c>confusion.csv</c> and <c>confusion.png</c>.
 /// </summary>
@@ -33,12 +33,18 @@ public static class EvaluateCommand
         var count = new Option<int?>("--val-size") { Description = "Evaluate on the first N test images (default: all)" };
         var loss = new Option<string>("--loss") { Description = "The loss reported", DefaultValueFactory = _ => "cross-entropy" };
         loss.AcceptOnlyFromAmong([.. Choices.Losses.Select(l => l.Name)]);
+        var augment = new Option<string>("--test-augment")
+        {
+            Description = "none: one pass per image; mirror: average each image's output with its mirror image's (test-time augmentation)",
+            DefaultValueFactory = _ => "none",
+        };
+        augment.AcceptOnlyFromAmong([.. TestAugment.Names]);
         var output = new Option<string>("--out") { Description = "Folder for confusion.csv and confusion.png", DefaultValueFactory = _ => Path.Combine("runs", "evaluate") };
         var verbose = new Option<bool>("--verbose") { Description = "Print stack traces with errors" };
         OptionRules.AtLeast(count, 1);
         var command = new Command("evaluate", "Accuracy, loss, per-class accuracy and the confusion matrix of a trained model on a dataset's test images.")
         {
-            model, dataset, dataDir, count, loss, output, verbose,
+            model, dataset, dataDir, count, loss, augment, output, verbose,
         };
         command.SetAction(parse => ExitCodes.Run(() =>
         {
@@ -54,8 +60,10 @@ public static class EvaluateCommand
             if (net.OutputShape.Size != test.Classes)
                 throw new UsageException($"{path} outputs {net.OutputShape.Size} classes, but {name} has {test.Classes}.");
 
-            Console.WriteLine($"evaluate: {path} ({net.ParameterCount} parameters) on {data.Folder}: {test.Count} test images");
-            var metrics = net.Evaluate(test, Choices.Loss(parse.GetValue(loss)!));
+            var testAugment = TestAugment.Parse("--test-augment", parse.GetValue(augment)!, net.InputShape);
+            Console.WriteLine($"evaluate: {path} ({net.ParameterCount} parameters) on {data.Folder}: {test.Count} test images"
+                + (testAugment == TestTimeAugmentation.None ? "" : ", each averaged with its mirror image"));
+            var metrics = net.Evaluate(test, testAugment, Choices.Loss(parse.GetValue(loss)!));
             var names = ClassNames(name, test.Classes);
             Console.Write(Report(metrics, names));
             File.WriteAllText(Path.Combine(outDir, CsvName), ConfusionCsv(metrics.ConfusionMatrix!, names));

@@ -69,6 +69,7 @@ public static class TrainOptionTable
         Integer("batches", "Batches per epoch, as the report counts them (batch size = images / batches; instead of --batch-size)", null, 1),
         new TrainOption("augment", OptionKind.Text, "Random changes of the training images: crop=N (pad N zero pixels, crop back at a random offset), flip (mirror left-right half the time), cutout=N (blank an N×N square at a random place), cutmix=P (with probability P paste a random box of another training image and mix the labels by its area), several joined by commas (crop=4,flip,cutout=8), or none")
             { Default = "none", Syntax = AugmentSpec.Canonical, ValueName = "crop=N,flip,cutout=N,cutmix=P|none" },
+        Choice("test-augment", "The validation pass after each epoch: none (one pass per image) or mirror (each image's output averaged with its mirror image's)", "none", [.. TestAugment.Names]),
         Flag("normalize", "Normalise every input channel by the training images' mean and standard deviation (kept with the saved model)", "false"),
         Real("clip", "Scale each step's gradients down to a global L2 norm of at most X", null, 0, exclusiveMin: true) with { DefaultText = "no clipping" },
         Integer("early-stopping", "Stop after N epochs without a lower validation loss (needs validation images)", null, 1) with { DefaultText = "train every epoch" },

@@ -59,6 +59,7 @@ public sealed class RunPlan
         var net = ModelSource.Build(settings, train.SampleShape, settings.Seed);
         if (net.OutputShape.Rank != 1 || net.OutputShape.Size != train.Classes)
             throw new UsageException($"{ModelSource.Describe(settings)} outputs {net.OutputShape}, but {settings.Text("dataset")} has {train.Classes} classes; end the network with Dense({train.Classes}) and Softmax.");
+        if (settings["test-augment"] is { } testAugment) TestAugment.Parse("--test-augment", testAugment, net.InputShape);
         var plan = new RunPlan(settings, train, validation, data.Folder, net.ParameterCount, notes);
         if (settings.OptionalInteger("batches") is { } batches && batches > train.Count)
             throw new UsageException($"--batches {batches} is more than the {train.Count} training images used; give at most {train.Count}, or --batch-size N instead.");
@@ -95,6 +96,7 @@ public sealed class RunPlan
             Schedule = Choices.Schedule(s.Text("schedule"), s),
             Augmentation = AugmentSpec.ToAugmentation(s.Text("augment"), Train.SampleShape),
             NormalizeInputs = s.Flag("normalize"),
+            ValidationAugmentation = s["test-augment"] is { } testAugment ? TestAugment.Of(testAugment) : TestTimeAugmentation.None,
             ClipGradientNorm = s.OptionalReal("clip"),
             EarlyStopping = s.OptionalInteger("early-stopping") is { } patience ? new EarlyStopping(patience, s.Flag("restore-best")) : null,
             CheckpointPath = checkpointPath,
@@ -139,6 +141,7 @@ public sealed class RunPlan
         if (o.Schedule is { } schedule) parts.Add($"schedule {schedule.Name}");
         if (o.Augmentation is not null) parts.Add($"augment {s.Text("augment")}");
         if (o.NormalizeInputs) parts.Add("normalize inputs");
+        if (o.ValidationAugmentation == TestTimeAugmentation.Mirror) parts.Add("validation averaged with mirror images");
         if (o.ClipGradientNorm is { } clip) parts.Add(string.Create(CultureInfo.InvariantCulture, $"clip gradient norm {clip}"));
         if (o.EarlyStopping is { } stop) parts.Add($"early stopping after {stop.Patience} epochs{(stop.RestoreBest ? ", restoring the best" : "")}");
         parts.Add($"data {DataFolder}: {Train.Count} train / {Validation?.Count ?? 0} val images");

@@ -49,7 +49,7 @@ public class RecipeAndResumeTests : TempFolderTest
             Assert.That(resolved["lambda"], Is.EqualTo("0"), $"{recipe.Name}: weight decay instead of the report's L2");
             Assert.That(Program.CreateRootCommand().Parse(["train", .. recipe.CommandLine.Split(' ')]).Errors, Is.Empty, recipe.Name);
         }
-        Assert.That(Recipes.Cifar10.Settings, Does.Contain(("model", "resnet20")).And.Contain(("augment", "crop=4,flip,cutout=16")).And.Contain(("label-smoothing", "0.1")));
+        Assert.That(Recipes.Cifar10.Settings, Does.Contain(("model", "resnet20")).And.Contain(("augment", "crop=4,flip,cutout=16")).And.Contain(("label-smoothing", "0.1")).And.Contain(("test-augment", "mirror")));
         Assert.That(Recipes.Mnist.Settings, Does.Contain(("model", "bn-convnet")).And.Contain(("train-size", "60000")));
         Assert.That(Assert.Throws<UsageException>(() => Recipes.Get("imagenet"))!.Message, Is.EqualTo("--recipe: 'imagenet' is not one of mnist, fashion-mnist, cifar10 (see --list-recipes)."));
     }

@@ -60,7 +60,7 @@ public static class EvaluateCommand
             if (net.OutputShape.Size != test.Classes)
                 throw new UsageException($"{path} outputs {net.OutputShape.Size} classes, but {name} has {test.Classes}.");
 
-            var testAugment = TestAugment.Parse("--test-augment", parse.GetValue(augment)!, net.InputShape);
+            var testAugment = TestAugment.Parse(parse.GetValue(augment)!, net.InputShape);
             Console.WriteLine($"evaluate: {path} ({net.ParameterCount} parameters) on {data.Folder}: {test.Count} test images"
                 + (testAugment == TestTimeAugmentation.None ? "" : ", each averaged with its mirror image"));
             var metrics = net.Evaluate(test, testAugment, Choices.Loss(parse.GetValue(loss)!));

@@ -178,7 +178,7 @@ public sealed class RunSettings
                 return "--batch-size and --batches: give one, not both (--batches N means batch size = images / N).";
             case "early-stopping" when resolved.GetValueOrDefault("val-size") == "0":
                 return "--early-stopping watches the validation loss, and --val-size is 0: give validation images.";
-            case "test-augment" when resolved.GetValueOrDefault("val-size") == "0" && given.ContainsKey("test-augment"):
+            case "test-augment" when resolved.GetValueOrDefault("val-size") == "0":
                 return "--test-augment says how the validation images are evaluated, and --val-size is 0: give validation images.";
             case "restore-best" when !resolved.ContainsKey("early-stopping"):
                 return "--restore-best and --no-restore-best apply only with --early-stopping N.";

@@ -22,15 +22,14 @@ public static class TestAugment
     };
 
     /// <summary>The engine's value for <paramref name="value"/>, checked against a network taking <paramref name="input"/>.</summary>
-    /// <param name="option">The option's name for the message, e.g. <c>--test-augment</c>.</param>
     /// <param name="value">One of <see cref="Names"/>.</param>
     /// <param name="input">The network's input shape.</param>
     /// <exception cref="UsageException">Not a name, or <c>mirror</c> for a network whose inputs are not images [C, H, W].</exception>
-    public static TestTimeAugmentation Parse(string option, string value, Shape input)
+    public static TestTimeAugmentation Parse(string value, Shape input)
     {
         var augmentation = Of(value);
         if (augmentation == TestTimeAugmentation.Mirror && input.Rank != 3)
-            throw new UsageException($"{option} mirror mirrors images [C, H, W]; the model takes {input}.");
+            throw new UsageException($"--test-augment mirror mirrors images [C, H, W]; the model takes {input}.");
         return augmentation;
     }
 }

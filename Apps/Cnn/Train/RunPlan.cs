@@ -59,7 +59,7 @@ public sealed class RunPlan
         var net = ModelSource.Build(settings, train.SampleShape, settings.Seed);
         if (net.OutputShape.Rank != 1 || net.OutputShape.Size != train.Classes)
             throw new UsageException($"{ModelSource.Describe(settings)} outputs {net.OutputShape}, but {settings.Text("dataset")} has {train.Classes} classes; end the network with Dense({train.Classes}) and Softmax.");
-        if (settings["test-augment"] is { } testAugment) TestAugment.Parse("--test-augment", testAugment, net.InputShape);
+        if (settings["test-augment"] is { } testAugment) TestAugment.Parse(testAugment, net.InputShape);
         var plan = new RunPlan(settings, train, validation, data.Folder, net.ParameterCount, notes);
         if (settings.OptionalInteger("batches") is { } batches && batches > train.Count)
             throw new UsageException($"--batches {batches} is more than the {train.Count} training images used; give at most {train.Count}, or --batch-size N instead.");

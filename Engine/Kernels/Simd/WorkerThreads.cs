@@ -12,6 +12,11 @@ namespace Engine.Kernels;
 /// read after a successful claim, when the run cannot have ended (its claimed part is still pending). Completion:
 /// each finished part decrements <c>_pending</c> (a full fence, so its writes are visible to the caller, on ARM64 as
 /// on x64); the caller waits only for parts that were claimed, never for a pool thread that has not woken.
+/// <para>Waiting: pool threads and the caller spin (with yields) for <see cref="SpinCount"/> rounds of
+/// <see cref="ManualResetEventSlim"/>'s spin — of the order of a millisecond — before they block. A network step runs one parallel
+/// loop per stage with short serial stretches between them, and waking a blocked thread costs tens of microseconds on a
+/// virtual machine, as much as a small model's whole stage; a thread still spinning picks the next run up at once. The spin
+/// yields, so a core shared with another process is handed over, and an idle pool blocks after the spin.</para>
 /// </remarks>
 internal sealed unsafe class WorkerThreads
 {
@@ -24,7 +29,10 @@ internal sealed unsafe class WorkerThreads
     [ThreadStatic] private static bool _insidePart;
 
     private readonly List<Worker> _workers = new();
-    private readonly ManualResetEventSlim _done = new(false, spinCount: 100);
+    /// <summary>Spin rounds before a waiting thread blocks: the largest <see cref="ManualResetEventSlim"/> allows (see the remarks).</summary>
+    public const int SpinCount = 2047;
+
+    private readonly ManualResetEventSlim _done = new(false, SpinCount);
     private int _busy;
     private long _state;
     private int _pending;
@@ -109,7 +117,7 @@ internal sealed unsafe class WorkerThreads
     {
         private readonly WorkerThreads _pool;
         private readonly int _index;
-        private readonly ManualResetEventSlim _go = new(false, spinCount: 200);
+        private readonly ManualResetEventSlim _go = new(false, SpinCount);
 
         public Worker(WorkerThreads pool, int index)
         {

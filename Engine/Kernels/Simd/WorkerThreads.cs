@@ -14,9 +14,10 @@ namespace Engine.Kernels;
 /// on x64); the caller waits only for parts that were claimed, never for a pool thread that has not woken.
 /// <para>Waiting: pool threads and the caller spin (with yields) for <see cref="SpinCount"/> rounds of
 /// <see cref="ManualResetEventSlim"/>'s spin — of the order of a millisecond — before they block. A network step runs one parallel
-/// loop per stage with short serial stretches between them, and waking a blocked thread costs tens of microseconds on a
-/// virtual machine, as much as a small model's whole stage; a thread still spinning picks the next run up at once. The spin
-/// yields, so a core shared with another process is handed over, and an idle pool blocks after the spin.</para>
+/// loop per stage with short serial stretches between them, and waking a blocked thread goes through the operating system
+/// (and, on a virtual machine, the hypervisor) once per stage; a thread still spinning picks the next run up at once
+/// (measured: 2-thread training of the small models and resnet20 4–14 % faster on a 2-core VM, docs/PERFORMANCE.md). The
+/// spin yields, so a core shared with another process is handed over, and an idle pool blocks after the spin.</para>
 /// </remarks>
 internal sealed unsafe class WorkerThreads
 {
@@ -30,7 +31,7 @@ internal sealed unsafe class WorkerThreads
 
     private readonly List<Worker> _workers = new();
     /// <summary>Spin rounds before a waiting thread blocks: the largest <see cref="ManualResetEventSlim"/> allows (see the remarks).</summary>
-    public const int SpinCount = 2047;
+    private const int SpinCount = 2047;
 
     private readonly ManualResetEventSlim _done = new(false, SpinCount);
     private int _busy;

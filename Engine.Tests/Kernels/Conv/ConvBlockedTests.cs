@@ -45,6 +45,21 @@ public class ConvBlockedTests
         yield return new BlockedCase(2, 40, 12, 11, 16, 3, 2, 1, Bias: true);
         yield return new BlockedCase(4, 24, 16, 16, 17, 3, 2, 1, Bias: true); // weight gradient split over taps (x larger than dy)
         yield return new BlockedCase(3, 20, 10, 10, 50, 3, 1, 1, Bias: true); // weight gradient split over filter blocks
+        foreach (var c in RowTileCases()) yield return c;
+    }
+
+    /// <summary>3×3 stride-1 shapes whose one-register blocks (16 lanes: AVX-512) run on <see cref="ConvRowTile"/>s in all three
+    /// passes (the data gradient and the forward pass only for rows of at least 16): rows exactly one or two tiles long, rows whose last tile overlaps (17, 19, 31, 33), and blocks
+    /// of 16 and of a partly filled register (40 = 32 + 8 channels).</summary>
+    public static IEnumerable<BlockedCase> RowTileCases()
+    {
+        yield return new BlockedCase(2, 16, 5, 16, 16, 3, 1, 1, Bias: true);
+        yield return new BlockedCase(2, 16, 3, 19, 16, 3, 1, 1, Bias: false);
+        yield return new BlockedCase(1, 40, 4, 33, 40, 3, 1, 1, Bias: true);
+        yield return new BlockedCase(2, 16, 6, 31, 20, 3, 1, 1, Bias: true);
+        yield return new BlockedCase(1, 24, 2, 17, 16, 3, 1, 1, Bias: true);
+        yield return new BlockedCase(2, 16, 4, 32, 16, 3, 1, 1, Bias: true);
+        yield return new BlockedCase(3, 17, 5, 9, 16, 3, 1, 1, Bias: true);  // weight gradient: an odd number of kernel rows, 9 = 8 + 1 columns
     }
 
     /// <summary>Shapes the plan does not send to the blocked kernels (few channels, other kernels and strides, 3×3 without
@@ -60,6 +75,9 @@ public class ConvBlockedTests
         yield return new BlockedCase(3, 4, 8, 9, 3, 2, 2, 0, Bias: false);
         yield return new BlockedCase(1, 18, 6, 5, 17, 3, 1, 2, Bias: true);
         yield return new BlockedCase(2, 6, 7, 7, 4, 4, 2, 3, Bias: true);
+        // Row tiles read in place (no padding) and with two columns of padding.
+        yield return new BlockedCase(2, 16, 5, 18, 16, 3, 1, 0, Bias: true);
+        yield return new BlockedCase(1, 16, 4, 20, 16, 3, 1, 2, Bias: false);
     }
 
     [TestCaseSource(nameof(PlanCases))]

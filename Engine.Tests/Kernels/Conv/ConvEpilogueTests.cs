@@ -11,10 +11,11 @@ namespace Engine.Tests.Kernels;
 public class ConvEpilogueTests
 {
     /// <summary>Shapes of both kinds: the blocked ones of <see cref="ConvBlockedTests.PlanCases"/> (every tail of a block and a
-    /// plane) and a few the plan sends to the direct or im2col + GEMM kernels.</summary>
+    /// plane), all the row-tile ones, and a few the plan sends to the direct or im2col + GEMM kernels.</summary>
     public static IEnumerable<BlockedCase> Cases()
     {
         foreach (var c in ConvBlockedTests.PlanCases().Where((_, i) => i % 3 == 0)) yield return c;
+        foreach (var c in ConvBlockedTests.RowTileCases()) yield return c;
         yield return new BlockedCase(3, 3, 9, 7, 16, 3, 1, 1, Bias: true);    // direct (few input channels)
         yield return new BlockedCase(2, 6, 8, 8, 10, 5, 1, 2, Bias: true);    // im2col + GEMM
         yield return new BlockedCase(2, 15, 7, 9, 17, 3, 2, 1, Bias: false);  // im2col + GEMM, stride 2

@@ -6,10 +6,12 @@ internal static unsafe partial class Conv2DBlocked
     /// One blocked spatial pass (the forward pass, or the data gradient): the planes of <see cref="Source"/> (samples
     /// <see cref="SourceSample"/> floats apart) reduced into <see cref="Lanes"/> output channels of <see cref="Plane"/> positions
     /// each, over <see cref="Taps"/> packed taps in <see cref="Phases"/> phases; the weight of tap t for output channel l is at
-    /// weights[offset(t) + l·<see cref="LaneStride"/>].
+    /// weights[offset(t) + l·<see cref="LaneStride"/>]. <see cref="RowTiles"/> says whether (and in which direction) a
+    /// one-register block of 16 lanes may run on <see cref="ConvRowTile"/>s: only for a single phase in plane order whose taps
+    /// come in kernel rows of three consecutive columns.
     /// </summary>
     private readonly record struct Pass(int Batch, int Lanes, PaddedPlanes Source, int SourceSample, int Plane, int Taps,
-        int Phases, int LaneStride)
+        int Phases, int LaneStride, RowTileSweep RowTiles = RowTileSweep.None)
     {
         /// <summary>Floats of one output sample.</summary>
         public int OutputSample => Lanes * Plane;
@@ -163,6 +165,10 @@ internal static unsafe partial class Conv2DBlocked
                 long at = (long)n * p.OutputSample + (long)first * p.Plane;
                 var target = new Target(buffer, width, count, output + at, p.Plane, _layout.Residual == null ? null : _layout.Residual + at, _layout.Relu);
                 if (width > TWidth.Count) RunBlock<Two>(source, packed, in epilogue, target);
+                else if (TWidth.Count == ConvRowTile.Lanes && p.RowTiles == RowTileSweep.Ascending)
+                    RunRows<AscendingSweep>(source, packed, in epilogue, target);
+                else if (TWidth.Count == ConvRowTile.Lanes && p.RowTiles == RowTileSweep.Descending)
+                    RunRows<DescendingSweep>(source, packed, in epilogue, target);
                 else RunBlock<One>(source, packed, in epilogue, target);
             }
         }
@@ -200,6 +206,35 @@ internal static unsafe partial class Conv2DBlocked
                 }
             }
             if (!inOrder) target.Transpose<TWidth, TVector>(0, _pass.Plane);
+            target.AddResidual<TWidth, TVector>();
+        }
+
+        /// <summary>The single phase's output rows on <see cref="ConvRowTile"/>s: each row in tiles of 16 positions, the last one
+        /// overlapping its neighbour when the row is not a multiple of 16 long (its positions are computed again, to the same
+        /// bits); finished rows go to the transposition once at least <see cref="TransposeChunk"/> positions wait.</summary>
+        private readonly void RunRows<TSweep>(float* source, float* packed, in TileEpilogue epilogue, in Target target) where TSweep : struct, ISweep
+        {
+            var phase = phases[0];
+            int width = target.Width, groups = phase.Taps / ConvRowTile.KernelWidth, last = phase.Columns - ConvRowTile.Positions, done = 0;
+            int* table = _layout.Table + phase.FirstTap;
+            float* weights = packed + (long)phase.FirstTap * width;
+            for (int u = 0; u < phase.Rows; u++)
+            {
+                float* row = source + phase.Base + (long)u * phase.BaseRowStep;
+                float* output = target.Buffer + (long)(phase.Output + u * phase.OutputRowStep) * width;
+                for (int v = 0; ; v = Math.Min(v + ConvRowTile.Positions, last))
+                {
+                    // Position v's window starts at row + v (unit column stride): the descending sweep reads left of it.
+                    ConvRowTile.Run<TWidth, TVector, TSweep>(groups, table, row + v, weights, output + (long)v * width, in epilogue);
+                    if (v == last) break;
+                }
+                int end = (u + 1) * phase.Columns;
+                if (end - done >= TransposeChunk || u == phase.Rows - 1)
+                {
+                    target.Transpose<TWidth, TVector>(done, end - done);
+                    done = end;
+                }
+            }
             target.AddResidual<TWidth, TVector>();
         }
     }
@@ -250,4 +285,17 @@ internal static unsafe partial class Conv2DBlocked
             }
         }
     }
+}
+
+/// <summary>Whether a blocked spatial pass may use <see cref="ConvRowTile"/>s, and which sweep its tap rows need.</summary>
+internal enum RowTileSweep
+{
+    /// <summary>Only <see cref="ConvTile"/>s.</summary>
+    None,
+
+    /// <summary>Tap j of a kernel row lies j columns right of tap 0 (the forward pass).</summary>
+    Ascending,
+
+    /// <summary>Tap j of a kernel row lies j columns left of tap 0 (the stride-1 data gradient).</summary>
+    Descending,
 }

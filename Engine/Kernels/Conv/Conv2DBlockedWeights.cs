@@ -4,6 +4,8 @@ namespace Engine.Kernels;
 /// The weight and bias gradients of layers with many channels, register-blocked over filters: each <see cref="ConvTile"/>
 /// holds six taps (c, i, j) × two vectors of filters (AVX2: 6 × 16 in 12 ymm) and walks every output position of every
 /// sample, broadcasting the six taps' input values against the output gradient of the block's filters at that position.
+/// One-register blocks of 16 filters (AVX-512) of 3-wide kernels with unit column stride run on <see cref="ConvRowTile"/>'s
+/// weight tile instead (twelve taps, each input value broadcast once for up to three of them), to the same bits.
 /// </summary>
 /// <remarks>
 /// <para><b>Order</b>: dW[f, c, i, j] += Σ_(n, r, s) dy[n, f, r, s]·xpad[n, c, r·SH + i, s·SW + j], the sum one chain
@@ -89,6 +91,7 @@ internal static unsafe class Conv2DBlockedWeights
         private readonly PaddedPlanes _source;
         private readonly float* _x, _dy, _dw, _db, _sums, _biasSums, _slots;
         private readonly long _slot;
+        private readonly bool _rowTiles;
         public readonly int* TapTable, RowTable, PositionTable;
 
         /// <summary>Whether the layer has biases (their gradient is summed too).</summary>
@@ -98,6 +101,9 @@ internal static unsafe class Conv2DBlockedWeights
             float* scratch, long slot, int workers)
         {
             (_g, _batch, _filters, _step, _source, _slot, _workers) = (g, batch, filters, step, source, slot, workers);
+            // Taps in kernel rows of three consecutive columns, positions of unit column stride: one-register blocks of 16
+            // filters may run on row tiles.
+            _rowTiles = g.KernelWidth == ConvRowTile.KernelWidth && g.StrideWidth == 1;
             _x = x;
             _dy = dy;
             _dw = dw;
@@ -178,8 +184,26 @@ internal static unsafe class Conv2DBlockedWeights
                     float* sums = _sums + (long)first * tapRows;
                     int* taps = TapTable + t0 * Rows, rows = RowTable + t0 * Rows;
                     if (two) ConvTile.Run<TWidth, TVector, Two>(t1 - t0, steps, PositionTable, source, taps, gradient, sums, rows, TileEpilogue.None, accumulate: true);
+                    else if (TWidth.Count == ConvRowTile.Lanes && _rowTiles) RowTiles<TWidth, TVector>(t0, t1, samples, source, gradient, sums);
                     else ConvTile.Run<TWidth, TVector, One>(t1 - t0, steps, PositionTable, source, taps, gradient, sums, rows, TileEpilogue.None, accumulate: true);
                 }
+            }
+        }
+
+        /// <summary>Tiles [t0, t1) (six taps = two kernel rows each) of a 16-filter block on <see cref="ConvRowTile"/>s, two tiles per
+        /// call while a pair remains; a kernel row past the last (C·KH odd) reads the last real row and sums into the spare tap rows.</summary>
+        private readonly void RowTiles<TWidth, TVector>(int t0, int t1, int samples, float* source, float* gradient, float* sums)
+            where TWidth : struct, IVectorWidth<TVector> where TVector : struct
+        {
+            int* bases = stackalloc int[4];
+            int lastRow = _g.ColumnRows - ConvRowTile.KernelWidth, outputRows = samples * _g.OutputHeight;
+            for (int t = t0; t < t1; t += 2)
+            {
+                bool pair = t + 1 < t1;
+                for (int k = 0; k < (pair ? 4 : 2); k++) bases[k] = TapTable[Math.Min(ConvRowTile.KernelWidth * (2 * t + k), lastRow)];
+                float* tile = sums + (long)t * Rows * ConvRowTile.Lanes;
+                if (pair) ConvRowTile.RunWeights<TWidth, TVector, Two>(outputRows, _g.OutputWidth, PositionTable, source, bases, gradient, tile);
+                else ConvRowTile.RunWeights<TWidth, TVector, One>(outputRows, _g.OutputWidth, PositionTable, source, bases, gradient, tile);
             }
         }
 

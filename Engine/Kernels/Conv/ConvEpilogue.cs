@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace Engine.Kernels;
 
 /// <summary>
@@ -76,4 +78,40 @@ internal readonly unsafe struct TileEpilogue(float* bias, float* scale, float* s
     /// <summary>The same epilogue for the block whose first lane is channel <paramref name="first"/> of per-channel arrays.</summary>
     public TileEpilogue At(int first) =>
         new(Bias == null ? null : Bias + first, Scale == null ? null : Scale + first, Shift == null ? null : Shift + first, Relu);
+}
+
+/// <summary>
+/// A <see cref="TileEpilogue"/> loaded for one register of a tile's block (the lanes from <c>offset</c>): the bias, scale and
+/// shift vectors held in registers while a tile stores its rows, each row through <c>v + bias</c>, then
+/// <c>fma(scale, v, shift)</c>, then the ReLU (each step skipped when the epilogue has none).
+/// </summary>
+internal readonly unsafe struct TileFinish<TWidth, TVector> where TWidth : struct, IVectorWidth<TVector> where TVector : struct
+{
+    private readonly TVector _bias, _scale, _shift;
+    private readonly bool _biased, _scaled, _relu;
+
+    /// <summary>The epilogue's vectors for lanes [<paramref name="offset"/>, +Count) of its block.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public TileFinish(in TileEpilogue epilogue, int offset)
+    {
+        _biased = epilogue.Bias != null;
+        _scaled = epilogue.Scale != null;
+        _relu = epilogue.Relu;
+        _bias = _biased ? TWidth.Load(ref epilogue.Bias[offset]) : default;
+        _scale = _scaled ? TWidth.Load(ref epilogue.Scale[offset]) : default;
+        _shift = _scaled ? TWidth.Load(ref epilogue.Shift[offset]) : default;
+    }
+
+    /// <summary>The epilogue applied to <paramref name="v"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public TVector Apply(TVector v)
+    {
+        if (_biased) v = TWidth.Add(v, _bias);
+        if (_scaled) v = TWidth.MultiplyAdd(_scale, v, _shift);
+        return _relu ? new ReluOperator().Forward<TWidth, TVector>(v) : v;
+    }
+
+    /// <summary>row[0 … Count) = the epilogue applied to <paramref name="v"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Store(TVector v, float* row) => TWidth.Store(Apply(v), ref row[0]);
 }

@@ -28,7 +28,8 @@ namespace Engine.Kernels;
 /// <para>Why this shape: six broadcast rows × two vectors is the largest tile that fits the 16 registers of AVX2 and SSE with
 /// fewer than one load per FMA; broadcasting the spatial operand (rather than loading it as vectors) lets one tile serve any
 /// stride and padding and keeps each register's lanes on independent outputs. On AVX-512 a block of 16 channels holds one
-/// register per row (six accumulators, short of the eight two FMA pipes of latency 4 need) — correct, not tuned for.</para>
+/// register per row (six accumulators, short of the eight two FMA pipes of latency 4 need): where the kernel is three taps wide
+/// with unit column stride such blocks run on <see cref="ConvRowTile"/> (16 accumulators) instead; elsewhere this tile serves them.</para>
 /// </remarks>
 internal static unsafe class ConvTile
 {
@@ -104,33 +105,14 @@ internal static unsafe class ConvTile
             c5a = TWidth.MultiplyAdd(b, v0, c5a); if (TVectors.IsTwo) c5b = TWidth.MultiplyAdd(b, v1, c5b);
         }
 
-        if (epilogue.Bias != null)
+        var first = new TileFinish<TWidth, TVector>(in epilogue, 0);
+        c0a = first.Apply(c0a); c1a = first.Apply(c1a); c2a = first.Apply(c2a);
+        c3a = first.Apply(c3a); c4a = first.Apply(c4a); c5a = first.Apply(c5a);
+        if (TVectors.IsTwo)
         {
-            float* bias = epilogue.Bias;
-            TVector ba = TWidth.Load(ref bias[0]);
-            c0a = TWidth.Add(c0a, ba); c1a = TWidth.Add(c1a, ba); c2a = TWidth.Add(c2a, ba);
-            c3a = TWidth.Add(c3a, ba); c4a = TWidth.Add(c4a, ba); c5a = TWidth.Add(c5a, ba);
-            if (TVectors.IsTwo)
-            {
-                TVector bb = TWidth.Load(ref bias[w]);
-                c0b = TWidth.Add(c0b, bb); c1b = TWidth.Add(c1b, bb); c2b = TWidth.Add(c2b, bb);
-                c3b = TWidth.Add(c3b, bb); c4b = TWidth.Add(c4b, bb); c5b = TWidth.Add(c5b, bb);
-            }
-        }
-        if (epilogue.Scale != null || epilogue.Relu)
-        {
-            bool scaled = epilogue.Scale != null, relu = epilogue.Relu;
-            TVector sa = scaled ? TWidth.Load(ref epilogue.Scale[0]) : default, ta = scaled ? TWidth.Load(ref epilogue.Shift[0]) : default;
-            c0a = Finish<TWidth, TVector>(c0a, scaled, sa, ta, relu); c1a = Finish<TWidth, TVector>(c1a, scaled, sa, ta, relu);
-            c2a = Finish<TWidth, TVector>(c2a, scaled, sa, ta, relu); c3a = Finish<TWidth, TVector>(c3a, scaled, sa, ta, relu);
-            c4a = Finish<TWidth, TVector>(c4a, scaled, sa, ta, relu); c5a = Finish<TWidth, TVector>(c5a, scaled, sa, ta, relu);
-            if (TVectors.IsTwo)
-            {
-                TVector sb = scaled ? TWidth.Load(ref epilogue.Scale[w]) : default, tb = scaled ? TWidth.Load(ref epilogue.Shift[w]) : default;
-                c0b = Finish<TWidth, TVector>(c0b, scaled, sb, tb, relu); c1b = Finish<TWidth, TVector>(c1b, scaled, sb, tb, relu);
-                c2b = Finish<TWidth, TVector>(c2b, scaled, sb, tb, relu); c3b = Finish<TWidth, TVector>(c3b, scaled, sb, tb, relu);
-                c4b = Finish<TWidth, TVector>(c4b, scaled, sb, tb, relu); c5b = Finish<TWidth, TVector>(c5b, scaled, sb, tb, relu);
-            }
+            var second = new TileFinish<TWidth, TVector>(in epilogue, w);
+            c0b = second.Apply(c0b); c1b = second.Apply(c1b); c2b = second.Apply(c2b);
+            c3b = second.Apply(c3b); c4b = second.Apply(c4b); c5b = second.Apply(c5b);
         }
         StoreRow<TWidth, TVector, TVectors>(rows + rowIndex[0] * block, c0a, c0b);
         StoreRow<TWidth, TVector, TVectors>(rows + rowIndex[1] * block, c1a, c1b);
@@ -138,15 +120,6 @@ internal static unsafe class ConvTile
         StoreRow<TWidth, TVector, TVectors>(rows + rowIndex[3] * block, c3a, c3b);
         StoreRow<TWidth, TVector, TVectors>(rows + rowIndex[4] * block, c4a, c4b);
         StoreRow<TWidth, TVector, TVectors>(rows + rowIndex[5] * block, c5a, c5b);
-    }
-
-    /// <summary>The epilogue's steps after the bias on one register: <c>fma(scale, v, shift)</c> when scaled, then the ReLU.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static TVector Finish<TWidth, TVector>(TVector v, bool scaled, TVector scale, TVector shift, bool relu)
-        where TWidth : struct, IVectorWidth<TVector> where TVector : struct
-    {
-        if (scaled) v = TWidth.MultiplyAdd(scale, v, shift);
-        return relu ? new ReluOperator().Forward<TWidth, TVector>(v) : v;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

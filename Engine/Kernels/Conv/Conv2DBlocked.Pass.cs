@@ -6,9 +6,9 @@ internal static unsafe partial class Conv2DBlocked
     /// One blocked spatial pass (the forward pass, or the data gradient): the planes of <see cref="Source"/> (samples
     /// <see cref="SourceSample"/> floats apart) reduced into <see cref="Lanes"/> output channels of <see cref="Plane"/> positions
     /// each, over <see cref="Taps"/> packed taps in <see cref="Phases"/> phases; the weight of tap t for output channel l is at
-    /// weights[offset(t) + l·<see cref="LaneStride"/>]. <see cref="RowTiles"/> says whether (and in which direction) a
-    /// one-register block of 16 lanes may run on <see cref="ConvRowTile"/>s: only for a single phase in plane order whose taps
-    /// come in kernel rows of three consecutive columns.
+    /// weights[offset(t) + l·<see cref="LaneStride"/>]. <see cref="RowTiles"/> says whether (and in which direction) blocks of
+    /// 16-lane registers may run on <see cref="ConvRowTile"/>s: only for a single phase in plane order whose taps come in kernel
+    /// rows of three consecutive columns.
     /// </summary>
     private readonly record struct Pass(int Batch, int Lanes, PaddedPlanes Source, int SourceSample, int Plane, int Taps,
         int Phases, int LaneStride, RowTileSweep RowTiles = RowTileSweep.None)
@@ -165,10 +165,6 @@ internal static unsafe partial class Conv2DBlocked
                 long at = (long)n * p.OutputSample + (long)first * p.Plane;
                 var target = new Target(buffer, width, count, output + at, p.Plane, _layout.Residual == null ? null : _layout.Residual + at, _layout.Relu);
                 if (width > TWidth.Count) RunBlock<Two>(source, packed, in epilogue, target);
-                else if (TWidth.Count == ConvRowTile.Lanes && p.RowTiles == RowTileSweep.Ascending)
-                    RunRows<AscendingSweep>(source, packed, in epilogue, target);
-                else if (TWidth.Count == ConvRowTile.Lanes && p.RowTiles == RowTileSweep.Descending)
-                    RunRows<DescendingSweep>(source, packed, in epilogue, target);
                 else RunBlock<One>(source, packed, in epilogue, target);
             }
         }
@@ -179,6 +175,12 @@ internal static unsafe partial class Conv2DBlocked
         /// plane first.</summary>
         private readonly void RunBlock<TVectors>(float* source, float* packed, in TileEpilogue epilogue, in Target target) where TVectors : struct, ITwoOrOne
         {
+            if (TWidth.Count == ConvRowTile.Lanes && _pass.RowTiles != RowTileSweep.None && phases[0].Columns >= ConvRowTile.Positions<TVectors>())
+            {
+                if (_pass.RowTiles == RowTileSweep.Ascending) RunRows<TVectors, AscendingSweep>(source, packed, in epilogue, target);
+                else RunRows<TVectors, DescendingSweep>(source, packed, in epilogue, target);
+                return;
+            }
             int width = target.Width;
             float* buffer = target.Buffer;
             bool inOrder = _pass.Phases == 1 && phases[0].Output == 0 && phases[0].OutputRowStep == phases[0].Columns && phases[0].OutputColumnStep == 1;
@@ -209,23 +211,26 @@ internal static unsafe partial class Conv2DBlocked
             target.AddResidual<TWidth, TVector>();
         }
 
-        /// <summary>The single phase's output rows on <see cref="ConvRowTile"/>s: each row in tiles of 16 positions, the last one
+        /// <summary>The single phase's output rows on <see cref="ConvRowTile"/>s: each row in tiles of 16 (one register) or 8 (two)
+        /// positions, the last one
         /// overlapping its neighbour when the row is not a multiple of 16 long (its positions are computed again, to the same
         /// bits); finished rows go to the transposition once at least <see cref="TransposeChunk"/> positions wait.</summary>
-        private readonly void RunRows<TSweep>(float* source, float* packed, in TileEpilogue epilogue, in Target target) where TSweep : struct, ISweep
+        private readonly void RunRows<TVectors, TSweep>(float* source, float* packed, in TileEpilogue epilogue, in Target target)
+            where TVectors : struct, ITwoOrOne where TSweep : struct, ISweep
         {
             var phase = phases[0];
-            int width = target.Width, groups = phase.Taps / ConvRowTile.KernelWidth, last = phase.Columns - ConvRowTile.Positions, done = 0;
+            int width = target.Width, groups = phase.Taps / ConvRowTile.KernelWidth, positions = ConvRowTile.Positions<TVectors>();
+            int last = phase.Columns - positions, done = 0;
             int* table = _layout.Table + phase.FirstTap;
             float* weights = packed + (long)phase.FirstTap * width;
             for (int u = 0; u < phase.Rows; u++)
             {
                 float* row = source + phase.Base + (long)u * phase.BaseRowStep;
                 float* output = target.Buffer + (long)(phase.Output + u * phase.OutputRowStep) * width;
-                for (int v = 0; ; v = Math.Min(v + ConvRowTile.Positions, last))
+                for (int v = 0; ; v = Math.Min(v + positions, last))
                 {
                     // Position v's window starts at row + v (unit column stride): the descending sweep reads left of it.
-                    ConvRowTile.Run<TWidth, TVector, TSweep>(groups, table, row + v, weights, output + (long)v * width, in epilogue);
+                    ConvRowTile.Run<TWidth, TVector, TVectors, TSweep>(groups, table, row + v, weights, output + (long)v * width, in epilogue);
                     if (v == last) break;
                 }
                 int end = (u + 1) * phase.Columns;

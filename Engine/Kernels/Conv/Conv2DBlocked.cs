@@ -61,7 +61,7 @@ internal static unsafe partial class Conv2DBlocked
         Check(scratch.Length, ForwardScratchSize(g, filters, 1), "scratch");
         epilogue.Check(filters, (long)batch * filters * g.ColumnCols);
         var pass = new Pass(batch, filters, PaddedPlanes.ForInput(g), g.InputSize, g.ColumnCols, g.ColumnRows, 1, g.ColumnRows,
-            ConvRowTile.Fits(g.KernelWidth, g.StrideWidth, g.OutputWidth) ? RowTileSweep.Ascending : RowTileSweep.None);
+            ConvRowTile.Fits(g.KernelWidth, g.StrideWidth) ? RowTileSweep.Ascending : RowTileSweep.None);
         int workers = Workers(pass, scratch.Length, threads);
         Span<ConvPhase> phases = [new ConvPhase(0, g.ColumnRows, g.OutputHeight, g.OutputWidth, 0,
             g.StrideHeight * pass.Source.Width, g.StrideWidth, 0, g.OutputWidth, 1)];
@@ -92,7 +92,7 @@ internal static unsafe partial class Conv2DBlocked
         Check(dx.Length, (long)batch * g.InputSize, "dx");
         Check(scratch.Length, DataGradientScratchSize(g, filters, 1), "scratch");
         var source = GradientPadding(g, filters);
-        bool rowTiles = g.StrideHeight == 1 && ConvRowTile.Fits(g.KernelWidth, g.StrideWidth, g.Width);
+        bool rowTiles = g.StrideHeight == 1 && ConvRowTile.Fits(g.KernelWidth, g.StrideWidth);
         var pass = new Pass(batch, g.Channels, source, filters * g.ColumnCols, g.Height * g.Width, taps,
             g.StrideHeight * g.StrideWidth, kk, rowTiles ? RowTileSweep.Descending : RowTileSweep.None);
         int workers = Workers(pass, scratch.Length, threads);

@@ -49,7 +49,7 @@ public static class Recipes
             ("schedule", "onecycle"), ("warmup", "0.25"), ("augment", "crop=2"), ("normalize", "true"),
             ("epochs", "8"), ("batch-size", "128"),
         ])
-    { Measured = new(0.9959, 4.3, "docs/ACCURACY.md: 2 cores, AVX2, seed 100") };
+    { Measured = new(0.9959, 1.6, "docs/ACCURACY.md: 2 cores, AVX-512 (Zen 5), seed 100") };
 
     /// <summary>Fashion-MNIST: as <see cref="Mnist"/>, with mirrored images and more epochs.</summary>
     public static Recipe FashionMnist { get; } = new("fashion-mnist",
@@ -76,7 +76,7 @@ public static class Recipes
             ("loss", "cross-entropy"), ("label-smoothing", "0.1"), ("epochs", "88"), ("batch-size", "64"),
             ("test-augment", "mirror"),
         ])
-    { Measured = new(0.756, 17.7, "docs/ACCURACY.md: cifar-10-subset only, 4,000 / 1,000 images, mirror-averaged; 2 cores, AVX-512, seed 100") };
+    { Measured = new(0.756, 7.3, "docs/ACCURACY.md: cifar-10-subset only, 4,000 / 1,000 images, mirror-averaged; 2 cores, AVX-512 (Zen 5), seed 100") };
 
     /// <summary>Every recipe, in the order <c>--list-recipes</c> prints them.</summary>
     public static IReadOnlyList<Recipe> All { get; } = [Mnist, FashionMnist, Cifar10];

@@ -212,9 +212,9 @@ internal static unsafe partial class Conv2DBlocked
         }
 
         /// <summary>The single phase's output rows on <see cref="ConvRowTile"/>s: each row in tiles of 16 (one register) or 8 (two)
-        /// positions, the last one
-        /// overlapping its neighbour when the row is not a multiple of 16 long (its positions are computed again, to the same
-        /// bits); finished rows go to the transposition once at least <see cref="TransposeChunk"/> positions wait.</summary>
+        /// positions, the last one overlapping its neighbour when the row is not a whole number of tiles long (those positions are
+        /// computed again, to the same bits); finished rows go to the transposition once at least <see cref="TransposeChunk"/>
+        /// positions wait.</summary>
         private readonly void RunRows<TVectors, TSweep>(float* source, float* packed, in TileEpilogue epilogue, in Target target)
             where TVectors : struct, ITwoOrOne where TSweep : struct, ISweep
         {

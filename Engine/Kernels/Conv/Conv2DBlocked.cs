@@ -27,9 +27,9 @@ namespace Engine.Kernels;
 /// profiles (more channels, less share). Software prefetching of the next sample would overlap them with the tiles.</para>
 /// <para><b>Row tiles</b>: on AVX-512 a 16-channel block is one register, and a <see cref="ConvTile"/> row then has one FMA per
 /// broadcast and six accumulators; for 3-wide kernels of unit column stride (the forward pass, and the data gradient at stride 1)
-/// with rows of at least 16 positions, such blocks run on <see cref="ConvRowTile"/>s: 16 positions of one output row, each input
-/// value broadcast once for the three taps that read it (resnet20's 16-channel layers went from about 60 % to about 80 % of the
-/// FMA peak). Same chains, same bits.</para>
+/// blocks run on <see cref="ConvRowTile"/>s instead: 16 positions of one output row for a one-register block, 8 for a
+/// two-register one (rows shorter than that keep <see cref="ConvTile"/>), each input value broadcast once for the three taps
+/// that read it (resnet20's 16-channel layers went from about 60 % to about 80 % of the FMA peak). Same chains, same bits.</para>
 /// <para><b>Shapes</b>: any geometry is correct; <see cref="ConvPlan"/> sends 3×3 and 1×1 kernels with strides 1 or 2 and at
 /// least 16 channels in and out here. Channel counts off the register width cost a partly empty last block (a single-vector
 /// tile when it fits one register), plane sizes off six a partly repeated last tile.</para>

@@ -103,7 +103,7 @@ internal static unsafe class Conv2DBlockedWeights
             (_g, _batch, _filters, _step, _source, _slot, _workers) = (g, batch, filters, step, source, slot, workers);
             // Taps in kernel rows of three consecutive columns, positions of unit column stride: one-register blocks of 16
             // filters may run on row tiles.
-            _rowTiles = g.KernelWidth == ConvRowTile.KernelWidth && g.StrideWidth == 1;
+            _rowTiles = ConvRowTile.Fits(g.KernelWidth, g.StrideWidth);
             _x = x;
             _dy = dy;
             _dw = dw;

@@ -89,7 +89,7 @@ internal sealed class ConvPasses
             default:
                 Forward = () => Conv2DKernels.Forward(g, batch, f, _x, _w, _b, _y, threads);
                 BackwardData = () => Conv2DKernels.BackwardData(g, batch, f, _w, _dy, _dx, _scratch, threads);
-                BackwardWeights = () => Conv2DKernels.BackwardWeights(g, batch, f, _x, _dy, _dw, _db, _scratch);
+                BackwardWeights = () => Conv2DKernels.BackwardWeights(g, batch, f, _x, _dy, _dw, _db, _scratch, threads);
                 break;
         }
     }

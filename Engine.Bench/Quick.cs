@@ -133,6 +133,7 @@ internal static class Quick
         net.TrainStep(ws, data, order, options, out _);
         var lines = new List<string>();
         var plan = ws.Plan;
+        var (inForward, inBackward, wholeStep) = InSequence(net, ws, data, order, options, reps);
         for (int s = 0; s < plan.Stages.Length; s++)
         {
             var stage = plan.Stages[s];
@@ -142,8 +143,10 @@ internal static class Quick
             var (forward, _) = Time(() => stage.Forward(ws, index, batch, Engine.Layers.LayerMode.Training), reps);
             var (backward, _) = Time(() => stage.Backward(ws, index, batch), reps);
             lines.Add(Line($"layer model={model} batch={batch} index={s + 1} kind={kind} shape={plan.ValueShapes[stage.Output]}",
-                $"forward_us={forward * 1e6:F1} backward_us={backward * 1e6:F1}"));
+                $"forward_us={forward * 1e6:F1} backward_us={backward * 1e6:F1} in_step_forward_us={inForward[s] * 1e6:F1} in_step_backward_us={inBackward[s] * 1e6:F1}"));
         }
+        lines.Add(Line($"step model={model} batch={batch}",
+            $"step_us={wholeStep * 1e6:F1} stages_us={(inForward.Sum() + inBackward.Sum()) * 1e6:F1}"));
         var parameters = net.GetParameters();
         var gradients = BenchData.Floats(parameters.Length, 3);
         var (step, _) = Time(() => options.Optimizer.Step(parameters, gradients, net.WeightCount, 0.001f), reps);
@@ -159,6 +162,43 @@ internal static class Quick
                 PassTimes(passes, Flops(g, conv.Filters, batch), peak, reps) + $" peak_gflops={peak:F1} peak_source={source}"));
         }
         return string.Join(Environment.NewLine, lines);
+    }
+
+    /// <summary>
+    /// Each stage's forward and backward time inside whole training steps (stages run in the plan's order, so each one meets
+    /// the caches the one before left, unlike the isolated repetitions), averaged over <paramref name="reps"/> timed steps
+    /// after one warm-up; and the median whole <c>TrainStep</c> (batch copy, loss, optimizer included).
+    /// </summary>
+    private static (double[] Forward, double[] Backward, double Step) InSequence(Network net, Workspace ws, Engine.Data.Dataset data, int[] order,
+        TrainingOptions options, int reps)
+    {
+        var plan = ws.Plan;
+        int batch = order.Length, stages = plan.Stages.Length;
+        var forward = new double[stages];
+        var backward = new double[stages];
+        double tick = 1.0 / Stopwatch.Frequency;
+        for (int r = -1; r < reps; r++)
+        {
+            net.TrainStep(ws, data, order, options, out _); // fresh loss gradient and caches as a step leaves them
+            double weight = r < 0 ? 0 : tick / reps;
+            long t = Stopwatch.GetTimestamp();
+            for (int s = 0; s < stages; s++)
+            {
+                plan.Stages[s].Forward(ws, s, batch, Engine.Layers.LayerMode.Training);
+                long u = Stopwatch.GetTimestamp();
+                forward[s] += (u - t) * weight;
+                t = u;
+            }
+            for (int s = stages - 1; s >= 0; s--)
+            {
+                plan.Stages[s].Backward(ws, s, batch);
+                long u = Stopwatch.GetTimestamp();
+                backward[s] += (u - t) * weight;
+                t = u;
+            }
+        }
+        var (step, _) = Time(() => net.TrainStep(ws, data, order, options, out _), reps);
+        return (forward, backward, step);
     }
 
     /// <summary>One convolution shape: its three passes through the plan or a forced kernel family, or both families alternating.</summary>

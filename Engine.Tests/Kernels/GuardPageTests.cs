@@ -65,7 +65,7 @@ public class GuardPageTests
                 b =>
                 {
                     Conv2DKernels.Forward(g, batch, filters, b.F(0), b.F(1), b.F(2), b.F(3), 2);
-                    Conv2DKernels.BackwardWeights(g, batch, filters, b.F(0), b.F(3), b.F(4), b.F(5), b.F(6));
+                    Conv2DKernels.BackwardWeights(g, batch, filters, b.F(0), b.F(3), b.F(4), b.F(5), b.F(6), 2);
                     Conv2DKernels.BackwardData(g, batch, filters, b.F(1), b.F(3), b.F(7), b.F(8), 2);
                 });
             if (Conv2DDirect.Supports(g))

@@ -45,6 +45,36 @@ public class AllocationTests
         Assert.That(Allocations.SteadyStateWithWorkers(() => net.Predict(data.Images, output, 64)), Is.Zero);
     }
 
+    /// <summary>
+    /// Inference at every batch size class (1, 2, 4 … 256: one pooled workspace each) on two thread counts, beside a training
+    /// workspace: once each has been seen, a round of all of them allocates nothing — no layer rebuilds a kernel plan that a
+    /// round at the other thread count pushed out of its cache.
+    /// </summary>
+    [Test]
+    public void InferenceAtEverySizeClassOnTwoThreadCountsAllocatesNothing()
+    {
+        var net = PaperMnist();
+        var data = Random(256);
+        var output = new float[256 * 10];
+        int[] sizes = [1, 2, 3, 5, 9, 17, 33, 65, 129, 256];
+        net.EnsureParameters();
+        net.TrainingWorkspace(30);
+        void Round()
+        {
+            foreach (int n in sizes) net.Predict(data.Images[..(n * 784)], output.AsSpan(0, n * 10), n);
+        }
+        foreach (int threads in new[] { 1, 2 })
+        {
+            using var scope = Tiers.Threads(threads);
+            Round();
+        }
+        foreach (int threads in new[] { 1, 2 })
+        {
+            using var scope = Tiers.Threads(threads);
+            Assert.That(Allocations.SteadyStateWithWorkers(Round, warmUp: 0, runs: 2), Is.Zero, $"{threads} threads, after a round at the other count");
+        }
+    }
+
     /// <summary>A network that only predicts holds no backward scratch: for a GEMM-path convolution (CIFAR convnet
     /// layer shapes) the column matrices of the backward pass dwarf everything the forward pass needs.</summary>
     [Test]

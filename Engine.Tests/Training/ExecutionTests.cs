@@ -114,7 +114,7 @@ public class ExecutionTests
         var train = Random(ModelZoo.InputShape("lenet5"), 64, 1);
         net.Fit(train, null, new TrainingOptions { Epochs = 1, BatchSize = 32 });
         var data = Random(ModelZoo.InputShape("lenet5"), 300, 2);
-        int[] sizes = [1, 3, 17, 64, 100, 256, 255, 2];
+        int[] sizes = [1, 3, 17, 64, 100, 256, 255, 2, 5, 9]; // every inference size class (1, 2, 4 … 256)
         var expected = sizes.Select(n => Predict(net, data, n)).ToArray();
         var expectedMetrics = net.Evaluate(data);
 

@@ -1,14 +1,19 @@
 namespace Engine.Layers;
 
 /// <summary>
-/// A layer's kernel plans by (maximum batch, threads): the few workspaces of a network (training, and the pooled inference
+/// A layer's kernel plans by (maximum batch, threads): the workspaces of a network (training, and the pooled inference
 /// workspaces) each find their plan again without allocating. Thread-safe: the entries are an immutable array replaced as a
 /// whole; two threads that make the same plan at once make equal ones.
 /// </summary>
+/// <remarks>
+/// Room for <see cref="Capacity"/> keys: the nine inference size classes (1, 2, 4 … 256) on three thread counts and a few
+/// training batch sizes, so a server that predicts at every batch size never rebuilds a plan. Past that the oldest key
+/// made goes (a hit does not reorder, so finding a plan writes nothing).
+/// </remarks>
 /// <typeparam name="TPlan">The kernel family's plan type.</typeparam>
 internal sealed class PlanCache<TPlan> where TPlan : class
 {
-    private const int Capacity = 8;
+    private const int Capacity = 32;
     private (int MaxBatch, int Threads, TPlan Plan)[] _entries = [];
 
     /// <summary>The plan for (<paramref name="maxBatch"/>, <paramref name="threads"/>), made by <paramref name="create"/> the first time.</summary>

@@ -44,7 +44,7 @@ public class Conv2DKernelTests
         float[] db0 = GradientCheck.Random(f, 7);
         var dw = (float[])dw0.Clone();
         var db = (float[])db0.Clone();
-        Conv2DKernels.BackwardWeights(g, n, f, x, dy, dw, db, WeightScratch(g, f));
+        Conv2DKernels.BackwardWeights(g, n, f, x, dy, dw, db, WeightScratch(g, f), Cpu.ThreadCount);
 
         var (ew, sw, eb, sb) = DirectConvolution.BackwardWeights(g, n, f, x, dy);
         for (int i = 0; i < ew.Length; i++) { ew[i] += dw0[i]; sw[i] += Math.Abs(dw0[i]); }
@@ -94,9 +94,9 @@ public class Conv2DKernelTests
             Assert.That(Assert.Throws<ArgumentException>(() => Conv2DKernels.Forward(g, 2, 4, x, w.AsSpan(1), b, y, Cpu.ThreadCount))!.ParamName, Is.EqualTo("weights"));
             Assert.That(Assert.Throws<ArgumentException>(() => Conv2DKernels.Forward(g, 2, 4, x, w, b.AsSpan(1), y, Cpu.ThreadCount))!.ParamName, Is.EqualTo("bias"));
             Assert.That(Assert.Throws<ArgumentException>(() => Conv2DKernels.Forward(g, 2, 4, x, w, b, y.AsSpan(1), Cpu.ThreadCount))!.ParamName, Is.EqualTo("y"));
-            Assert.That(Assert.Throws<ArgumentException>(() => Conv2DKernels.BackwardWeights(g, 2, 4, x, y, w, b, columns.AsSpan(1)))!.ParamName, Is.EqualTo("scratch"));
-            Assert.That(Assert.Throws<ArgumentException>(() => Conv2DKernels.BackwardWeights(g, 2, 4, x, y.AsSpan(1), w, b, columns))!.ParamName, Is.EqualTo("dy"));
-            Assert.That(Assert.Throws<ArgumentException>(() => Conv2DKernels.BackwardWeights(g, 2, 4, x, y, w, b, columns.AsSpan(1)))!.ParamName, Is.EqualTo("scratch"));
+            Assert.That(Assert.Throws<ArgumentException>(() => Conv2DKernels.BackwardWeights(g, 2, 4, x, y, w, b, columns.AsSpan(1), Cpu.ThreadCount))!.ParamName, Is.EqualTo("scratch"));
+            Assert.That(Assert.Throws<ArgumentException>(() => Conv2DKernels.BackwardWeights(g, 2, 4, x, y.AsSpan(1), w, b, columns, Cpu.ThreadCount))!.ParamName, Is.EqualTo("dy"));
+            Assert.That(Assert.Throws<ArgumentException>(() => Conv2DKernels.BackwardWeights(g, 2, 4, x, y, w, b, columns.AsSpan(1), Cpu.ThreadCount))!.ParamName, Is.EqualTo("scratch"));
             Assert.That(Assert.Throws<ArgumentException>(() => Conv2DKernels.BackwardData(g, 2, 4, w, y, x.AsSpan(1), grouped, 1))!.ParamName, Is.EqualTo("dx"));
             Assert.That(Assert.Throws<ArgumentException>(() => Conv2DKernels.BackwardData(g, 2, 4, w, y, x, grouped.AsSpan(1), 1))!.ParamName, Is.EqualTo("columns"));
         });
@@ -131,7 +131,7 @@ public class Conv2DKernelTests
             var dx = new float[n * g.InputSize];
             float[] dw = (float[])dw0.Clone(), db = (float[])db0.Clone();
             Conv2DKernels.Forward(g, n, f, x, w, b, y, Cpu.ThreadCount);
-            Conv2DKernels.BackwardWeights(g, n, f, x, dy, dw, db, WeightScratch(g, f));
+            Conv2DKernels.BackwardWeights(g, n, f, x, dy, dw, db, WeightScratch(g, f), Cpu.ThreadCount);
             Conv2DKernels.BackwardData(g, n, f, w, dy, dx, columns, threads);
             return (y, dw, db, dx);
         }
@@ -195,7 +195,7 @@ public class Conv2DKernelTests
         float[] dw = (float[])dw0.Clone(), db = (float[])db0.Clone();
         var dx = new float[n * g.InputSize];
         Array.Fill(dx, float.NaN);
-        Conv2DKernels.BackwardWeights(g, n, f, x, dy, dw, db, WeightScratch(g, f));
+        Conv2DKernels.BackwardWeights(g, n, f, x, dy, dw, db, WeightScratch(g, f), Cpu.ThreadCount);
         Conv2DKernels.BackwardData(g, n, f, w, dy, dx, Scratch(g, f, n, budget), 1, budget);
 
         var (ew, sw, eb, sb) = DirectConvolution.BackwardWeights(g, n, f, x, dy);
@@ -226,7 +226,7 @@ public class Conv2DKernelTests
             Array.Fill(columns, float.NaN);
             float[] dw = (float[])dw0.Clone(), db = new float[f];
             var dx = new float[n * g.InputSize];
-            Conv2DKernels.BackwardWeights(g, n, f, x, dy, dw, db, WeightScratch(g, f));
+            Conv2DKernels.BackwardWeights(g, n, f, x, dy, dw, db, WeightScratch(g, f), Cpu.ThreadCount);
             Conv2DKernels.BackwardData(g, n, f, w, dy, dx, columns, threads, budget);
             return (dw, db, dx);
         }

@@ -72,7 +72,7 @@ internal static class Conv2DKernels
     /// </remarks>
     /// <exception cref="ArgumentException">A span is shorter than the shapes need.</exception>
     public static void BackwardWeights(in ConvGeometry g, int batch, int filters, ReadOnlySpan<float> x, ReadOnlySpan<float> dy,
-        Span<float> weightGradients, Span<float> biasGradients, Span<float> scratch)
+        Span<float> weightGradients, Span<float> biasGradients, Span<float> scratch, int threads)
     {
         // x: [N, C, H, W]   dy: [N, F, OH, OW]   weightGradients: [F, C*KH*KW] (+=)   biasGradients: [F] (+=)
         // scratch: biasPartial [F, 16] | columns [C*KH*KW, OH*OW]
@@ -91,7 +91,7 @@ internal static class Conv2DKernels
             Im2Col.Forward(g, x.Slice(n * g.InputSize, g.InputSize), columns, spatial);
             ReadOnlySpan<float> dyn = dy.Slice(n * outSize, outSize);
             // dW [F, CKK] += dy[n] [F, OH*OW] · columnsᵀ [OH*OW, CKK]
-            Gemm.Multiply(false, true, filters, ckk, spatial, dyn, spatial, columns, spatial, 1f, weightGradients, ckk);
+            Gemm.Multiply(false, true, filters, ckk, spatial, dyn, spatial, columns, spatial, 1f, weightGradients, ckk, threads);
             if (!biasGradients.IsEmpty) FixedOrderReductions.AccumulateRowSums(filters, spatial, dyn, biasPartial);
         }
         if (!biasGradients.IsEmpty) FixedOrderReductions.AddTotals(biasPartial, biasGradients);
@@ -129,7 +129,7 @@ internal static class Conv2DKernels
             Span<float> cols = columns[..(ckk * width)];
             ReadOnlySpan<float> dyGroup = GroupGradient(dy, n0, samples, filters, spatial, columns.Slice(ckk * width, filters * width));
             // cols_g [CKK, G*OH*OW] = Wᵀ [CKK, F] · dY_g [F, G*OH*OW]
-            Gemm.Multiply(true, false, ckk, width, filters, weights, ckk, dyGroup, width, 0f, cols, width);
+            Gemm.Multiply(true, false, ckk, width, filters, weights, ckk, dyGroup, width, 0f, cols, width, threads);
             for (int s = 0; s < samples; s++)
                 Im2Col.Backward(g, cols[(s * spatial)..], width, dx.Slice((n0 + s) * g.InputSize, g.InputSize));
         }
@@ -162,14 +162,14 @@ internal static class Conv2DKernels
         if (batch == 0) return;
         // Backward-data needs one column matrix per worker; the forward pass packs im2col inside the GEMM and needs none.
         int workers = backwardData ? Math.Min(threads, columns.Length / g.ColumnSize) : threads;
-        var body = new Samples(g, batch, filters, input, weights, bias, output, columns, backwardData);
+        var body = new Samples(g, batch, filters, input, weights, bias, output, columns, workers, backwardData);
         body.Parts = ParallelFor.PartsFor(2L * batch * filters * g.ColumnSize, batch, workers);
         ParallelFor.Run(ref body, body.Parts, workers);
     }
 
     /// <summary>A contiguous range of samples of <see cref="RunSamples"/>, with the running worker's column matrix.</summary>
     private ref struct Samples(in ConvGeometry g, int batch, int filters, ReadOnlySpan<float> input, ReadOnlySpan<float> weights,
-        ReadOnlySpan<float> bias, Span<float> output, Span<float> columns, bool backwardData) : IParallelBody
+        ReadOnlySpan<float> bias, Span<float> output, Span<float> columns, int threads, bool backwardData) : IParallelBody
     {
         private readonly ConvGeometry _g = g;
         private readonly ReadOnlySpan<float> _input = input, _weights = weights, _bias = bias;
@@ -181,25 +181,26 @@ internal static class Conv2DKernels
         {
             int first = (int)((long)part * batch / Parts), last = (int)((long)(part + 1) * batch / Parts);
             var columns = backwardData ? _columns.Slice(worker * _g.ColumnSize, _g.ColumnSize) : Span<float>.Empty;
-            for (int n = first; n < last; n++) RunSample(_g, n, filters, _input, _weights, _bias, _output, columns, backwardData);
+            for (int n = first; n < last; n++) RunSample(_g, n, filters, _input, _weights, _bias, _output, columns, threads, backwardData);
         }
     }
 
     /// <summary>One sample: y[n] = W·im2col(x[n]) + b, or dx[n] = col2im(Wᵀ·dy[n]).</summary>
     private static void RunSample(in ConvGeometry g, int n, int filters, ReadOnlySpan<float> input, ReadOnlySpan<float> weights,
-        ReadOnlySpan<float> bias, Span<float> output, Span<float> columns, bool backwardData)
+        ReadOnlySpan<float> bias, Span<float> output, Span<float> columns, int threads, bool backwardData)
     {
+        // A sample's GEMM may use the threads itself when it runs alone (one part); inside a part of several it runs inline.
         int ckk = g.ColumnRows, spatial = g.ColumnCols, outSize = filters * spatial;
         if (backwardData)
         {
             // columns [CKK, OH*OW] = Wᵀ [CKK, F] · dy[n] [F, OH*OW]
-            Gemm.Multiply(true, false, ckk, spatial, filters, weights, ckk, input.Slice(n * outSize, outSize), spatial, 0f, columns, spatial);
+            Gemm.Multiply(true, false, ckk, spatial, filters, weights, ckk, input.Slice(n * outSize, outSize), spatial, 0f, columns, spatial, threads);
             Im2Col.Backward(g, columns, spatial, output.Slice(n * g.InputSize, g.InputSize));
             return;
         }
         Span<float> yn = output.Slice(n * outSize, outSize);
         // y[n] [F, OH*OW] = W [F, CKK] · im2col(x[n]) [CKK, OH*OW], the column matrix packed straight from x[n]
-        Gemm.MultiplyIm2Col(filters, weights, ckk, g, input.Slice(n * g.InputSize, g.InputSize), yn, spatial);
+        Gemm.MultiplyIm2Col(filters, weights, ckk, g, input.Slice(n * g.InputSize, g.InputSize), yn, spatial, threads);
         if (!bias.IsEmpty)
             for (int f = 0; f < filters; f++) AddScalar(yn.Slice(f * spatial, spatial), bias[f]);
     }

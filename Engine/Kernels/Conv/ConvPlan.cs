@@ -162,7 +162,7 @@ internal sealed class ConvPlan
                 Conv2DDirectWeights.BackwardWeights(Geometry, batch, Filters, x, dy, weightGradients, biasGradients, scratch, Threads);
                 break;
             case ConvWeightGradientPath.Im2ColGemm:
-                Conv2DKernels.BackwardWeights(Geometry, batch, Filters, x, dy, weightGradients, biasGradients, scratch);
+                Conv2DKernels.BackwardWeights(Geometry, batch, Filters, x, dy, weightGradients, biasGradients, scratch, Threads);
                 break;
             case ConvWeightGradientPath.Blocked:
                 Conv2DBlockedWeights.BackwardWeights(Geometry, batch, Filters, x, dy, weightGradients, biasGradients, scratch, Threads);

@@ -73,7 +73,7 @@ internal sealed class DensePlan
         else
         {
             // y [N, U] = x [N, I] · Wᵀ [I, U]
-            Gemm.Multiply(false, true, batch, Units, Inputs, x, Inputs, weights, Inputs, 0f, y, Units);
+            Gemm.Multiply(false, true, batch, Units, Inputs, x, Inputs, weights, Inputs, 0f, y, Units, Threads);
         }
         for (int n = 0; n < batch; n++)
         {
@@ -87,14 +87,14 @@ internal sealed class DensePlan
         Span<float> weightGradients, Span<float> biasGradients, int batch)
     {
         // x: [N, I]   dy: [N, U]   dW: [U, I] (+=)   db: [U] (+=)   dx: [N, I] (overwritten)
-        Gemm.Multiply(true, false, Units, Inputs, batch, dy, Units, x, Inputs, 1f, weightGradients, Inputs);
+        Gemm.Multiply(true, false, Units, Inputs, batch, dy, Units, x, Inputs, 1f, weightGradients, Inputs, Threads);
         for (int n = 0; n < batch; n++)
         {
             ReadOnlySpan<float> row = dy.Slice(n * Units, Units);
             for (int u = 0; u < Units; u++) biasGradients[u] += row[u];
         }
         if (!dx.IsEmpty)
-            Gemm.Multiply(false, false, batch, Inputs, Units, dy, Units, weights, Inputs, 0f, dx, Inputs);
+            Gemm.Multiply(false, false, batch, Inputs, Units, dy, Units, weights, Inputs, 0f, dx, Inputs, Threads);
     }
 
     /// <inheritdoc />

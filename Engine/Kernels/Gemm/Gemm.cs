@@ -36,7 +36,13 @@ internal static class Gemm
     /// <exception cref="ArgumentException">A size, stride, span length or beta is invalid, or C overlaps an input;
     /// <see cref="ArgumentException.ParamName"/> names the argument.</exception>
     public static void Multiply(bool transposeA, bool transposeB, int m, int n, int k,
-        ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, float beta, Span<float> c, int ldc)
+        ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, float beta, Span<float> c, int ldc) =>
+        Multiply(transposeA, transposeB, m, n, k, a, lda, b, ldb, beta, c, ldc, Cpu.ThreadCount);
+
+    /// <summary>C = beta·C + op(A)·op(B) on up to <paramref name="threads"/> threads (a kernel plan's count); otherwise as the
+    /// overload without it, with the same bits for any count.</summary>
+    public static void Multiply(bool transposeA, bool transposeB, int m, int n, int k,
+        ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, float beta, Span<float> c, int ldc, int threads)
     {
         if (m < 0) throw new ArgumentOutOfRangeException(nameof(m), m, "GEMM: m (rows of C) cannot be negative.");
         if (n < 0) throw new ArgumentOutOfRangeException(nameof(n), n, "GEMM: n (columns of C) cannot be negative.");
@@ -56,7 +62,7 @@ internal static class Gemm
         unsafe
         {
             fixed (float* aPointer = a, bPointer = b, cPointer = c)
-                GemmPacked.Multiply(Cpu.Tier, Cpu.ThreadCount, transposeA, transposeB, m, n, k,
+                GemmPacked.Multiply(Cpu.Tier, threads, transposeA, transposeB, m, n, k,
                     aPointer, lda, bPointer, ldb, beta == 0f, cPointer, ldc);
         }
     }
@@ -64,7 +70,7 @@ internal static class Gemm
     /// <summary>
     /// C = A·im2col(image) (C overwritten): the convolution product with B = <see cref="Im2Col.Forward(in ConvGeometry, ReadOnlySpan{float}, Span{float})"/>'s
     /// <c>[C·KH·KW, OH·OW]</c> matrix of <paramref name="image"/>, packed straight from the image (implicit im2col) so the
-    /// column matrix is never written. Same operations, hence the same bits, as <see cref="Multiply"/> on the explicit matrix.
+    /// column matrix is never written. Same operations, hence the same bits, as <see cref="Multiply(bool, bool, int, int, int, ReadOnlySpan{float}, int, ReadOnlySpan{float}, int, float, Span{float}, int)"/> on the explicit matrix.
     /// </summary>
     /// <param name="m">Rows of C and A (filters).</param>
     /// <param name="a">A stored m×(C·KH·KW) with row stride <paramref name="lda"/> (the weights).</param>
@@ -75,7 +81,12 @@ internal static class Gemm
     /// <param name="ldc">Row stride of C: at least OH·OW.</param>
     /// <exception cref="ArgumentException">A size, stride or span length is invalid, or C overlaps an input.</exception>
     public static void MultiplyIm2Col(int m, ReadOnlySpan<float> a, int lda, in ConvGeometry geometry, ReadOnlySpan<float> image,
-        Span<float> c, int ldc)
+        Span<float> c, int ldc) => MultiplyIm2Col(m, a, lda, geometry, image, c, ldc, Cpu.ThreadCount);
+
+    /// <summary>C = A·im2col(image) on up to <paramref name="threads"/> threads (a kernel plan's count); otherwise as the
+    /// overload without it, with the same bits for any count.</summary>
+    public static void MultiplyIm2Col(int m, ReadOnlySpan<float> a, int lda, in ConvGeometry geometry, ReadOnlySpan<float> image,
+        Span<float> c, int ldc, int threads)
     {
         if (m < 0) throw new ArgumentOutOfRangeException(nameof(m), m, "GEMM: m (rows of C) cannot be negative.");
         int n = geometry.ColumnCols, k = geometry.ColumnRows;
@@ -89,7 +100,7 @@ internal static class Gemm
         unsafe
         {
             fixed (float* aPointer = a, imagePointer = image, cPointer = c)
-                GemmPacked.MultiplyIm2Col(Cpu.Tier, Cpu.ThreadCount, false, m, aPointer, lda, geometry, imagePointer, cPointer, ldc);
+                GemmPacked.MultiplyIm2Col(Cpu.Tier, threads, false, m, aPointer, lda, geometry, imagePointer, cPointer, ldc);
         }
     }
 

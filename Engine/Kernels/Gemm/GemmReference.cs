@@ -14,7 +14,7 @@ namespace Engine.Kernels;
 /// and then added to <c>C</c> (beta 1) or stored over it (beta 0; the old <c>C</c> is never read, so NaN garbage
 /// there does not propagate, as in BLIS's reference kernel).</item>
 /// </list>
-/// Arguments are not validated here; <see cref="Gemm.Multiply"/> is the checked entry point.
+/// Arguments are not validated here; <see cref="Gemm.Multiply(bool, bool, int, int, int, ReadOnlySpan{float}, int, ReadOnlySpan{float}, int, float, Span{float}, int)"/> is the checked entry point.
 /// </remarks>
 internal static class GemmReference
 {

@@ -34,7 +34,7 @@ internal static class Quick
         {
             if (args.Length == 0) throw new ArgumentException("quick needs a mode: gemm, train, infer, latency, layers or conv.");
             var options = Options(args[1..]);
-            Cpu.ThreadCount = Int(options, "threads", args[0] == "latency" ? 1 : Environment.ProcessorCount);
+            using var threads = Cpu.UseThreads(Int(options, "threads", args[0] == "latency" ? 1 : Environment.ProcessorCount));
             string clock = options.GetValueOrDefault("clock", "wall");
             if (clock is not ("wall" or "cpu")) throw new ArgumentException($"--clock is wall or cpu, not '{clock}'.");
             if (clock == "cpu" && (Cpu.ThreadCount != 1 || !OperatingSystem.IsLinux()))

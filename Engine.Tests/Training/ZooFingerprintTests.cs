@@ -10,7 +10,9 @@ namespace Engine.Tests.Training;
 /// can run and for one and two threads. The weights' fingerprint (<see cref="Fingerprint"/>) is written per tier and
 /// thread count to $ENGINE_ZOO_FINGERPRINT_FILE, one line "model tier threads fingerprint", so that runs on other
 /// architectures or in other processes (.ci/arm64-check: ARM64 under emulation against x64) can be compared.
-/// Sizes are small so the test also runs quickly under an emulator: CIFAR-style models take 12×12 inputs.
+/// Sizes are small so the test also runs quickly under an emulator: CIFAR-style models take 12×12 inputs (ResNet-20 8×8).
+/// The batch-norm models (ResNet-20's residual blocks and global pooling, bn-convnet's dropout and BatchNorm1D) train with
+/// crops and flips, so the augmentation and dropout draws are compared across architectures too.
 /// </summary>
 public class ZooFingerprintTests
 {
@@ -21,7 +23,12 @@ public class ZooFingerprintTests
         new TestCaseData("paper-cifar", new Shape(3, 32, 32)),
         new TestCaseData("lenet5", new Shape(1, 28, 28)),
         new TestCaseData("cifar-convnet", new Shape(3, 12, 12)),
+        new TestCaseData("resnet20", new Shape(3, 8, 8)),
+        new TestCaseData("bn-convnet", new Shape(1, 12, 12)),
     ];
+
+    /// <summary>The models with batch norm, which train with augmentation here.</summary>
+    private static bool Augmented(string model) => model is "resnet20" or "bn-convnet";
 
     [TestCaseSource(nameof(Models))]
     public void EveryTierAndThreadCountTrainTheSameWeights(string model, Shape input)
@@ -78,7 +85,11 @@ public class ZooFingerprintTests
         var images = new float[count * input.Size];
         for (int i = 0; i < images.Length; i++) images[i] = (float)rng.NextDouble();
         var data = new Dataset("random", images, Enumerable.Range(0, count).Select(i => i * 7 % 10).ToArray(), input, 10);
-        net.Fit(data, null, new TrainingOptions { Epochs = 2, BatchSize = 6, Optimizer = new Adam(0.01f), L2 = 0.001f });
+        net.Fit(data, null, new TrainingOptions
+        {
+            Epochs = 2, BatchSize = 6, Optimizer = new Adam(0.01f), L2 = 0.001f,
+            Augmentation = Augmented(model) ? new Augmentation { PadCrop = 1, HorizontalFlip = true } : null,
+        });
         return net.GetParameters();
     }
 

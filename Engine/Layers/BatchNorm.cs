@@ -70,9 +70,9 @@ public abstract class BatchNorm : Layer
     /// <summary>The batch's mean and 1/√(σ² + ε) per channel, kept for the backward pass.</summary>
     public sealed override long SavedSize(int maxBatch) => 2 * _channels;
 
-    /// <summary>Partial sums of the per-channel reductions and four per-channel vectors.</summary>
+    /// <summary>Partial sums of the per-channel reductions and six per-channel vectors.</summary>
     public sealed override long ScratchSize(int maxBatch, int threads, LayerMode mode) =>
-        BatchNormKernels.ScratchSize(_channels, _spatial) + 4 * _channels;
+        BatchNormKernels.ScratchSize(_channels, _spatial) + 6 * _channels;
 
     /// <inheritdoc />
     protected sealed override void OnForward(ReadOnlySpan<float> x, Span<float> y, int batch, in LayerContext context) =>
@@ -83,7 +83,7 @@ public abstract class BatchNorm : Layer
     {
         int c = _channels;
         var scratch = context.Scratch;
-        Span<float> a = scratch[..c], b = scratch.Slice(c, c), rest = scratch[(4 * c)..];
+        Span<float> a = scratch[..c], b = scratch.Slice(c, c), rest = scratch[(6 * c)..];
         ReadOnlySpan<float> gamma = Biases[..c], beta = Biases[c..];
         if (context.IsTraining)
         {
@@ -122,13 +122,47 @@ public abstract class BatchNorm : Layer
     }
 
     /// <inheritdoc />
-    protected sealed override void OnBackward(ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx, int batch, in LayerContext context)
+    protected sealed override void OnBackward(ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx, int batch, in LayerContext context) =>
+        Backward(x, dy, dx, batch, context, relu: false);
+
+    /// <summary>Whether <see cref="BackwardThroughRelu"/> folds the ReLU's mask in (per-channel planes, S &gt; 1; BatchNorm1D does not).</summary>
+    internal bool FoldsReluBackward => _spatial > 1;
+
+    /// <summary>
+    /// The backward pass of this batch norm and the ReLU after it (a fused BN + ReLU stage, whose forward ran with relu):
+    /// <paramref name="dy"/> is the gradient of the ReLU's output. The ReLU's mask, y &gt; 0, is recomputed as
+    /// fma(a, x, b) &gt; 0 from the forward pass's own a = γ·invstd and b = fma(−mean, a, β) (same operations, so the same mask)
+    /// and applied as the sums read dy, instead of a masked copy of dy: the same bits as the ReLU's backward then
+    /// <see cref="Layer.Backward"/>, with three passes over the batch fewer. Needs <see cref="FoldsReluBackward"/>.
+    /// </summary>
+    /// <param name="x">The forward pass's input [N, C, H, W].</param>
+    /// <param name="dy">The gradient of the ReLU's output [N, C, H, W].</param>
+    /// <param name="dx">The gradient of x [N, C, H, W], overwritten; empty when not needed.</param>
+    /// <param name="batch">N.</param>
+    /// <param name="context">The same memory as the forward pass of this step.</param>
+    internal void BackwardThroughRelu(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> dx, int batch, in LayerContext context)
+    {
+        if (!FoldsReluBackward) throw new InvalidOperationException($"{Name}: the ReLU's mask is folded into batch norms over planes only.");
+        int size = batch * InputShape.Size;
+        if (x.Length < size || dy.Length < size || (!dx.IsEmpty && dx.Length < size))
+            throw new ArgumentException($"{Name}: x, dy and dx need {size} values for a batch of {batch}.");
+        Backward(x[..size], dy[..size], dx.IsEmpty ? dx : dx[..size], batch, context, relu: true);
+    }
+
+    private void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> dx, int batch, in LayerContext context, bool relu)
     {
         int c = _channels;
         var scratch = context.Scratch;
         Span<float> sumDy = scratch[..c], sumDyX = scratch.Slice(c, c), k = scratch.Slice(2 * c, c), t = scratch.Slice(3 * c, c);
-        ReadOnlySpan<float> mean = context.Saved[..c], invstd = context.Saved.Slice(c, c), gamma = Biases[..c];
-        BatchNormKernels.BackwardSums(x, dy, batch, c, _spatial, mean, sumDy, sumDyX, scratch[(4 * c)..], context.Threads);
+        Span<float> a = relu ? scratch.Slice(4 * c, c) : default, b = relu ? scratch.Slice(5 * c, c) : default;
+        ReadOnlySpan<float> mean = context.Saved[..c], invstd = context.Saved.Slice(c, c), gamma = Biases[..c], beta = Biases[c..];
+        for (int i = 0; i < a.Length; i++)
+        {
+            // The forward pass's affine map, by the same operations (γ and β have not changed since).
+            a[i] = gamma[i] * invstd[i];
+            b[i] = MathF.FusedMultiplyAdd(-mean[i], a[i], beta[i]);
+        }
+        BatchNormKernels.BackwardSums(x, dy, batch, c, _spatial, mean, sumDy, sumDyX, scratch[(6 * c)..], context.Threads, a, b);
         Span<float> dGamma = BiasGradients[..c], dBeta = BiasGradients[c..];
         float m = (float)((long)batch * _spatial);
         for (int i = 0; i < c; i++)
@@ -139,6 +173,6 @@ public abstract class BatchNorm : Layer
             k[i] = gamma[i] * invstd[i] / m;
             t[i] = invstd[i] * batchGamma;
         }
-        if (!dx.IsEmpty) BatchNormKernels.BackwardData(x, dy, dx, batch, c, _spatial, mean, k, t, sumDy, context.Threads);
+        if (!dx.IsEmpty) BatchNormKernels.BackwardData(x, dy, dx, batch, c, _spatial, mean, k, t, sumDy, context.Threads, a, b);
     }
 }

@@ -31,6 +31,9 @@ public class CpuTests
     [Test]
     public void ThreadCountMustBePositive()
     {
+#pragma warning disable CS0618 // the obsolete process-wide setter still checks its value
         Assert.Throws<ArgumentOutOfRangeException>(() => Cpu.ThreadCount = 0);
+#pragma warning restore CS0618
+        Assert.Throws<ArgumentOutOfRangeException>(() => Cpu.UseThreads(0));
     }
 }

@@ -18,8 +18,9 @@ namespace Engine.Kernels;
 /// </remarks>
 internal static class Conv2DDirect
 {
-    /// <summary>The largest C·KH·KW handled, so that the packed GEMM would also sum it in one K block.</summary>
-    public const int MaxReduction = 256;
+    /// <summary>The largest C·KH·KW handled: one K block of the packed GEMM (<see cref="GemmBlocking.KC"/>), which sums
+    /// it in the same order.</summary>
+    public const int MaxReduction = GemmBlocking.KC;
 
     /// <summary>Filters computed together, sharing each input load.</summary>
     internal const int FilterBlock = 4;

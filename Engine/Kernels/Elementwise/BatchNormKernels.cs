@@ -49,16 +49,23 @@ internal static class BatchNormKernels
 
     /// <summary>
     /// sumDy[c] = Σ dy and sumDyX[c] = Σ dy·(x − mean[c]) over each channel of dy, x [N, C, S], on up to
-    /// <paramref name="threads"/> threads when S &gt; 1 (each takes whole channels).
+    /// <paramref name="threads"/> threads when S &gt; 1 (each takes whole channels). With <paramref name="reluScale"/> and
+    /// <paramref name="reluShift"/> ([C], S &gt; 1 only) dy is the gradient of a ReLU after y = fma(scale[c], x, shift[c]) and is
+    /// masked on the fly (<see cref="FixedOrderReductions.AccumulateMaskedSums"/>): the bits of masking it first.
     /// </summary>
     public static void BackwardSums(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, int batch, int channels, int spatial, ReadOnlySpan<float> mean,
-        Span<float> sumDy, Span<float> sumDyX, Span<float> scratch, int threads = 1)
+        Span<float> sumDy, Span<float> sumDyX, Span<float> scratch, int threads = 1, ReadOnlySpan<float> reluScale = default,
+        ReadOnlySpan<float> reluShift = default)
     {
         int width = channels * (spatial > 1 ? L : 1);
         Span<float> p1 = scratch[..width], p2 = scratch.Slice(width, width);
+        if (!reluScale.IsEmpty && spatial == 1) throw new ArgumentException("The ReLU mask is folded in for S > 1 only.", nameof(reluScale));
         if (spatial > 1)
         {
-            var body = new ChannelSums(x, dy, batch, channels, spatial, mean, sumDy, sumDyX, p1, p2, statistics: false);
+            var body = new ChannelSums(x, dy, batch, channels, spatial, mean, sumDy, sumDyX, p1, p2, statistics: false)
+            {
+                ReluScale = reluScale, ReluShift = reluShift,
+            };
             RunOverChannels(ref body, 3L * batch * channels * spatial, channels, threads);
             return;
         }
@@ -83,12 +90,18 @@ internal static class BatchNormKernels
 
     /// <summary>
     /// dx = k[c]·(fma(M, dy, −sumDy[c]) − (x − mean[c])·t[c]) for x, dy, dx [N, C, S], on up to <paramref name="threads"/>
-    /// threads when S &gt; 1 (each takes whole planes).
+    /// threads when S &gt; 1 (each takes whole planes). With <paramref name="reluScale"/> and <paramref name="reluShift"/> ([C],
+    /// S &gt; 1 only) dy is masked on the fly as in <see cref="BackwardSums"/>.
     /// </summary>
     public static void BackwardData(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> dx, int batch, int channels, int spatial,
-        ReadOnlySpan<float> mean, ReadOnlySpan<float> k, ReadOnlySpan<float> t, ReadOnlySpan<float> sumDy, int threads = 1)
+        ReadOnlySpan<float> mean, ReadOnlySpan<float> k, ReadOnlySpan<float> t, ReadOnlySpan<float> sumDy, int threads = 1,
+        ReadOnlySpan<float> reluScale = default, ReadOnlySpan<float> reluShift = default)
     {
-        var kernel = new AffineKernel(x, dx, dy, batch, channels, spatial, mean, k, t, relu: false, sumDy, (float)((long)batch * spatial));
+        if (!reluScale.IsEmpty && spatial == 1) throw new ArgumentException("The ReLU mask is folded in for S > 1 only.", nameof(reluScale));
+        var kernel = new AffineKernel(x, dx, dy, batch, channels, spatial, mean, k, t, relu: !reluScale.IsEmpty, sumDy, (float)((long)batch * spatial))
+        {
+            ReluScale = reluScale, ReluShift = reluShift,
+        };
         RunOverPlanes(ref kernel, 5L * batch * channels * spatial, threads);
     }
 
@@ -136,6 +149,12 @@ internal static class BatchNormKernels
 
         public int Parts { get; set; } = 1;
 
+        /// <summary>Backward sums of a ReLU's gradient: the affine map [C] before the ReLU, or empty.</summary>
+        public ReadOnlySpan<float> ReluScale { get; init; }
+
+        /// <summary>See <see cref="ReluScale"/>.</summary>
+        public ReadOnlySpan<float> ReluShift { get; init; }
+
         public readonly void Execute(int part, int worker)
         {
             int c0 = (int)((long)channels * part / Parts), c1 = (int)((long)channels * (part + 1) / Parts), count = c1 - c0;
@@ -155,9 +174,16 @@ internal static class BatchNormKernels
             var p2 = _partial2.Slice(c0 * L, count * L);
             p2.Clear();
             var centers = _centers.Slice(c0, count);
+            bool masked = !ReluScale.IsEmpty;
             for (int n = 0; n < batch; n++)
             {
                 var dyn = Channels(_dy, n, c0, count);
+                if (masked)
+                {
+                    FixedOrderReductions.AccumulateMaskedSums(count, spatial, dyn, Channels(_x, n, c0, count), ReluScale.Slice(c0, count),
+                        ReluShift.Slice(c0, count), centers, p1, p2);
+                    continue;
+                }
                 FixedOrderReductions.AccumulateRowSums(count, spatial, dyn, p1);
                 FixedOrderReductions.AccumulateCenteredDots(count, spatial, dyn, Channels(_x, n, c0, count), centers, p2);
             }
@@ -185,6 +211,12 @@ internal static class BatchNormKernels
         private readonly bool _relu;
         private readonly float _m;
         private int _planeStart, _planeEnd; // the (sample, channel) planes n·C + c this pass covers when S > 1
+
+        /// <summary>BackwardData of a ReLU's gradient (relu set, S &gt; 1): the affine map [C] before the ReLU, whose mask is recomputed.</summary>
+        public ReadOnlySpan<float> ReluScale { get; init; }
+
+        /// <summary>See <see cref="ReluScale"/>.</summary>
+        public ReadOnlySpan<float> ReluShift { get; init; }
 
         /// <summary>Normalize: p = scale, q = shift. BackwardData: p = mean, q = k, r = t, s = Σdy, m = M.</summary>
         public AffineKernel(ReadOnlySpan<float> x, Span<float> output, ReadOnlySpan<float> dy, int batch, int channels, int spatial,
@@ -222,12 +254,15 @@ internal static class BatchNormKernels
                     int c = plane % _channels, start = plane * _spatial;
                     TVector p = TWidth.Broadcast(_p[c]), q = TWidth.Broadcast(_q[c]);
                     TVector r = backward ? TWidth.Broadcast(_r[c]) : default, s = backward ? TWidth.Broadcast(-_s[c]) : default;
+                    bool masked = backward && _relu;
+                    float ma = masked ? ReluScale[c] : 0f, mb = masked ? ReluShift[c] : 0f;
+                    TVector va = TWidth.Broadcast(ma), vb = TWidth.Broadcast(mb);
                     int i = 0;
                     for (; i + TWidth.Count <= _spatial; i += TWidth.Count)
-                        TWidth.Store(Element<TWidth, TVector>(ref x, ref dy, start + i, p, q, r, s, backward), ref Unsafe.Add(ref o, start + i));
+                        TWidth.Store(Element<TWidth, TVector>(ref x, ref dy, start + i, p, q, r, s, backward, va, vb), ref Unsafe.Add(ref o, start + i));
                     for (; i < _spatial; i++)
                         Unsafe.Add(ref o, start + i) = Element<Width1, float>(ref x, ref dy, start + i, _p[c], _q[c],
-                            backward ? _r[c] : 0f, backward ? -_s[c] : 0f, backward);
+                            backward ? _r[c] : 0f, backward ? -_s[c] : 0f, backward, ma, mb);
                 }
                 return;
             }
@@ -243,17 +278,17 @@ internal static class BatchNormKernels
                     TVector r = backward ? TWidth.Load(ref Unsafe.Add(ref rv, c)) : default;
                     TVector s = backward ? TWidth.Subtract(TWidth.Zero, TWidth.Load(ref Unsafe.Add(ref sv, c))) : default;
                     TWidth.Store(Element<TWidth, TVector>(ref x, ref dy, start + c, TWidth.Load(ref Unsafe.Add(ref pv, c)),
-                        TWidth.Load(ref Unsafe.Add(ref qv, c)), r, s, backward), ref Unsafe.Add(ref o, start + c));
+                        TWidth.Load(ref Unsafe.Add(ref qv, c)), r, s, backward, default, default), ref Unsafe.Add(ref o, start + c));
                 }
                 for (; c < _channels; c++)
                     Unsafe.Add(ref o, start + c) = Element<Width1, float>(ref x, ref dy, start + c, _p[c], _q[c],
-                        backward ? _r[c] : 0f, backward ? -_s[c] : 0f, backward);
+                        backward ? _r[c] : 0f, backward ? -_s[c] : 0f, backward, 0f, 0f);
             }
         }
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private readonly TV Element<TW, TV>(ref float x, ref float dy, int at, TV p, TV q, TV r, TV negativeSum, bool backward)
-            where TW : struct, IVectorWidth<TV> where TV : struct
+        private readonly TV Element<TW, TV>(ref float x, ref float dy, int at, TV p, TV q, TV r, TV negativeSum, bool backward,
+            TV reluScale, TV reluShift) where TW : struct, IVectorWidth<TV> where TV : struct
         {
             TV xv = TW.Load(ref Unsafe.Add(ref x, at));
             if (!backward)
@@ -261,8 +296,10 @@ internal static class BatchNormKernels
                 TV y = TW.MultiplyAdd(p, xv, q);
                 return _relu ? TW.ConditionalSelect(TW.LessThan(y, TW.Zero), TW.Zero, y) : y;
             }
-            // p = mean, q = k, r = t: k·(fma(M, dy, −Σdy) − (x − mean)·t)
-            TV u = TW.MultiplyAdd(TW.Broadcast(_m), TW.Load(ref Unsafe.Add(ref dy, at)), negativeSum);
+            // p = mean, q = k, r = t: k·(fma(M, dy, −Σdy) − (x − mean)·t), dy masked by the ReLU after fma(reluScale, x, reluShift) if fused
+            TV g = TW.Load(ref Unsafe.Add(ref dy, at));
+            if (_relu) g = FixedOrderReductions.Mask<TW, TV>(g, xv, reluScale, reluShift);
+            TV u = TW.MultiplyAdd(TW.Broadcast(_m), g, negativeSum);
             return TW.Multiply(q, TW.Subtract(u, TW.Multiply(TW.Subtract(xv, p), r)));
         }
     }

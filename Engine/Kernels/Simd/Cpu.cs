@@ -33,13 +33,15 @@ public static class Cpu
 
     /// <summary>
     /// How many threads the kernels may use on the current flow of execution: the innermost <see cref="UseThreads"/>
-    /// scope's count, or else the process default (all logical processors unless set). Setting it changes the process
-    /// default; prefer a <see cref="UseThreads"/> scope, which never changes what other callers get.
+    /// scope's count, or else the process default (all logical processors). Setting it changes the process default for
+    /// every caller, which is why the setter is obsolete: use a <see cref="UseThreads"/> scope, which never changes what
+    /// other callers get. The engine itself never sets it.
     /// </summary>
     /// <exception cref="ArgumentOutOfRangeException">The value is less than 1.</exception>
     public static int ThreadCount
     {
         get => _scopedThreads.Value is > 0 and var scoped ? scoped : _threadCount;
+        [Obsolete("Setting the process-wide thread count changes it for every caller; use `using (Cpu.UseThreads(n))` around the work instead.")]
         set
         {
             ArgumentOutOfRangeException.ThrowIfLessThan(value, 1, nameof(ThreadCount));

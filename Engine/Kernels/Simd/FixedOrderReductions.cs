@@ -133,6 +133,83 @@ internal static class FixedOrderReductions
         }
     }
 
+    /// <summary>
+    /// The two sums of <see cref="AccumulateRowSums"/> and <see cref="AccumulateCenteredDots"/> of a gradient masked by a ReLU,
+    /// in one pass: with g = dy[r, p] where fma(scale[r], x[r, p], shift[r]) &gt; 0 and +0 elsewhere (a ReLU after the affine
+    /// map, its mask recomputed), sums[r, lane] += Σ g and dots[r, lane] += Σ g·(x[r, p] − centers[r]) — the same chains,
+    /// hence the same bits, as masking dy first and calling those two (dy, x: [count, length]; scale, shift, centers:
+    /// [count]; sums, dots: [count, 16]).
+    /// </summary>
+    public static void AccumulateMaskedSums(int count, int length, ReadOnlySpan<float> dy, ReadOnlySpan<float> x, ReadOnlySpan<float> scale,
+        ReadOnlySpan<float> shift, ReadOnlySpan<float> centers, Span<float> sums, Span<float> dots)
+    {
+        if (dy.Length < (long)count * length || x.Length < (long)count * length) throw new ArgumentException($"dy and x need {count}×{length} values.");
+        if (scale.Length < count || shift.Length < count || centers.Length < count) throw new ArgumentException($"scale, shift and centers need {count} values.");
+        if (sums.Length < count * L || dots.Length < count * L) throw new ArgumentException($"sums and dots need {count}×{L} values.");
+        var kernel = new MaskedSumsKernel(count, length, dy, x, scale, shift, centers, sums, dots);
+        TierDispatch.Run(ref kernel);
+    }
+
+    private readonly ref struct MaskedSumsKernel(int count, int length, ReadOnlySpan<float> dy, ReadOnlySpan<float> x, ReadOnlySpan<float> scale,
+        ReadOnlySpan<float> shift, ReadOnlySpan<float> centers, Span<float> sums, Span<float> dots) : IWidthKernel
+    {
+        private readonly ReadOnlySpan<float> _dy = dy, _x = x, _scale = scale, _shift = shift, _centers = centers;
+        private readonly Span<float> _sums = sums, _dots = dots;
+
+        public void Run<TWidth, TVector>() where TWidth : struct, IVectorWidth<TVector> where TVector : struct
+        {
+            int full = length / L * L, rest = length - full;
+            Span<float> tails = stackalloc float[2 * L]; // [masked dy tail, 0-padded | x tail, center-padded]: padding adds exactly 0
+            ref float tg = ref MemoryMarshal.GetReference(tails);
+            ref float tx = ref Unsafe.Add(ref tg, L);
+            TVector one = TWidth.Load(ref Ones[0]);
+            for (int r = 0; r < count; r++)
+            {
+                float center = _centers[r];
+                ref float vg = ref MemoryMarshal.GetReference(_dy.Slice(r * length));
+                ref float vx = ref MemoryMarshal.GetReference(_x.Slice(r * length));
+                if (rest > 0)
+                {
+                    tails[..L].Clear();
+                    tails[L..].Fill(center);
+                    for (int i = 0; i < rest; i++)
+                    {
+                        float xi = Unsafe.Add(ref vx, full + i);
+                        tails[i] = Mask<Width1, float>(Unsafe.Add(ref vg, full + i), xi, _scale[r], _shift[r]);
+                        tails[L + i] = xi;
+                    }
+                }
+                TVector a = TWidth.Broadcast(_scale[r]), b = TWidth.Broadcast(_shift[r]), c = TWidth.Broadcast(center);
+                for (int q = 0; q < L; q += TWidth.Count)
+                {
+                    ref float ps = ref _sums[r * L + q];
+                    ref float pd = ref _dots[r * L + q];
+                    TVector sum = TWidth.Load(ref ps), dot = TWidth.Load(ref pd);
+                    for (int j = q; j < full; j += L)
+                    {
+                        TVector xv = TWidth.Load(ref Unsafe.Add(ref vx, j));
+                        TVector g = Mask<TWidth, TVector>(TWidth.Load(ref Unsafe.Add(ref vg, j)), xv, a, b);
+                        sum = TWidth.MultiplyAdd(g, one, sum);
+                        dot = TWidth.MultiplyAdd(g, TWidth.Subtract(xv, c), dot);
+                    }
+                    if (rest > 0)
+                    {
+                        TVector g = TWidth.Load(ref Unsafe.Add(ref tg, q));
+                        sum = TWidth.MultiplyAdd(g, one, sum);
+                        dot = TWidth.MultiplyAdd(g, TWidth.Subtract(TWidth.Load(ref Unsafe.Add(ref tx, q)), c), dot);
+                    }
+                    TWidth.Store(sum, ref ps);
+                    TWidth.Store(dot, ref pd);
+                }
+            }
+        }
+    }
+
+    /// <summary>dy where the ReLU after y = fma(scale, x, shift) passed it (y &gt; 0), else +0: <see cref="VectorOps.MaskByPositive"/>'s operation.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static TV Mask<TW, TV>(TV dy, TV x, TV scale, TV shift) where TW : struct, IVectorWidth<TV> where TV : struct =>
+        TW.And(dy, TW.GreaterThan(TW.MultiplyAdd(scale, x, shift), TW.Zero));
+
     /// <summary>target[i] += Lanes16.Sum(partial[i, 0..16)).</summary>
     public static void AddTotals(ReadOnlySpan<float> partial, Span<float> target)
     {

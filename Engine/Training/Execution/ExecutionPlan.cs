@@ -52,7 +52,7 @@ internal sealed class ExecutionPlan
             (input, output, i, l) => new PoolThenActivateStage(input, output, i, i + 1, l[i + 1].OutputShape.Size)),
         new("batch-norm-relu", 2,
             (l, i, s) => l[i] is BatchNorm && l[i + 1] is ReLU,
-            (input, output, i, l) => new BatchNormReluStage(input, output, i, i + 1, l[i].OutputShape.Size)),
+            (input, output, i, l) => new BatchNormReluStage(input, output, i, i + 1, l[i].OutputShape.Size, ((BatchNorm)l[i]).FoldsReluBackward)),
         new("softmax-cross-entropy", 1,
             (l, i, s) => s.Loss is CrossEntropy && s.FinalLayer == l[i] && l[i] is Softmax,
             (input, output, i, _) => new SoftmaxCrossEntropyStage(input, output, i)),

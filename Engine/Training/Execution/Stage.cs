@@ -126,10 +126,10 @@ internal sealed class SoftmaxCrossEntropyStage(int input, int output, int layer)
 /// A batch norm followed by a ReLU, run as one pass: y = max(0, bn(x)) without storing bn(x); backward masks dy by y &gt; 0
 /// into temporary memory and runs the batch norm's backward on it.
 /// </summary>
-internal sealed class BatchNormReluStage(int input, int output, int norm, int relu, int perSample) : Stage([input], output, [norm, relu])
+internal sealed class BatchNormReluStage(int input, int output, int norm, int relu, int perSample, bool foldsMask) : Stage([input], output, [norm, relu])
 {
-    /// <summary>The masked gradient [N, shape] during backward.</summary>
-    public override long TemporarySize(int maxBatch) => (long)maxBatch * perSample;
+    /// <summary>The masked gradient [N, shape] during backward, unless the batch norm folds the mask into its passes.</summary>
+    public override long TemporarySize(int maxBatch) => foldsMask ? 0 : (long)maxBatch * perSample;
 
     public override void Forward(Workspace ws, int stage, int batch, LayerMode mode)
     {
@@ -139,8 +139,15 @@ internal sealed class BatchNormReluStage(int input, int output, int norm, int re
 
     public override void Backward(Workspace ws, int stage, int batch)
     {
-        var norm = ws.Plan.Layers[Layers[0]];
+        var norm = (BatchNorm)ws.Plan.Layers[Layers[0]];
         var y = ws.Value(Output, batch);
+        if (foldsMask)
+        {
+            var gradient = ws.InputGradient(stage, 0, batch);
+            norm.BackwardThroughRelu(ws.Value(Inputs[0], batch), ws.Gradient(Output, batch), gradient, batch, ws.Context(stage, 0, LayerMode.Training));
+            ws.FinishInputGradient(stage, 0, batch);
+            return;
+        }
         var masked = ws.StageTemporary(stage, y.Length);
         Engine.Kernels.VectorOps.MaskByPositive(ws.Gradient(Output, batch), y, masked, ws.Threads);
         var dx = ws.InputGradient(stage, 0, batch);

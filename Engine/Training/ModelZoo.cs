@@ -3,7 +3,9 @@ using Engine.Layers;
 namespace Engine.Training;
 
 /// <summary>
-/// The named models of the report and of the benchmarks (identical to the TorchSharp peer's definitions):
+/// The named models of the report and of the benchmarks (the TorchSharp peer's layer shapes; one difference: the paper models'
+/// leaky ReLU has slope 0.01 here, as the report's text (Eq. 4) gives it, where the peer and the report's code use 0.001 — a
+/// difference of values, not of timing):
 /// <list type="bullet">
 /// <item><c>paper-mnist</c>: Conv filters×3×3 valid → activation → pool 2 → Flatten → [Dense hidden → activation] → Dense 10 → Softmax
 /// (the report's Fig. 10–13 models; the default variant is Fig. 12's, with <c>Hidden = 20</c>; <c>Hidden = 0</c> gives Fig. 11).</item>

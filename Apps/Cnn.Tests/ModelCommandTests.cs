@@ -36,6 +36,17 @@ public class ModelCommandTests : TrainedModelTest
     }
 
     [Test]
+    public void EvaluateSaysWhenValSizeAsksForMoreImagesThanThereAre()
+    {
+        var (code, output, error) = Evaluate(Model, "--dataset", "mnist", "--val-size", "100", "--out", Path.Combine(Folder, "eval"));
+        Assert.That(code, Is.EqualTo(ExitCodes.Ok), error);
+        Assert.That(output, Does.StartWith("note: --val-size 100 asks for more than the 30 test images of synthetic/test; all are used.\n"));
+        (code, output, error) = Evaluate(Model, "--dataset", "mnist", "--val-size", "30", "--out", Path.Combine(Folder, "eval"));
+        Assert.That(code, Is.EqualTo(ExitCodes.Ok), error);
+        Assert.That(output, Does.Not.Contain("note:"));
+    }
+
+    [Test]
     public void EvaluateWithMirrorAveragesEachImageWithItsMirrorImage()
     {
         var (code, output, error) = Evaluate(Model, "--dataset", "mnist", "--test-augment", "mirror", "--out", Path.Combine(Folder, "eval-mirror"));

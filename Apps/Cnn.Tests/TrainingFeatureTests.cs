@@ -327,14 +327,16 @@ public class TrainingFeatureTests : TempFolderTest
     }
 
     [Test]
-    public void AWarmupAxisAppliesToTheScheduleCellsThatTakeIt()
+    public void AWarmupAxisMustApplyInEveryCell()
     {
-        var runner = new SweepRunner(RunSettings.Of(("train-size", "60"), ("val-size", "30"), ("filters", "2"), ("epochs", "2")),
-            new Grid([GridAxis.Parse("schedule=constant,cosine"), GridAxis.Parse("warmup=0.1,0.2")]), _ => Data);
-        Assert.That(() => runner.Prepare(), Throws.Nothing, "warmup applies to the cosine cells");
-        var none = new SweepRunner(RunSettings.Of(("train-size", "60"), ("val-size", "30"), ("filters", "2"), ("epochs", "2")),
-            new Grid([GridAxis.Parse("schedule=constant,step"), GridAxis.Parse("warmup=0.1,0.2")]), _ => Data);
-        Assert.That(Assert.Throws<UsageException>(() => none.Prepare())!.Message, Does.StartWith("--warmup does not apply to --schedule constant").And.EndWith("(in every cell of the grid)."));
+        static SweepRunner Runner(string schedules) => new(RunSettings.Of(("train-size", "60"), ("val-size", "30"), ("filters", "2"), ("epochs", "2")),
+            new Grid([GridAxis.Parse(schedules), GridAxis.Parse("warmup=0.1,0.2")]), _ => Data);
+        Assert.That(Assert.Throws<UsageException>(() => Runner("schedule=constant,cosine").Prepare())!.Message,
+            Is.EqualTo("--warmup does not apply to --schedule constant; it applies to cosine, onecycle (in 2 of the 4 cells: schedule=constant); split the sweep so that it is given only where it applies."),
+            "the constant cells would ignore it");
+        Assert.That(() => Runner("schedule=cosine,onecycle").Prepare(), Throws.Nothing);
+        Assert.That(Assert.Throws<UsageException>(() => Runner("schedule=constant,step").Prepare())!.Message,
+            Does.StartWith("--warmup does not apply to --schedule constant").And.EndWith("(in every cell of the grid)."));
     }
 
     [Test]

@@ -62,20 +62,30 @@ public static class ArchitectureFile
     /// </summary>
     /// <exception cref="ModelFileException">The file is not valid JSON, does not follow the schema, or its layers do not fit together or the images; the message names the line.</exception>
     /// <exception cref="DataFileException">The file is missing, not a regular file, or over <see cref="MaxBytes"/>.</exception>
-    public static Network Build(string path, Shape input, long seed, WeightInit init = WeightInit.He, float? dropout = null)
+    public static Network Build(string path, Shape input, long seed, WeightInit init = WeightInit.He, float? dropout = null) =>
+        Build(path, input, seed, init, dropout, out _);
+
+    /// <summary>
+    /// As <see cref="Build(string, Shape, long, WeightInit, float?)"/>; <paramref name="initUsed"/> says whether any layer
+    /// takes <paramref name="init"/> (has no <c>init</c> of its own).
+    /// </summary>
+    public static Network Build(string path, Shape input, long seed, WeightInit init, float? dropout, out bool initUsed)
     {
         ArgumentNullException.ThrowIfNull(path);
-        return Build(path, DataFile.ReadAllBytes(path, MaxBytes), input, seed, init, dropout);
+        return Build(path, DataFile.ReadAllBytes(path, MaxBytes), input, seed, init, dropout, out initUsed);
     }
 
     /// <summary>Builds the network of the architecture <paramref name="utf8"/> (read from <paramref name="path"/>, for messages).</summary>
     /// <exception cref="ModelFileException">As <see cref="Build(string, Shape, long, WeightInit, float?)"/>.</exception>
-    public static Network Build(string path, ReadOnlySpan<byte> utf8, Shape input, long seed, WeightInit init = WeightInit.He, float? dropout = null)
+    public static Network Build(string path, ReadOnlySpan<byte> utf8, Shape input, long seed, WeightInit init = WeightInit.He, float? dropout = null) =>
+        Build(path, utf8, input, seed, init, dropout, out _);
+
+    private static Network Build(string path, ReadOnlySpan<byte> utf8, Shape input, long seed, WeightInit init, float? dropout, out bool initUsed)
     {
         LinedNode root;
         try { root = LinedNode.Parse(utf8); }
         catch (FormatException e) { throw new ModelFileException(path, e.Message, e); }
-        var document = new LayerFields(path, root, "the file", ["input", "layers"]) { DropoutRate = dropout };
+        var document = new LayerFields(path, root, "the file", ["input", "layers"]) { DropoutRate = dropout, Uses = new() };
         if (document.Optional("input") is { } declared)
         {
             var shape = document.Shape("input");
@@ -89,6 +99,7 @@ public static class ArchitectureFile
             catch (ArgumentException e) { throw new ModelFileException(path, $"line {line}: {e.Message}", e); }
         }
         if (net.Layers.Count == 0) throw new ModelFileException(path, $"line {root.Line}: \"layers\" is empty; a network needs at least one layer.");
+        initUsed = document.Uses.DefaultInit;
         return net;
     }
 
@@ -116,6 +127,9 @@ public static class ArchitectureFile
 
         /// <summary>The rate that replaces every Dropout layer's (<c>--dropout</c>), or null to keep the file's; passed on to nested lists.</summary>
         public float? DropoutRate { get; init; }
+
+        /// <summary>What the layers of the file take from the network (shared by nested lists).</summary>
+        internal DefaultsUsed Uses { get; init; } = new();
 
         /// <summary>The value of <paramref name="name"/>, or null when it is not given.</summary>
         public LinedNode? Optional(string name) => _node.Find(name)?.Value;
@@ -175,7 +189,7 @@ public static class ArchitectureFile
         /// <summary>Weight initialisation: one of <see cref="Choices.Inits"/>' names, or null (not given: the network's, <c>--init</c>).</summary>
         public WeightInit? Init(string name) => Optional(name) switch
         {
-            null => null,
+            null => Uses.TakeDefaultInit(),
             LinedText t when Choices.Init(t.Value) is { } init => init,
             var other => throw Error(other.Line, $"'{name}' must be {string.Join(", ", Choices.Inits.Select(i => $"\"{i.Name}\""))}, not {other.Kind}"),
         };
@@ -204,7 +218,7 @@ public static class ArchitectureFile
                     throw Error(layer.Line, $"{where} has no \"type\"; types are {string.Join(", ", LayerTypes.Keys)}");
                 if (!LayerTypes.TryGetValue(typeName, out var spec))
                     throw Error(type.Line, $"{where}: unknown type \"{typeName}\"; types are {string.Join(", ", LayerTypes.Keys)} (names are case-sensitive)");
-                var fields = new LayerFields(_path, layer, $"{where} ({typeName})", spec.Fields) { DropoutRate = DropoutRate };
+                var fields = new LayerFields(_path, layer, $"{where} ({typeName})", spec.Fields) { DropoutRate = DropoutRate, Uses = Uses };
                 Layer built;
                 try { built = spec.Create(fields); }
                 catch (ArgumentException e) { throw Error(layer.Line, $"{where} ({typeName}): {e.Message}"); }
@@ -227,5 +241,19 @@ public static class ArchitectureFile
 
         private string Prefix(string problem) =>
             problem.StartsWith(_where, StringComparison.Ordinal) || problem.StartsWith("layer ", StringComparison.Ordinal) || _where == "the file" ? problem : $"{_where}: {problem}";
+    }
+
+    /// <summary>Whether a file's layers take the network's defaults.</summary>
+    internal sealed class DefaultsUsed
+    {
+        /// <summary>True once a layer has no <c>init</c> of its own (it takes <c>--init</c>).</summary>
+        public bool DefaultInit { get; private set; }
+
+        /// <summary>Notes a layer without an <c>init</c> of its own; null (the network's).</summary>
+        public WeightInit? TakeDefaultInit()
+        {
+            DefaultInit = true;
+            return null;
+        }
     }
 }

@@ -54,7 +54,11 @@ public static class EvaluateCommand
             string name = parse.GetValue(dataset)!;
             var data = loadData(name, parse.GetValue(dataDir));
             var test = data.Split.Test;
-            if (parse.GetValue(count) is { } n) test = test.Take(Math.Min(n, test.Count));
+            if (parse.GetValue(count) is { } n)
+            {
+                if (n > test.Count) Console.WriteLine($"note: --val-size {n} asks for more than the {test.Count} test images of {test.Name}; all are used.");
+                test = test.Take(Math.Min(n, test.Count));
+            }
             if (net.InputShape != test.SampleShape)
                 throw new UsageException($"{path} takes images of {net.InputShape}, but {name} has {test.SampleShape}.");
             if (net.OutputShape.Size != test.Classes)

@@ -14,16 +14,18 @@ public static class ModelSource
     /// the layers without an initialisation of their own use <c>--init</c>, and <c>--dropout</c> sets the rate of
     /// every Dropout layer.
     /// </summary>
-    /// <exception cref="UsageException">The named model does not fit the images (the message names the layer and the shapes), or <c>--dropout</c> is given for a file without Dropout layers.</exception>
+    /// <exception cref="UsageException">The named model does not fit the images (the message names the layer and the shapes), or <c>--dropout</c> is given for a file without Dropout layers, or <c>--init</c> for one whose every layer has its own.</exception>
     public static Network Build(ResolvedSettings settings, Shape input, long seed)
     {
         ArgumentNullException.ThrowIfNull(settings);
         float? dropout = settings.OptionalReal("dropout");
         if (settings["model-file"] is { } file)
         {
-            var net = ArchitectureFile.Build(file, input, seed, settings.Init, dropout);
+            var net = ArchitectureFile.Build(file, input, seed, settings.Init, dropout, out bool initUsed);
             if (dropout is not null && !HasDropout(net))
                 throw new UsageException($"--dropout applies only to models with Dropout layers, and {file} has none.");
+            if (settings.Given.Contains("init") && !initUsed)
+                throw new UsageException($"--init applies to the Conv2D and Dense layers without an \"init\" of their own, and {file} has none.");
             return net;
         }
         string model = settings.Text("model");
@@ -36,6 +38,9 @@ public static class ModelSource
             throw new UsageException($"--model {model} does not fit images of {input}: {e.Message}", e);
         }
     }
+
+    /// <summary>The training options <see cref="Build"/> reads: the ones that make the network (<c>--dataset</c> gives its input shape).</summary>
+    public static IReadOnlyList<string> ArchitectureOptions { get; } = ["dataset", "model", "model-file", "filters", "hidden", "activation", "pool", "dropout", "init"];
 
     /// <summary>The named models that have Dropout layers (those <c>--dropout</c> applies to).</summary>
     public static IReadOnlyList<string> ZooModelsWithDropout { get; } =

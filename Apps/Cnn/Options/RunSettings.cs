@@ -137,7 +137,7 @@ public sealed class RunSettings
             string? value = _effective.TryGetValue(option.Name, out string? v) ? v : DefaultOf(option.Name, resolved);
             if (value is not null && WhyNotApplicable(option.Name, resolved, _effective) is null) resolved[option.Name] = value;
         }
-        return new ResolvedSettings(resolved);
+        return new ResolvedSettings(resolved) { Given = _given.Keys.ToHashSet() };
     }
 
     private string? DefaultOf(string name, IReadOnlyDictionary<string, string> resolved) => name switch
@@ -199,6 +199,9 @@ public sealed class RunSettings
 /// <param name="Values">Canonical values by option name.</param>
 public sealed record ResolvedSettings(IReadOnlyDictionary<string, string> Values)
 {
+    /// <summary>The options given (on the command line or as a sweep cell's axes; not a recipe's settings), applicable or not.</summary>
+    public IReadOnlySet<string> Given { get; init; } = new HashSet<string>();
+
     /// <summary>The value of <paramref name="name"/>, or null when it does not apply.</summary>
     public string? this[string name] => Values.GetValueOrDefault(TrainOptionTable.Get(name).Name);
 

@@ -39,7 +39,7 @@ public static class ReproduceCommand
             Description = $"{string.Join(", ", Presets.Names)}, or all",
             Arity = ArgumentArity.ZeroOrOne,
         };
-        var list = new Option<bool>("--list") { Description = "List the presets with their configuration and the report's best cell" };
+        var list = new Option<bool>("--list") { Description = "List the presets with their configuration and the report's best cell, and exit (takes no other option or figure)" };
         var output = new Option<string>("--out") { Description = "Folder for the figures' folders DIR/<preset>/", DefaultValueFactory = _ => "runs" };
         var quick = new Option<bool>("--quick") { Description = "A tenth of the epochs, for a quick look (folders DIR/<preset>-quick/)" };
         var repeats = new Option<int>("--repeats") { Description = "Seeds per cell (100, 101, …): cells show mean ± std (folders DIR/<preset>-repeatsN/)", DefaultValueFactory = _ => 1 };
@@ -59,6 +59,7 @@ public static class ReproduceCommand
         {
             if (parse.GetValue(list))
             {
+                OptionRules.RefuseBeside(parse, list, "lists the presets and exits");
                 List(Console.Out);
                 return ExitCodes.Ok;
             }

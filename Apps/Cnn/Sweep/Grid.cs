@@ -183,6 +183,29 @@ public sealed class Grid
         return string.Join(' ', Axes.Select((a, i) => $"{a.Name}={values[i]}"));
     }
 
+    /// <summary>
+    /// Some cells (indices in increasing order) for messages: <c>optimizer=sgd,nesterov</c> when they are
+    /// exactly the cells with those values of the axes named (several axes joined by "and"; values written as in
+    /// <c>--grid</c>, <c>augment=crop=2+flip</c>), else their indices
+    /// (<c>cells 0, 3, 5</c>, the first ten).
+    /// </summary>
+    public string DescribeCells(IReadOnlyList<int> cells)
+    {
+        ArgumentNullException.ThrowIfNull(cells);
+        var taken = Axes.Select(_ => new SortedSet<int>()).ToArray();
+        foreach (int cell in cells)
+        {
+            var position = Position(cell);
+            for (int a = 0; a < Axes.Count; a++) taken[a].Add(position[a]);
+        }
+        long product = taken.Aggregate(1L, (n, values) => n * values.Count);
+        var restricted = Enumerable.Range(0, Axes.Count).Where(a => taken[a].Count < Axes[a].Values.Count).ToList();
+        if (product == cells.Count && restricted.Count > 0)
+            return string.Join(" and ", restricted.Select(a => $"{Axes[a].Name}={string.Join(',', taken[a].Select(p => Axes[a].Values[p].Replace(',', '+')))}"));
+        const int shown = 10;
+        return "cells " + string.Join(", ", cells.Take(shown)) + (cells.Count > shown ? ", …" : "");
+    }
+
     /// <summary>The run settings of cell <paramref name="index"/>: <paramref name="fixedSettings"/> with each axis' value set.</summary>
     public RunSettings Settings(RunSettings fixedSettings, int index)
     {

@@ -82,29 +82,31 @@ public sealed class SweepRunner
     }
 
     /// <summary>
-    /// Checks every cell before any work: each given option (fixed or axis) must apply to at least one cell (it is
-    /// refused, naming it, when it applies to none), and each cell's run must fit its data. Returns the plans.
+    /// Checks every cell before any work: each given option (fixed or axis) must apply to every cell (one that does not
+    /// apply in some cell is refused, naming it and those cells: never silently ignored there), and each cell's run must
+    /// fit its data. Returns the plans.
     /// </summary>
     /// <exception cref="UsageException">The first mistake, naming the cell when it is one cell's.</exception>
     public RunPlan[] Prepare()
     {
-        var unused = _fixed.Given.Select(p => p.Key).Concat(_grid.Axes.Select(a => a.Name)).ToHashSet();
-        string? firstReason = null;
+        var given = _fixed.Given.Select(p => p.Key).Concat(_grid.Axes.Select(a => a.Name)).ToHashSet();
+        var names = TrainOptionTable.All.Select(o => o.Name).Where(given.Contains).ToList();
+        var inapplicable = names.ToDictionary(n => n, _ => new List<int>());
         var resolved = new ResolvedSettings[_grid.Count];
         for (int i = 0; i < _grid.Count; i++)
         {
-            var settings = _grid.Settings(_fixed, i);
-            resolved[i] = settings.Resolve();
-            foreach (string name in unused.ToList())
-            {
-                if (resolved[i][name] is not null) unused.Remove(name);
-                else firstReason ??= settings.WhyNot(name);
-            }
+            resolved[i] = _grid.Settings(_fixed, i).Resolve();
+            foreach (string name in names)
+                if (resolved[i][name] is null) inapplicable[name].Add(i);
         }
-        if (unused.Count > 0)
+        if (names.FirstOrDefault(n => inapplicable[n].Count > 0) is { } refused)
         {
-            string why = firstReason ?? $"--{unused.First()} applies to no cell of the grid.";
-            throw new UsageException(_grid.Count == 1 ? why : $"{why.TrimEnd('.')} (in every cell of the grid).");
+            var cells = inapplicable[refused];
+            string why = _grid.Settings(_fixed, cells[0]).WhyNot(refused) ?? $"--{refused} does not apply.";
+            if (_grid.Count == 1) throw new UsageException(why);
+            if (cells.Count == _grid.Count) throw new UsageException($"{why.TrimEnd('.')} (in every cell of the grid).");
+            throw new UsageException($"{why.TrimEnd('.')} (in {cells.Count} of the {_grid.Count} cells: {_grid.DescribeCells(cells)}); " +
+                "split the sweep so that it is given only where it applies.");
         }
 
         var plans = new RunPlan[_grid.Count];

@@ -54,6 +54,8 @@ public sealed class RunPlan
         if (split.Train.Count < trainSize || split.Test.Count < valSize)
             notes.Add($"note: {trainSize} training and {valSize} validation images were asked for; {split.Train.Name} has {split.Train.Count} and {split.Test.Name} {split.Test.Count}, so fewer are used.");
         var train = split.Train.Take(Math.Min(trainSize, split.Train.Count));
+        if (settings.Given.Contains("batch-size") && settings.Integer("batch-size") > train.Count)
+            notes.Add($"note: --batch-size {settings.Text("batch-size")} is more than the {train.Count} training images used; one batch holds them all.");
         var validation = valSize == 0 ? null : split.Test.Take(Math.Min(valSize, split.Test.Count));
 
         var net = ModelSource.Build(settings, train.SampleShape, settings.Seed);
@@ -65,6 +67,8 @@ public sealed class RunPlan
             throw new UsageException($"--batches {batches} is more than the {train.Count} training images used; give at most {train.Count}, or --batch-size N instead.");
         if (settings.OptionalInteger("step-every") is { } every && every >= settings.Integer("epochs"))
             throw new UsageException($"--step-every {every} is not less than --epochs {settings.Text("epochs")}: the rate would never step down; give fewer epochs between steps.");
+        if (settings.OptionalInteger("early-stopping") is { } patience && !settings.Flag("restore-best") && patience >= settings.Integer("epochs"))
+            throw new UsageException($"--early-stopping {patience} with --no-restore-best changes nothing with --epochs {settings.Text("epochs")} (training stops early only when the patience is below the epochs); give a smaller patience or more epochs.");
         plan.TrainingOptions().Validate();
         return plan;
     }

@@ -30,8 +30,8 @@ public static class TrainCommand
         var save = new Option<string?>("--save") { Description = "Write the trained model to this file (checked writable before training)" };
         var output = new Option<string?>("--out") { Description = $"Folder for history.csv (per epoch: loss, accuracy, learning rate, seconds), curves.png and {CheckpointName} (written after every epoch)" };
         var resume = new Option<bool>("--resume") { Description = $"Continue the run in --out DIR from its {CheckpointName} (give the same options; the result is bit-identical to an uninterrupted run)" };
-        var listRecipes = new Option<bool>("--list-recipes") { Description = "List the recipes with their settings and expected accuracy, and exit" };
-        var printModel = new Option<bool>("--print-model") { Description = "Print the network's layers, shapes and parameter counts, and exit" };
+        var listRecipes = new Option<bool>("--list-recipes") { Description = "List the recipes with their settings and expected accuracy, and exit (takes no other option)" };
+        var printModel = new Option<bool>("--print-model") { Description = "Print the network's layers, shapes and parameter counts, and exit (takes only --recipe and the options that build the network: " + string.Join(", ", ModelSource.ArchitectureOptions.Select(o => "--" + o)) + ")" };
         var verbose = new Option<bool>("--verbose") { Description = "Print stack traces with errors" };
         OptionRules.AtLeast(threads, 1);
 
@@ -42,7 +42,16 @@ public static class TrainCommand
         {
             if (parse.GetValue(listRecipes))
             {
+                OptionRules.RefuseBeside(parse, listRecipes, "lists the recipes and exits");
                 Recipes.List(Console.Out);
+                return ExitCodes.Ok;
+            }
+            if (parse.GetValue(printModel))
+            {
+                OptionRules.RefuseBeside(parse, printModel, "prints the network and exits", [set.Recipe, .. ModelSource.ArchitectureOptions.Select(o => set[o])]);
+                var architecture = set.Settings(parse).Check().Resolve();
+                Console.WriteLine(ModelSource.Build(architecture, DataLoading.SampleShape(architecture.Text("dataset")), architecture.Seed).Summary());
+                Console.WriteLine($"{ModelSource.Describe(architecture)}; init {architecture.Text("init")} for the layers without their own");
                 return ExitCodes.Ok;
             }
             using var threadScope = Cpu.UseThreads(parse.GetValue(threads));
@@ -54,11 +63,6 @@ public static class TrainCommand
             string? checkpoint = outDir is null ? null : Path.Combine(outDir, CheckpointName);
             CheckResume(parse.GetValue(resume), parse.GetValue(output), checkpoint);
             string dataset = settings.Text("dataset");
-            if (parse.GetValue(printModel))
-            {
-                Console.WriteLine(ModelSource.Build(settings, DataLoading.SampleShape(dataset), settings.Seed).Summary());
-                return ExitCodes.Ok;
-            }
 
             var plan = RunPlan.Prepare(settings, loadData(dataset, parse.GetValue(set.DataDir)));
             foreach (string note in plan.Notes) Console.WriteLine(note);

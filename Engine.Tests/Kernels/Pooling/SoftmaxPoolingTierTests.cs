@@ -68,7 +68,7 @@ public class SoftmaxPoolingTierTests
         select new TestCaseData(tier, geometry).SetArgDisplayNames(tier.ToString(), string.Join("x", geometry));
 
     /// <summary>Values from a small set so windows have ties, with a few NaNs and signed zeros.</summary>
-    private static float[] PoolInput(int length, int seed)
+    internal static float[] PoolInput(int length, int seed)
     {
         var rng = new Random(seed);
         var x = new float[length];

@@ -31,7 +31,7 @@ public sealed class Dropout : Layer
     /// <inheritdoc />
     protected override void OnForward(ReadOnlySpan<float> x, Span<float> y, int batch, in LayerContext context)
     {
-        if (context.IsTraining && Rate > 0f) DropoutKernels.Apply(x, y, context.Seed, Rate);
+        if (context.IsTraining && Rate > 0f) DropoutKernels.Apply(x, y, context.Seed, Rate, context.Threads);
         else x.CopyTo(y);
     }
 
@@ -39,7 +39,7 @@ public sealed class Dropout : Layer
     protected override void OnBackward(ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx, int batch, in LayerContext context)
     {
         if (dx.IsEmpty) return;
-        if (Rate > 0f) DropoutKernels.Apply(dy, dx, context.Seed, Rate);
+        if (Rate > 0f) DropoutKernels.Apply(dy, dx, context.Seed, Rate, context.Threads);
         else dy.CopyTo(dx);
     }
 }

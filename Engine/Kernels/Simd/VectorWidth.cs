@@ -84,6 +84,24 @@ internal interface IVectorWidth<TVector> where TVector : struct
     /// <summary>a &gt;&gt; <paramref name="count"/> on the integer lanes, sign bit copied in.</summary>
     static abstract TVector ShiftRightArithmeticInt32(TVector a, int count);
 
+    /// <summary>Bitwise a ^ b.</summary>
+    static abstract TVector Xor(TVector a, TVector b);
+
+    // The lanes read as Count / 2 unsigned 64-bit integers (the register's bits unchanged), for counter-based hashing (the
+    // dropout mask). Width1's one float holds no 64-bit lane: it throws, and a kernel runs its scalar formula when Count is 1.
+
+    /// <summary>All 64-bit lanes hold <paramref name="value"/> (as bits).</summary>
+    static abstract TVector BroadcastUInt64(ulong value);
+
+    /// <summary>a + b on the 64-bit lanes (wrapping).</summary>
+    static abstract TVector AddUInt64(TVector a, TVector b);
+
+    /// <summary>a · b on the 64-bit lanes (the low 64 bits of the product).</summary>
+    static abstract TVector MultiplyUInt64(TVector a, TVector b);
+
+    /// <summary>a &gt;&gt; <paramref name="count"/> on the 64-bit lanes, zeros shifted in.</summary>
+    static abstract TVector ShiftRightLogicalUInt64(TVector a, int count);
+
     // Division and square root (the optimizer update rules), both correctly rounded on every width.
 
     /// <summary>a ÷ b, correctly rounded.</summary>
@@ -136,6 +154,11 @@ internal readonly struct Width512 : IVectorWidth<Vector512<float>>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> SubtractInt32(Vector512<float> a, Vector512<float> b) => (a.AsInt32() - b.AsInt32()).AsSingle();
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> ShiftLeftInt32(Vector512<float> a, int count) => Vector512.ShiftLeft(a.AsInt32(), count).AsSingle();
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> ShiftRightArithmeticInt32(Vector512<float> a, int count) => Vector512.ShiftRightArithmetic(a.AsInt32(), count).AsSingle();
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Xor(Vector512<float> a, Vector512<float> b) => a ^ b;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> BroadcastUInt64(ulong value) => Vector512.Create(value).AsSingle();
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> AddUInt64(Vector512<float> a, Vector512<float> b) => (a.AsUInt64() + b.AsUInt64()).AsSingle();
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> MultiplyUInt64(Vector512<float> a, Vector512<float> b) => (a.AsUInt64() * b.AsUInt64()).AsSingle();
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> ShiftRightLogicalUInt64(Vector512<float> a, int count) => Vector512.ShiftRightLogical(a.AsUInt64(), count).AsSingle();
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Divide(Vector512<float> a, Vector512<float> b) => a / b;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Sqrt(Vector512<float> a) => Vector512.Sqrt(a);
 
@@ -177,6 +200,11 @@ internal readonly struct Width256 : IVectorWidth<Vector256<float>>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> SubtractInt32(Vector256<float> a, Vector256<float> b) => (a.AsInt32() - b.AsInt32()).AsSingle();
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> ShiftLeftInt32(Vector256<float> a, int count) => Vector256.ShiftLeft(a.AsInt32(), count).AsSingle();
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> ShiftRightArithmeticInt32(Vector256<float> a, int count) => Vector256.ShiftRightArithmetic(a.AsInt32(), count).AsSingle();
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Xor(Vector256<float> a, Vector256<float> b) => a ^ b;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> BroadcastUInt64(ulong value) => Vector256.Create(value).AsSingle();
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> AddUInt64(Vector256<float> a, Vector256<float> b) => (a.AsUInt64() + b.AsUInt64()).AsSingle();
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> MultiplyUInt64(Vector256<float> a, Vector256<float> b) => (a.AsUInt64() * b.AsUInt64()).AsSingle();
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> ShiftRightLogicalUInt64(Vector256<float> a, int count) => Vector256.ShiftRightLogical(a.AsUInt64(), count).AsSingle();
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Divide(Vector256<float> a, Vector256<float> b) => a / b;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Sqrt(Vector256<float> a) => Vector256.Sqrt(a);
 
@@ -243,6 +271,11 @@ internal readonly struct Width128 : IVectorWidth<Vector128<float>>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> SubtractInt32(Vector128<float> a, Vector128<float> b) => (a.AsInt32() - b.AsInt32()).AsSingle();
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> ShiftLeftInt32(Vector128<float> a, int count) => Vector128.ShiftLeft(a.AsInt32(), count).AsSingle();
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> ShiftRightArithmeticInt32(Vector128<float> a, int count) => Vector128.ShiftRightArithmetic(a.AsInt32(), count).AsSingle();
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> Xor(Vector128<float> a, Vector128<float> b) => a ^ b;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> BroadcastUInt64(ulong value) => Vector128.Create(value).AsSingle();
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> AddUInt64(Vector128<float> a, Vector128<float> b) => (a.AsUInt64() + b.AsUInt64()).AsSingle();
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> MultiplyUInt64(Vector128<float> a, Vector128<float> b) => (a.AsUInt64() * b.AsUInt64()).AsSingle();
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> ShiftRightLogicalUInt64(Vector128<float> a, int count) => Vector128.ShiftRightLogical(a.AsUInt64(), count).AsSingle();
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> Divide(Vector128<float> a, Vector128<float> b) => a / b;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> Sqrt(Vector128<float> a) => Vector128.Sqrt(a);
 
@@ -301,6 +334,11 @@ internal readonly struct Width1 : IVectorWidth<float>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float SubtractInt32(float a, float b) => Bits(Int(a) - Int(b));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float ShiftLeftInt32(float a, int count) => Bits(Int(a) << count);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float ShiftRightArithmeticInt32(float a, int count) => Bits(Int(a) >> count);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Xor(float a, float b) => Bits(Int(a) ^ Int(b));
+    public static float BroadcastUInt64(ulong value) => throw NoUInt64Lanes();
+    public static float AddUInt64(float a, float b) => throw NoUInt64Lanes();
+    public static float MultiplyUInt64(float a, float b) => throw NoUInt64Lanes();
+    public static float ShiftRightLogicalUInt64(float a, int count) => throw NoUInt64Lanes();
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Divide(float a, float b) => a / b;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Sqrt(float a) => MathF.Sqrt(a);
 
@@ -308,6 +346,7 @@ internal readonly struct Width1 : IVectorWidth<float>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Abs(float a) => MathF.Abs(a);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Negate(float a) => -a;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float GreaterThanOrEqual(float a, float b) => Mask(a >= b);
+    private static NotSupportedException NoUInt64Lanes() => new("Width1's register is one 32-bit float: it has no 64-bit lane.");
     private static float Mask(bool condition) => Bits(condition ? -1 : 0);
     private static int Int(float value) => BitConverter.SingleToInt32Bits(value);
     private static float Bits(int value) => BitConverter.Int32BitsToSingle(value);

@@ -62,6 +62,38 @@ public class VectorOpsTierTests
         ActivationTierTests.AssertSameBits(a.Select((v, i) => b[i] > 0f ? v : 0f).ToArray(), y, where);
     });
 
+    [TestCaseSource(nameof(AllTiers))]
+    public void BackwardIntoTwoOutputsGivesBothTheOneOutputBits(ComputeTier tier) => EveryLength(tier, (n, y, dy, where) =>
+    {
+        // The residual add + ReLU's backward: the ReLU's derivative read from its output, negative gradients included (so the
+        // masked-off elements are −0 where dy < 0, exactly as the one-output pass gives them).
+        var expected = new float[n];
+        Activations.Backward(new ReluOperator(), y, y, dy, expected);
+        var first = new float[n];
+        var second = Enumerable.Repeat(float.NaN, n + 3).ToArray();
+        Activations.Backward(new ReluOperator(), y, y, dy, first, second.AsSpan(0, n));
+        ActivationTierTests.AssertSameBits(expected, first, $"{where}: first output");
+        ActivationTierTests.AssertSameBits(expected, second[..n], $"{where}: second output");
+        Assert.That(second[n..].All(float.IsNaN), Is.True, $"{where}: nothing written past the length");
+        if (n > 0)
+            Assert.That(() => Activations.Backward(new ReluOperator(), y, y, dy, new float[n], new float[n - 1]), Throws.ArgumentException, where);
+    });
+
+    [TestCaseSource(nameof(AllTiers))]
+    public void BackwardIntoTwoOutputsSplitOverThreadsGivesTheOneThreadBits(ComputeTier tier)
+    {
+        using var forced = Tiers.Force(tier);
+        var y = ActivationTierTests.Inputs(SplitLength, 21);
+        var dy = ActivationTierTests.Inputs(SplitLength, 22);
+        var expected = new float[SplitLength];
+        Activations.Backward(new ReluOperator(), y, y, dy, expected);
+        var first = new float[SplitLength];
+        var second = new float[SplitLength];
+        Activations.Backward(new ReluOperator(), y, y, dy, first, second, threads: 2);
+        ActivationTierTests.AssertSameBits(expected, first, $"{tier}: first output, 2 threads");
+        ActivationTierTests.AssertSameBits(expected, second, $"{tier}: second output, 2 threads");
+    }
+
     /// <summary>Long enough to be split into parts (several per thread), with a tail off every chunk and vector width.</summary>
     private const int SplitLength = 1_000_003;
 

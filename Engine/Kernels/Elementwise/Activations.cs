@@ -186,7 +186,25 @@ internal static class Activations
         CheckLength(n, y.Length, nameof(y));
         CheckLength(n, dy.Length, nameof(dy));
         CheckLength(n, dx.Length, nameof(dx));
-        var body = new BackwardSlices<TOp>(op, x, y, dy, dx);
+        var body = new BackwardSlices<TOp>(op, x, y, dy, dx, default);
+        ElementwiseParts.Run(ref body, n, threads);
+    }
+
+    /// <summary>
+    /// The activation's backward pass written to two
+    /// outputs in one pass (x, y and dy read once): dx[i] = copy[i] = dy[i] · f'(x[i]), the same bits in both. For a value that
+    /// feeds two consumers of the same gradient, such as a residual add's two inputs.
+    /// </summary>
+    /// <exception cref="ArgumentException">A span is shorter than <paramref name="x"/>.</exception>
+    public static void Backward<TOp>(TOp op, ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx, Span<float> copy,
+        int threads = 1) where TOp : struct, IActivationOperator
+    {
+        int n = x.Length;
+        CheckLength(n, y.Length, nameof(y));
+        CheckLength(n, dy.Length, nameof(dy));
+        CheckLength(n, dx.Length, nameof(dx));
+        CheckLength(n, copy.Length, nameof(copy));
+        var body = new BackwardSlices<TOp>(op, x, y, dy, dx, copy);
         ElementwiseParts.Run(ref body, n, threads);
     }
 
@@ -203,16 +221,17 @@ internal static class Activations
         }
     }
 
-    /// <summary><see cref="Backward{TOp}"/> on elements [start, +count).</summary>
-    private readonly ref struct BackwardSlices<TOp>(TOp op, ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx)
-        : ISliceBody where TOp : struct, IActivationOperator
+    /// <summary>The backward pass (one output or two) on elements [start, +count).</summary>
+    private readonly ref struct BackwardSlices<TOp>(TOp op, ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx,
+        Span<float> copy) : ISliceBody where TOp : struct, IActivationOperator
     {
         private readonly ReadOnlySpan<float> _x = x, _y = y, _dy = dy;
-        private readonly Span<float> _dx = dx;
+        private readonly Span<float> _dx = dx, _copy = copy;
 
         public void Execute(int start, int count)
         {
-            var kernel = new BackwardKernel<TOp>(op, _x.Slice(start, count), _y.Slice(start, count), _dy.Slice(start, count), _dx.Slice(start, count));
+            var kernel = new BackwardKernel<TOp>(op, _x.Slice(start, count), _y.Slice(start, count), _dy.Slice(start, count), _dx.Slice(start, count),
+                _copy.IsEmpty ? default : _copy.Slice(start, count));
             TierDispatch.Run(ref kernel);
         }
     }
@@ -248,13 +267,13 @@ internal static class Activations
         }
     }
 
-    /// <summary>dx = dy · f'(x, y) over x.Length elements (lengths checked by the caller).</summary>
-    private readonly ref struct BackwardKernel<TOp>(TOp op, ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx)
-        : IWidthKernel where TOp : struct, IActivationOperator
+    /// <summary>dx = dy · f'(x, y) over x.Length elements, also into <paramref name="copy"/> unless it is empty (lengths checked by the caller).</summary>
+    private readonly ref struct BackwardKernel<TOp>(TOp op, ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx,
+        Span<float> copy) : IWidthKernel where TOp : struct, IActivationOperator
     {
         private readonly TOp _op = op;
         private readonly ReadOnlySpan<float> _x = x, _y = y, _dy = dy;
-        private readonly Span<float> _dx = dx;
+        private readonly Span<float> _dx = dx, _copy = copy;
 
         public void Run<TWidth, TVector>() where TWidth : struct, IVectorWidth<TVector> where TVector : struct
         {
@@ -264,14 +283,27 @@ internal static class Activations
             ref float ys = ref MemoryMarshal.GetReference(_y);
             ref float dys = ref MemoryMarshal.GetReference(_dy);
             ref float dxs = ref MemoryMarshal.GetReference(_dx);
+            if (_copy.IsEmpty)
+            {
+                for (; i <= n - w; i += w)
+                    TWidth.Store(Gradient<TWidth, TVector>(f, ref xs, ref ys, ref dys, i), ref Unsafe.Add(ref dxs, i));
+                for (; i < n; i++) Unsafe.Add(ref dxs, i) = Gradient<Width1, float>(f, ref xs, ref ys, ref dys, i);
+                return;
+            }
+            ref float copies = ref MemoryMarshal.GetReference(_copy);
             for (; i <= n - w; i += w)
             {
-                TVector derivative = f.Derivative<TWidth, TVector>(TWidth.Load(ref Unsafe.Add(ref xs, i)), TWidth.Load(ref Unsafe.Add(ref ys, i)));
-                TWidth.Store(TWidth.Multiply(TWidth.Load(ref Unsafe.Add(ref dys, i)), derivative), ref Unsafe.Add(ref dxs, i));
+                TVector g = Gradient<TWidth, TVector>(f, ref xs, ref ys, ref dys, i);
+                TWidth.Store(g, ref Unsafe.Add(ref dxs, i));
+                TWidth.Store(g, ref Unsafe.Add(ref copies, i));
             }
-            for (; i < n; i++)
-                Unsafe.Add(ref dxs, i) = Unsafe.Add(ref dys, i) * f.Derivative<Width1, float>(Unsafe.Add(ref xs, i), Unsafe.Add(ref ys, i));
+            for (; i < n; i++) Unsafe.Add(ref dxs, i) = Unsafe.Add(ref copies, i) = Gradient<Width1, float>(f, ref xs, ref ys, ref dys, i);
         }
+
+        /// <summary>dy · f'(x, y) at element <paramref name="i"/>, one vector of <typeparamref name="TW"/>.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static TV Gradient<TW, TV>(TOp f, ref float x, ref float y, ref float dy, int i) where TW : struct, IVectorWidth<TV> where TV : struct =>
+            TW.Multiply(TW.Load(ref Unsafe.Add(ref dy, i)), f.Derivative<TW, TV>(TW.Load(ref Unsafe.Add(ref x, i)), TW.Load(ref Unsafe.Add(ref y, i))));
     }
 
     private static void CheckLength(int needed, int actual, string name)

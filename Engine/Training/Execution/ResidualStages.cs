@@ -38,14 +38,18 @@ internal sealed class AddReluStage(int body, int shortcut, int output, int relu)
     {
         var y = ws.Value(Output, batch);
         var dy = ws.Gradient(Output, batch);
-        for (int input = 0; input < 2; input++)
-        {
-            var dx = ws.InputGradient(stage, input, batch);
-            if (dx.IsEmpty) continue;
-            // The derivative reads its first argument only: y in place of the sum gives the same mask.
-            Activations.Backward(new ReluOperator(), y, y, dy, dx, ws.Threads);
-            ws.FinishInputGradient(stage, input, batch);
-        }
+        var body = ws.InputGradient(stage, 0, batch);
+        var shortcut = ws.InputGradient(stage, 1, batch);
+        // The derivative reads its first argument only: y in place of the sum gives the same mask. Both inputs get the same
+        // gradient, written in one pass over y and dy; the two spans are the same temporary only when neither input's gradient
+        // is written here first, and then each finish adds the same values.
+        if (body.IsEmpty && shortcut.IsEmpty) return;
+        if (body.IsEmpty || shortcut.IsEmpty || body.Overlaps(shortcut))
+            Activations.Backward(new ReluOperator(), y, y, dy, body.IsEmpty ? shortcut : body, ws.Threads);
+        else
+            Activations.Backward(new ReluOperator(), y, y, dy, body, shortcut, ws.Threads);
+        if (!body.IsEmpty) ws.FinishInputGradient(stage, 0, batch);
+        if (!shortcut.IsEmpty) ws.FinishInputGradient(stage, 1, batch);
     }
 
     public override string Describe(IReadOnlyList<Layer> layers) => $"residual add then {layers[Layers[0]].Name} (fused)";

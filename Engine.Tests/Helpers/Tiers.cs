@@ -13,6 +13,19 @@ internal static class Tiers
     /// <summary>Limits <see cref="Cpu.ThreadCount"/> to <paramref name="count"/> until the returned scope is disposed.</summary>
     public static IDisposable Threads(int count) => Cpu.UseThreads(count);
 
+    /// <summary>Runs <paramref name="body"/>(threads, where) under every available tier, for one and for two threads (the tier
+    /// forced and the thread count scoped around each call); where names the tier and the threads for messages.</summary>
+    public static void EveryTierAndOneOrTwoThreads(Action<int, string> body)
+    {
+        foreach (var tier in Available())
+            foreach (int threads in new[] { 1, 2 })
+            {
+                using var forced = Force(tier);
+                using var scope = Threads(threads);
+                body(threads, $"{tier}, {threads} thread(s)");
+            }
+    }
+
     private sealed class Scope : IDisposable
     {
         private readonly ComputeTier? _saved = Cpu.TierOverride;

@@ -51,12 +51,8 @@ public class ResidualReluFusionTests
         var data = TestData.Random(new Shape(3, 10, 10), n, 8);
         int[] indices = Enumerable.Range(0, n).ToArray();
         (float[] Inference, float[] Output, float[] Gradients, double Loss)? first = null;
-        foreach (var tier in Tiers.Available())
-            foreach (int threads in new[] { 1, 2 })
+        Tiers.EveryTierAndOneOrTwoThreads((threads, where) =>
             {
-                using var forced = Tiers.Force(tier);
-                using var scope = Tiers.Threads(threads);
-                string where = $"{tier}, {threads} thread(s)";
                 var net = Net();
                 net.EnsureParameters();
 
@@ -79,11 +75,11 @@ public class ResidualReluFusionTests
                 SameBits(first.Value.Output, output, $"{where}: output against the first run");
                 SameBits(first.Value.Gradients, gradients, $"{where}: gradients against the first run");
                 Assert.That(loss, Is.EqualTo(first.Value.Loss), $"{where}: loss against the first run");
-            }
+            });
     }
 
     /// <summary>The training-mode output, the parameter gradients and the loss of one forward and backward pass through <paramref name="ws"/>.</summary>
-    private static (float[] Output, float[] Gradients, double Loss) Gradients(Network net, Workspace ws, Engine.Data.Dataset data, int[] indices)
+    internal static (float[] Output, float[] Gradients, double Loss) Gradients(Network net, Workspace ws, Engine.Data.Dataset data, int[] indices)
     {
         double loss = net.ComputeGradients(ws, data, indices, new CrossEntropy(), out _);
         return (ws.Value(ws.Plan.Output, indices.Length).ToArray(), net.Gradients.ToArray(), loss);

@@ -184,6 +184,38 @@ public sealed class Conv2D : Layer
         if (!dx.IsEmpty) plan.BackwardData(Weights, dy, dx, batch, context.Scratch);
     }
 
+    /// <summary>Whether <see cref="Backward(ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float}, bool, int, in LayerContext)"/>
+    /// can add the input gradient to dx (the blocked data gradient) and take a ReLU's derivative in (by shape only).</summary>
+    internal bool AccumulatesInputGradient => FusesEpilogue;
+
+    /// <summary>
+    /// The backward pass for the execution plan's convolution stages: with <paramref name="reluInput"/>, of a ReLU followed by
+    /// this layer, <paramref name="x"/> being the ReLU's output and <paramref name="dx"/> getting the gradient of the ReLU's
+    /// input, the ReLU's derivative applied by the data-gradient kernel as it writes each plane (<see cref="ConvPlan.BackwardData"/>'s
+    /// gate) instead of a pass of the ReLU layer over the batch; with <paramref name="accumulate"/>, dx += the gradient, for an
+    /// input read by several stages, instead of a temporary added afterwards. The same bits as <see cref="Layer.Backward"/>
+    /// then the ReLU's backward, then the add. Gate and accumulation need <see cref="AccumulatesInputGradient"/>.
+    /// </summary>
+    /// <param name="x">The forward pass's input [N, C, H, W] (the ReLU's output, with a ReLU).</param>
+    /// <param name="reluInput">The ReLU's input [N, C, H, W], or empty without a ReLU.</param>
+    /// <param name="dy">The gradient of this layer's output [N, F, OH, OW].</param>
+    /// <param name="dx">The gradient of the input (of the ReLU's input) [N, C, H, W], overwritten or added to; empty when not needed.</param>
+    /// <param name="accumulate">Whether to add to dx.</param>
+    /// <param name="batch">N.</param>
+    /// <param name="context">The same memory as the forward pass of this step.</param>
+    /// <exception cref="ArgumentException">A span is shorter than the batch needs.</exception>
+    internal void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> reluInput, ReadOnlySpan<float> dy, Span<float> dx, bool accumulate, int batch,
+        in LayerContext context)
+    {
+        int inSize = batch * InputShape.Size, outSize = batch * OutputShape.Size;
+        if (x.Length < inSize || (!reluInput.IsEmpty && reluInput.Length < inSize) || dy.Length < outSize || (!dx.IsEmpty && dx.Length < inSize))
+            throw new ArgumentException($"{Name}: x and the ReLU's input need {inSize} values, dy {outSize}, for a batch of {batch}.");
+        var plan = Plan(context.MaxBatch, context.Threads);
+        plan.BackwardWeights(x[..inSize], dy[..outSize], WeightGradients, BiasGradients, batch, context.Scratch);
+        if (!dx.IsEmpty)
+            plan.BackwardData(Weights, dy[..outSize], dx[..inSize], batch, context.Scratch, reluInput.IsEmpty ? default : reluInput[..inSize], accumulate);
+    }
+
     private static void RequirePositive(int value, string name)
     {
         if (value < 1) throw new ArgumentOutOfRangeException(name, value, $"Conv2D: {name} must be at least 1.");

@@ -118,6 +118,61 @@ public class ConvBlockedTests
         });
     }
 
+    /// <summary>Shapes for the gated data gradient: every plan case and direct case, and two the plan sends to GEMM + col2im.</summary>
+    public static IEnumerable<BlockedCase> GateCases() =>
+        PlanCases().Concat(DirectCases()).Append(new BlockedCase(2, 3, 7, 9, 16, 3, 1, 1, Bias: true)).Append(new BlockedCase(3, 1, 6, 6, 4, 3, 2, 1, Bias: false));
+
+    /// <summary>
+    /// The data gradient through a ReLU before the convolution (the plan's gate) is exactly the data gradient followed by the
+    /// ReLU layer's backward pass at the gate — signs, zeros (also negative ones) and NaN in the gate included — on every tier
+    /// and 1–3 threads, whichever path the plan takes; and accumulated into a total (blocked path), gated or not, exactly the
+    /// total plus that gradient.
+    /// </summary>
+    [TestCaseSource(nameof(GateCases))]
+    public void TheGatedDataGradientIsTheDataGradientThenTheReluBackwardBitForBit(BlockedCase c)
+    {
+        var g = c.Geometry;
+        int n = c.Batch, f = c.Filters, inSize = n * g.InputSize;
+        var w = GradientCheck.Random(f * g.ColumnRows, 12);
+        var dy = GradientCheck.Random(n * f * g.ColumnCols, 14);
+        var gate = GradientCheck.Random(inSize, 17);
+        for (int i = 0; i < inSize; i += 7) gate[i] = (i / 7 % 3) switch { 0 => 0f, 1 => -0f, _ => float.NaN };
+        foreach (var tier in Tiers.Available())
+            foreach (int threads in new[] { 1, 2, 3 })
+            {
+                using var forced = Tiers.Force(tier);
+                var plan = ConvPlan.Create(g, f, n, threads);
+                var scratch = new float[plan.ScratchSize(training: true)];
+                var ungated = new float[inSize];
+                plan.BackwardData(w, dy, ungated, n, scratch);
+                var expected = new float[inSize];
+                Activations.Backward(new ReluOperator(), gate, gate, ungated, expected);
+                var gated = Enumerable.Repeat(float.NaN, inSize).ToArray();
+                plan.BackwardData(w, dy, gated, n, scratch, gate);
+                string where = $"{c}, {plan.DataGradientPath}, {tier}, {threads} threads";
+                int passed = gated.Count(v => v != 0f);
+                if (ungated.Any(v => v != 0f)) // (a 1×1 convolution of stride 2 may read only padding: then every gradient is 0)
+                    Assert.That(passed, Is.GreaterThan(0).And.LessThan(ungated.Count(v => v != 0f)), $"{where}: the gate passes some gradients and stops others");
+                Engine.Tests.Kernels.ActivationTierTests.AssertSameBits(expected, gated, where);
+                Assert.That(() => plan.BackwardData(w, dy, gated, n, scratch, gate.AsSpan(1).ToArray()), Throws.ArgumentException, $"{where}: a short gate");
+                // Accumulating (the blocked path only): total + gradient, the bits of the gradient added afterwards.
+                var total = GradientCheck.Random(inSize, 18);
+                foreach (bool withGate in new[] { false, true })
+                {
+                    var sum = (float[])total.Clone();
+                    if (!plan.AccumulatesDataGradient)
+                    {
+                        Assert.That(() => plan.BackwardData(w, dy, sum, n, scratch, accumulate: true), Throws.InvalidOperationException, where);
+                        continue;
+                    }
+                    plan.BackwardData(w, dy, sum, n, scratch, withGate ? gate : default, accumulate: true);
+                    var added = new float[inSize];
+                    VectorOps.Add(total, withGate ? expected : ungated, added);
+                    Engine.Tests.Kernels.ActivationTierTests.AssertSameBits(added, sum, $"{where}: accumulated{(withGate ? ", gated" : "")}");
+                }
+            }
+    }
+
     /// <summary>resnet20's and cifar-convnet's convolutions (C×H×W, filters, kernel, stride, padding).</summary>
     private static readonly (int C, int H, int F, int K, int S, int P)[] ModelLayers =
     [

@@ -8,10 +8,11 @@ internal static unsafe partial class Conv2DBlocked
     /// each, over <see cref="Taps"/> packed taps in <see cref="Phases"/> phases; the weight of tap t for output channel l is at
     /// weights[offset(t) + l·<see cref="LaneStride"/>]. <see cref="RowTiles"/> says whether (and in which direction) blocks of
     /// 16-lane registers may run on <see cref="ConvRowTile"/>s: only for a single phase in plane order whose taps come in kernel
-    /// rows of three consecutive columns.
+    /// rows of three consecutive columns. <see cref="Accumulate"/>: the outputs are added to the output's values instead of
+    /// replacing them (each block's planes transposed into the worker's own planes first).
     /// </summary>
     private readonly record struct Pass(int Batch, int Lanes, PaddedPlanes Source, int SourceSample, int Plane, int Taps,
-        int Phases, int LaneStride, RowTileSweep RowTiles = RowTileSweep.None)
+        int Phases, int LaneStride, RowTileSweep RowTiles = RowTileSweep.None, bool Accumulate = false)
     {
         /// <summary>Floats of one output sample.</summary>
         public int OutputSample => Lanes * Plane;
@@ -28,28 +29,32 @@ internal static unsafe partial class Conv2DBlocked
     /// <summary>At most this many tiles cover a plane split into <paramref name="phases"/> classes (each class's last tile may be partial).</summary>
     private static int MaxTiles(int plane, int phases) => plane / ConvTile.Rows + phases;
 
-    /// <summary>One worker's scratch: the padded sample and the position-major output buffer (plus a dummy row).</summary>
-    private static long SlotSize(in PaddedPlanes source, int plane) => source.Size + (long)(plane + 1) * ChannelBlocks.MaxWidth + 16;
+    /// <summary>One worker's scratch: the padded sample and the position-major output buffer (plus a dummy row), and for a pass
+    /// that accumulates the block's planes [width, plane] before they are added to the output.</summary>
+    private static long SlotSize(in PaddedPlanes source, int plane, bool accumulate = false) =>
+        source.Size + (long)(plane + 1) * ChannelBlocks.MaxWidth + 16 + (accumulate ? (long)plane * ChannelBlocks.MaxWidth : 0);
 
     private static int Workers(in Pass pass, int scratch, int threads)
     {
-        long shared = SharedSize(pass.Lanes, pass.Taps, pass.Plane, pass.Phases), slot = SlotSize(pass.Source, pass.Plane);
+        long shared = SharedSize(pass.Lanes, pass.Taps, pass.Plane, pass.Phases), slot = SlotSize(pass.Source, pass.Plane, pass.Accumulate);
         return (int)Math.Clamp((scratch - shared) / slot, 1, Math.Max(1, threads));
     }
 
     /// <summary>Where the pass's scratch regions lie (packed data 64-byte aligned).</summary>
     private readonly struct Layout
     {
-        public readonly float* Packed, Bias, Scale, Shift, Slots, Residual;
+        public readonly float* Packed, Bias, Scale, Shift, Slots, Residual, Gate;
         public readonly int* Table, WeightOffsets, TileOffsets, TileRows;
         public readonly long SlotSize;
         public readonly bool Relu;
 
         /// <summary>The regions in <paramref name="scratch"/>; the bias, scale and shift regions are null when the pass has none;
-        /// <paramref name="residual"/> (the output's shape, or null) is added to the outputs before the ReLU.</summary>
-        public Layout(in Pass pass, float* scratch, bool bias, bool scaled = false, bool relu = false, float* residual = null)
+        /// <paramref name="residual"/> (the output's shape, or null) is added to the outputs before the ReLU; the outputs are
+        /// multiplied by the ReLU's derivative at <paramref name="gate"/> (the output's shape, or null).</summary>
+        public Layout(in Pass pass, float* scratch, bool bias, bool scaled = false, bool relu = false, float* residual = null, float* gate = null)
         {
             Residual = residual;
+            Gate = gate;
             Packed = ChannelBlocks.Align(scratch);
             float* next = scratch + ChannelBlocks.PackedSize(pass.Lanes, pass.Taps);
             long vector = ChannelBlocks.PackedSize(pass.Lanes, 1);
@@ -63,7 +68,7 @@ internal static unsafe partial class Conv2DBlocked
             TileOffsets = WeightOffsets + pass.Taps;
             TileRows = TileOffsets + ConvTile.Rows * MaxTiles(pass.Plane, pass.Phases);
             Slots = next + 2L * pass.Taps + 2L * ConvTile.Rows * MaxTiles(pass.Plane, pass.Phases);
-            SlotSize = Conv2DBlocked.SlotSize(pass.Source, pass.Plane);
+            SlotSize = Conv2DBlocked.SlotSize(pass.Source, pass.Plane, pass.Accumulate);
         }
     }
 
@@ -145,6 +150,7 @@ internal static unsafe partial class Conv2DBlocked
             int start = (int)(units * part / Parts), end = (int)(units * (part + 1) / Parts);
             float* padded = _layout.Slots + worker * _layout.SlotSize;
             float* buffer = ChannelBlocks.Align(padded + p.Source.Size);
+            float* planes = p.Accumulate ? buffer + (long)(p.Plane + 1) * ChannelBlocks.MaxWidth : null;
             if (p.Source.IsCopy) new Span<float>(padded, p.Source.Size).Clear();
             int current = -1;
             for (int u = start; u < end; u++)
@@ -163,7 +169,8 @@ internal static unsafe partial class Conv2DBlocked
                 // The tile's part of the epilogue; with a residual the ReLU waits for the add, after the planes are written.
                 var epilogue = new TileEpilogue(_layout.Bias, _layout.Scale, _layout.Shift, _layout.Relu && _layout.Residual == null).At(first);
                 long at = (long)n * p.OutputSample + (long)first * p.Plane;
-                var target = new Target(buffer, width, count, output + at, p.Plane, _layout.Residual == null ? null : _layout.Residual + at, _layout.Relu);
+                var target = new Target(buffer, width, count, p.Accumulate ? planes : output + at, p.Plane, _layout.Residual == null ? null : _layout.Residual + at,
+                    _layout.Relu, _layout.Gate == null ? null : _layout.Gate + at, p.Accumulate ? output + at : null);
                 if (width > TWidth.Count) RunBlock<Two>(source, packed, in epilogue, target);
                 else RunBlock<One>(source, packed, in epilogue, target);
             }
@@ -208,7 +215,7 @@ internal static unsafe partial class Conv2DBlocked
                 }
             }
             if (!inOrder) target.Transpose<TWidth, TVector>(0, _pass.Plane);
-            target.AddResidual<TWidth, TVector>();
+            target.Finish<TWidth, TVector>();
         }
 
         /// <summary>The single phase's output rows on <see cref="ConvRowTile"/>s: each row in tiles of 16 (one register) or 8 (two)
@@ -240,7 +247,7 @@ internal static unsafe partial class Conv2DBlocked
                     done = end;
                 }
             }
-            target.AddResidual<TWidth, TVector>();
+            target.Finish<TWidth, TVector>();
         }
     }
 
@@ -248,8 +255,11 @@ internal static unsafe partial class Conv2DBlocked
     private const int TransposeChunk = 48;
 
     /// <summary>A block's position-major buffer [plane, width], where its <see cref="Channels"/> planes go in the output, and the
-    /// residual planes added to them once written (then the ReLU when <paramref name="relu"/>), or null.</summary>
-    private readonly struct Target(float* buffer, int width, int channels, float* output, int plane, float* residual = null, bool relu = false)
+    /// residual planes added to them once written (then the ReLU when <paramref name="relu"/>), or null; the gate planes whose
+    /// ReLU derivative multiplies them once written, or null; the planes they are finally added to (when the pass accumulates,
+    /// <paramref name="output"/> being then the worker's own planes), or null.</summary>
+    private readonly struct Target(float* buffer, int width, int channels, float* output, int plane, float* residual = null, bool relu = false,
+        float* gate = null, float* sum = null)
     {
         public float* Buffer => buffer;
         public int Width => width;
@@ -266,12 +276,30 @@ internal static unsafe partial class Conv2DBlocked
             }
         }
 
-        /// <summary>After the block's planes are written (still in L2): y = y + residual, then the ReLU (the add stage's operations),
-        /// plane by plane in order, so the residual streams in sequentially.</summary>
-        public void AddResidual<TWidth, TVector>() where TWidth : struct, IVectorWidth<TVector> where TVector : struct
+        /// <summary>After the block's planes are written (still in L2), plane by plane in order so that the other operand streams in
+        /// sequentially: y = y + residual, then the ReLU (the add stage's operations); or y = y · f'(gate) for the ReLU f (the ReLU
+        /// layer's backward operation); then, accumulating, sum = sum + y (the operations of a gradient added to a value's total).</summary>
+        public void Finish<TWidth, TVector>() where TWidth : struct, IVectorWidth<TVector> where TVector : struct
         {
-            if (residual == null) return;
-            for (int k = 0; k < channels; k++) AddPlane<TWidth, TVector>(output + (long)k * plane, residual + (long)k * plane, plane);
+            if (residual != null)
+                for (int k = 0; k < channels; k++) AddPlane<TWidth, TVector>(output + (long)k * plane, residual + (long)k * plane, plane);
+            if (gate != null)
+                for (int k = 0; k < channels; k++) GatePlane<TWidth, TVector>(output + (long)k * plane, gate + (long)k * plane, plane);
+            if (sum != null)
+                for (int k = 0; k < channels; k++) AddPlane<TWidth, TVector>(sum + (long)k * plane, output + (long)k * plane, plane);
+        }
+
+        /// <summary>y[i] = y[i] · f'(g[i]) for the ReLU f (1 where g[i] &gt; 0, else 0), for i &lt; <paramref name="count"/>.</summary>
+        private static void GatePlane<TWidth, TVector>(float* y, float* g, int count) where TWidth : struct, IVectorWidth<TVector> where TVector : struct
+        {
+            var relu = new ReluOperator();
+            int i = 0;
+            for (; i + TWidth.Count <= count; i += TWidth.Count)
+            {
+                TVector gi = TWidth.Load(ref g[i]);
+                TWidth.Store(TWidth.Multiply(TWidth.Load(ref y[i]), relu.Derivative<TWidth, TVector>(gi, gi)), ref y[i]);
+            }
+            for (; i < count; i++) y[i] *= relu.Derivative<Width1, float>(g[i], g[i]);
         }
 
         /// <summary>y[i] = y[i] + r[i], then y[i] &lt; 0 ? 0 : y[i] when the target has a ReLU, for i &lt; <paramref name="count"/>.</summary>

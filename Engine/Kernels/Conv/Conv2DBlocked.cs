@@ -45,7 +45,7 @@ internal static unsafe partial class Conv2DBlocked
     /// <summary>Floats of scratch <see cref="BackwardData"/> needs for up to <paramref name="threads"/> workers.</summary>
     public static long DataGradientScratchSize(in ConvGeometry g, int filters, int threads) =>
         SharedSize(g.Channels, filters * g.KernelHeight * g.KernelWidth, g.Height * g.Width, g.StrideHeight * g.StrideWidth)
-        + (long)Math.Max(1, threads) * SlotSize(GradientPadding(g, filters), g.Height * g.Width);
+        + (long)Math.Max(1, threads) * SlotSize(GradientPadding(g, filters), g.Height * g.Width, accumulate: true);
 
     /// <summary>y = epilogue(W ⊛ x + b) for <paramref name="batch"/> samples, the epilogue applied in registers before the
     /// outputs are stored (y overwritten; an empty bias adds nothing).</summary>
@@ -80,27 +80,34 @@ internal static unsafe partial class Conv2DBlocked
         }
     }
 
-    /// <summary>dx = Wᵀ ⊛ dy for <paramref name="batch"/> samples (dx overwritten).</summary>
+    /// <summary>
+    /// dx = Wᵀ ⊛ dy for <paramref name="batch"/> samples (dx overwritten); with a <paramref name="gate"/>, the gradient through
+    /// a ReLU before the convolution instead: dx = (Wᵀ ⊛ dy) · [gate &gt; 0], gate being the ReLU's input, each plane multiplied by
+    /// the ReLU's derivative (<see cref="ReluOperator"/>) while it is still in L2 — the ReLU layer's backward pass, the same bits.
+    /// With <paramref name="accumulate"/>, dx += that gradient instead (dx[i] + g[i], each plane added while in L2: the bits of
+    /// the gradient written elsewhere and then added).
+    /// </summary>
     /// <exception cref="ArgumentException">A span is shorter than the shapes need.</exception>
     public static void BackwardData(in ConvGeometry g, int batch, int filters, ReadOnlySpan<float> weights, ReadOnlySpan<float> dy,
-        Span<float> dx, Span<float> scratch, int threads)
+        Span<float> dx, Span<float> scratch, int threads, ReadOnlySpan<float> gate = default, bool accumulate = false)
     {
-        // weights: [F, C, KH, KW]   dy: [N, F, OH, OW]   dx: [N, C, H, W] (overwritten)
+        // weights: [F, C, KH, KW]   dy: [N, F, OH, OW]   dx: [N, C, H, W] (overwritten, or += )   gate: [N, C, H, W] or empty
         int kk = g.KernelHeight * g.KernelWidth, taps = filters * kk;
         Check(weights.Length, (long)filters * g.ColumnRows, "weights");
         Check(dy.Length, (long)batch * filters * g.ColumnCols, "dy");
         Check(dx.Length, (long)batch * g.InputSize, "dx");
+        if (!gate.IsEmpty) Check(gate.Length, (long)batch * g.InputSize, "gate");
         Check(scratch.Length, DataGradientScratchSize(g, filters, 1), "scratch");
         var source = GradientPadding(g, filters);
         bool rowTiles = g.StrideHeight == 1 && ConvRowTile.Fits(g.KernelWidth, g.StrideWidth);
         var pass = new Pass(batch, g.Channels, source, filters * g.ColumnCols, g.Height * g.Width, taps,
-            g.StrideHeight * g.StrideWidth, kk, rowTiles ? RowTileSweep.Descending : RowTileSweep.None);
+            g.StrideHeight * g.StrideWidth, kk, rowTiles ? RowTileSweep.Descending : RowTileSweep.None, accumulate);
         int workers = Workers(pass, scratch.Length, threads);
         Span<ConvPhase> phases = stackalloc ConvPhase[pass.Phases];
-        fixed (float* wp = weights, yp = dy, xp = dx, sp = scratch)
+        fixed (float* wp = weights, yp = dy, xp = dx, sp = scratch, gp = gate)
         fixed (ConvPhase* phase = phases)
         {
-            var layout = new Layout(pass, sp, bias: false);
+            var layout = new Layout(pass, sp, bias: false, gate: gate.IsEmpty ? null : gp);
             int t = 0, p = 0;
             for (int a = 0; a < g.StrideHeight; a++)
                 for (int b = 0; b < g.StrideWidth; b++, p++)

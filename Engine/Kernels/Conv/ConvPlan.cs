@@ -146,6 +146,10 @@ internal sealed class ConvPlan
         if (!epilogue.IsNone) epilogue.Apply(y[..(batch * Filters * Geometry.ColumnCols)], batch, Filters, Geometry.ColumnCols, Threads);
     }
 
+    /// <summary>Whether <see cref="BackwardData"/> can add the data gradient to dx (the blocked path: each plane added while in
+    /// cache), so that a value read by several stages gets its gradients summed without a temporary and a pass over it.</summary>
+    public bool AccumulatesDataGradient => DataGradientPath == ConvDataGradientPath.Blocked;
+
     /// <summary>Whether <see cref="Forward"/> applies an epilogue inside the kernel for this shape (the blocked path), so that
     /// fusing one saves a pass over the output; the other paths apply it as passes afterwards. By shape only, like the paths.</summary>
     public static bool FusesEpilogue(in ConvGeometry geometry, int filters) => IsBlocked(geometry, filters);
@@ -173,23 +177,39 @@ internal sealed class ConvPlan
         }
     }
 
-    /// <summary>dx = Wᵀ ⊛ dy (dx overwritten).</summary>
-    public void BackwardData(ReadOnlySpan<float> weights, ReadOnlySpan<float> dy, Span<float> dx, int batch, Span<float> scratch)
+    /// <summary>
+    /// dx = Wᵀ ⊛ dy (dx overwritten); with a <paramref name="gate"/> (the input of a ReLU whose output this convolution read),
+    /// the gradient through that ReLU too: dx = (Wᵀ ⊛ dy) · [gate &gt; 0], as the ReLU layer's backward pass computes it. The
+    /// blocked path applies the gate to each plane while it is in cache, the others in one pass over dx afterwards (the same bits).
+    /// With <paramref name="accumulate"/> (<see cref="AccumulatesDataGradient"/> paths only) dx += that gradient instead.
+    /// </summary>
+    /// <exception cref="InvalidOperationException"><paramref name="accumulate"/> on a path that does not accumulate.</exception>
+    public void BackwardData(ReadOnlySpan<float> weights, ReadOnlySpan<float> dy, Span<float> dx, int batch, Span<float> scratch,
+        ReadOnlySpan<float> gate = default, bool accumulate = false)
     {
-        // weights: [F, C, KH, KW]   dy: [N, F, OH, OW]   dx: [N, C, H, W]
+        // weights: [F, C, KH, KW]   dy: [N, F, OH, OW]   dx: [N, C, H, W] (overwritten, or +=)   gate: [N, C, H, W] or empty
         CheckBatch(batch);
+        if (accumulate && !AccumulatesDataGradient)
+            throw new InvalidOperationException($"The {DataGradientPath} data gradient overwrites dx; only the blocked one adds to it.");
+        long length = (long)batch * Geometry.InputSize;
+        if (!gate.IsEmpty && gate.Length < length)
+            throw new ArgumentException($"The gate needs {length} floats ([N, C, H, W]) but has {gate.Length}.", nameof(gate));
         switch (DataGradientPath)
         {
             case ConvDataGradientPath.GemmCol2Im:
                 Conv2DKernels.BackwardData(Geometry, batch, Filters, weights, dy, dx, scratch, Threads);
                 break;
             case ConvDataGradientPath.Blocked:
-                Conv2DBlocked.BackwardData(Geometry, batch, Filters, weights, dy, dx, scratch, Threads);
-                break;
+                Conv2DBlocked.BackwardData(Geometry, batch, Filters, weights, dy, dx, scratch, Threads, gate.IsEmpty ? default : gate[..(int)length], accumulate);
+                return;
             default:
                 Conv2DReference.BackwardData(Geometry, batch, Filters, weights, dy, dx);
                 break;
         }
+        if (gate.IsEmpty) return;
+        var gradient = dx[..(int)length];
+        var g = gate[..(int)length];
+        Activations.Backward(new ReluOperator(), g, g, gradient, gradient, Threads);
     }
 
     /// <inheritdoc />

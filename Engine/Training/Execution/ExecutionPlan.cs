@@ -30,6 +30,11 @@ internal sealed class ExecutionPlan
         /// are the same either way: a test switch).</summary>
         public bool FuseResidualRelu { get; init; } = true;
 
+        /// <summary>Whether a training plan runs a ReLU and the convolution after it as one stage (<see cref="ReluConvolutionStage"/>)
+        /// and lets convolutions add their data gradients into their input's (<see cref="ConvolutionStage"/>); the bits are the
+        /// same either way: a test switch.</summary>
+        public bool FuseReluConvolution { get; init; } = true;
+
         /// <summary>Whether a convolution whose kernel fuses an epilogue takes the batch norm and/or ReLU after it in
         /// (<see cref="ConvolutionEpilogueStage"/>): inference plans only, since training needs the stored convolution output.</summary>
         public bool FuseConvolutionEpilogue { get; init; }
@@ -53,6 +58,14 @@ internal sealed class ExecutionPlan
         new("batch-norm-relu", 2,
             (l, i, s) => l[i] is BatchNorm && l[i + 1] is ReLU,
             (input, output, i, l) => new BatchNormReluStage(input, output, i, i + 1, l[i].OutputShape.Size, ((BatchNorm)l[i]).FoldsReluBackward)),
+        // Training: the ReLU's backward pass runs inside the convolution's data gradient (inference has nothing to save).
+        new("relu-convolution", 2,
+            (l, i, s) => s.Loss is not null && s.FuseReluConvolution && l[i] is ReLU && l[i + 1] is Conv2D { AccumulatesInputGradient: true },
+            (input, output, i, l) => new ReluConvolutionStage(input, output, i, i + 1, l[i].OutputShape.Size)),
+        // Training: a convolution adds its data gradient into a value other stages read too (a residual block's input).
+        new("accumulating-convolution", 1,
+            (l, i, s) => s.Loss is not null && s.FuseReluConvolution && l[i] is Conv2D { AccumulatesInputGradient: true },
+            (input, output, i, _) => new ConvolutionStage(input, output, i)),
         new("softmax-cross-entropy", 1,
             (l, i, s) => s.Loss is CrossEntropy && s.FinalLayer == l[i] && l[i] is Softmax,
             (input, output, i, _) => new SoftmaxCrossEntropyStage(input, output, i)),

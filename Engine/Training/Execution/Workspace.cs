@@ -133,6 +133,19 @@ internal sealed class Workspace
         return Plan.LastConsumer[v] == stage ? Gradient(v, batch) : _accumulate.AsSpan(0, batch * Plan.ValueShapes[v].Size);
     }
 
+    /// <summary>
+    /// <see cref="InputGradient"/> for a stage that adds to a value's gradient itself: the value's gradient (empty when none is
+    /// needed), with <paramref name="accumulate"/> false for the first stage to write it in backward order (it overwrites) and
+    /// true for the others (they add to it, in place of the temporary and <see cref="FinishInputGradient"/>: total + gradient,
+    /// the same operation).
+    /// </summary>
+    public Span<float> AccumulatingInputGradient(int stage, int input, int batch, out bool accumulate)
+    {
+        int v = Plan.Stages[stage].Inputs[input];
+        accumulate = Plan.NeedsGradient[v] && Plan.LastConsumer[v] != stage;
+        return Plan.NeedsGradient[v] ? Gradient(v, batch) : Span<float>.Empty;
+    }
+
     /// <summary>Adds a gradient written to the temporary of <see cref="InputGradient"/> into the value's gradient.</summary>
     public void FinishInputGradient(int stage, int input, int batch)
     {

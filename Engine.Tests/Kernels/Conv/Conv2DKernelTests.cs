@@ -53,6 +53,47 @@ public class Conv2DKernelTests
         DirectConvolution.AssertClose(db, eb, sb, "db");
     }
 
+    /// <summary>The weight gradient split over blocks of filters (each worker its own im2col, one hand-out per call): a first
+    /// layer's shape (3 channels, filters off every register-tile height), bit-identical for 1–3 threads and on every tier to
+    /// the one-thread loop, close to the double loops, bias included, with and without a bias.</summary>
+    [TestCase(3, 12, 11, 32, true)]
+    [TestCase(3, 10, 9, 25, false)]
+    [TestCase(1, 16, 16, 13, true)]
+    public void BackwardWeightsSplitOverFilterBlocksGivesTheOneThreadBits(int channels, int height, int width, int f, bool bias)
+    {
+        var g = ConvGeometry.Create(channels, height, width, 3, 3, 1, 1, 1, 1, 1, 1);
+        int n = 40;
+        Assert.That(2L * n * f * g.ColumnCols * g.ColumnRows, Is.GreaterThan(2 * ParallelFor.MinimumWorkPerPart), "large enough to split");
+        float[] x = GradientCheck.Random(n * g.InputSize, 4);
+        float[] dy = GradientCheck.Random(n * f * g.ColumnCols, 5);
+        float[] dw0 = GradientCheck.Random(f * g.ColumnRows, 6);
+        float[] db0 = bias ? GradientCheck.Random(f, 7) : [];
+        var (ew, sw, eb, sb) = DirectConvolution.BackwardWeights(g, n, f, x, dy);
+        for (int i = 0; i < ew.Length; i++) { ew[i] += dw0[i]; sw[i] += Math.Abs(dw0[i]); }
+        for (int i = 0; i < eb.Length; i++) { eb[i] += db0.ElementAtOrDefault(i); sb[i] += Math.Abs(db0.ElementAtOrDefault(i)); }
+        foreach (var tier in Tiers.Available())
+        {
+            using var forced = Tiers.Force(tier);
+            float[]? first = null, firstBias = null;
+            foreach (int threads in new[] { 1, 2, 3 })
+            {
+                var dw = (float[])dw0.Clone();
+                var db = (float[])db0.Clone();
+                var scratch = Enumerable.Repeat(float.NaN, (int)Conv2DKernels.WeightGradientScratchSize(g, f, threads)).ToArray();
+                Conv2DKernels.BackwardWeights(g, n, f, x, dy, dw, db, scratch, threads);
+                string where = $"{tier}, {threads} thread(s)";
+                DirectConvolution.AssertClose(dw, ew, sw, $"{where}: dW");
+                if (bias) DirectConvolution.AssertClose(db, eb, sb, $"{where}: db");
+                if (first is null) (first, firstBias) = (dw, db);
+                else
+                {
+                    ActivationTierTests.AssertSameBits(first, dw, $"{where}: dW against 1 thread");
+                    ActivationTierTests.AssertSameBits(firstBias!, db, $"{where}: db against 1 thread");
+                }
+            }
+        }
+    }
+
     [TestCaseSource(nameof(Cases))]
     public void BackwardDataMatchesDirectLoops(ConvCase shape)
     {

@@ -54,8 +54,14 @@ internal static class Conv2DKernels
     public static long ScratchSize(in ConvGeometry g, int filters, int maxBatch, int columnBudget = DefaultColumnBudget) =>
         (long)Math.Min(GroupSize(g, columnBudget), Math.Max(1, maxBatch)) * g.ColumnCols * (g.ColumnRows + filters);
 
-    /// <summary>Floats of scratch <see cref="BackwardWeights"/> needs: the bias partial sums [F, 16] and one sample's column matrix.</summary>
-    public static long WeightGradientScratchSize(in ConvGeometry g, int filters) => (long)filters * Lanes16.Count + g.ColumnSize;
+    /// <summary>Floats of scratch <see cref="BackwardWeights"/> needs on up to <paramref name="threads"/> threads: the bias partial
+    /// sums [F, 16] and one sample's column matrix per worker.</summary>
+    public static long WeightGradientScratchSize(in ConvGeometry g, int filters, int threads = 1) =>
+        (long)filters * Lanes16.Count + (long)WeightGradientWorkers(filters, threads) * g.ColumnSize;
+
+    /// <summary>Workers of <see cref="BackwardWeights"/>: one per block of the GEMM's register-tile rows of filters, up to the threads.</summary>
+    private static int WeightGradientWorkers(int filters, int threads) =>
+        Math.Clamp(Math.Min(threads, (filters + GemmBlocking.For(Cpu.Tier).MR - 1) / GemmBlocking.For(Cpu.Tier).MR), 1, int.MaxValue);
 
     /// <summary>
     /// Floats of scratch <see cref="BackwardData"/> needs for batches of up to <paramref name="maxBatch"/> on up to
@@ -68,14 +74,17 @@ internal static class Conv2DKernels
     /// <summary>dW += Σₙ dy[n]·im2col(x[n])ᵀ and db += Σₙ Σ dy[n, f, ·, ·] (both accumulated).</summary>
     /// <remarks>
     /// One GEMM per sample, samples in order. Grouping samples side by side (one GEMM of depth G·OH·OW) measured no faster
-    /// here: for small layers the time goes to im2col, not to the GEMM calls.
+    /// here: for small layers the time goes to im2col, not to the GEMM calls. On several threads each worker takes a block
+    /// of filters (whole register-tile rows of the GEMM) for every sample, with its own im2col: one hand-out per call instead
+    /// of one per sample's small GEMM (a 3-channel first layer's 32×27×1024 product is a few microseconds). Each row of the
+    /// product is computed by the same operations whatever the rows beside it, so the bits do not depend on the split.
     /// </remarks>
     /// <exception cref="ArgumentException">A span is shorter than the shapes need.</exception>
     public static void BackwardWeights(in ConvGeometry g, int batch, int filters, ReadOnlySpan<float> x, ReadOnlySpan<float> dy,
         Span<float> weightGradients, Span<float> biasGradients, Span<float> scratch, int threads)
     {
         // x: [N, C, H, W]   dy: [N, F, OH, OW]   weightGradients: [F, C*KH*KW] (+=)   biasGradients: [F] (+=)
-        // scratch: biasPartial [F, 16] | columns [C*KH*KW, OH*OW]
+        // scratch: biasPartial [F, 16] | columns [C*KH*KW, OH*OW] per worker
         int ckk = g.ColumnRows, spatial = g.ColumnCols, outSize = filters * spatial;
         CheckBatch(batch, filters);
         CheckLength(x.Length, (long)batch * g.InputSize, "x", "[N, C, H, W]");
@@ -84,17 +93,43 @@ internal static class Conv2DKernels
         if (!biasGradients.IsEmpty) CheckLength(biasGradients.Length, filters, "biasGradients", "[F]");
         CheckLength(scratch.Length, WeightGradientScratchSize(g, filters), "scratch", "[F*16 + C*KH*KW*OH*OW]");
         var biasPartial = scratch[..(filters * Lanes16.Count)];
-        var columns = scratch.Slice(biasPartial.Length, g.ColumnSize);
         biasPartial.Clear();
-        for (int n = 0; n < batch; n++)
-        {
-            Im2Col.Forward(g, x.Slice(n * g.InputSize, g.InputSize), columns, spatial);
-            ReadOnlySpan<float> dyn = dy.Slice(n * outSize, outSize);
-            // dW [F, CKK] += dy[n] [F, OH*OW] · columnsᵀ [OH*OW, CKK]
-            Gemm.Multiply(false, true, filters, ckk, spatial, dyn, spatial, columns, spatial, 1f, weightGradients, ckk, threads);
-            if (!biasGradients.IsEmpty) FixedOrderReductions.AccumulateRowSums(filters, spatial, dyn, biasPartial);
-        }
+        int mr = GemmBlocking.For(Cpu.Tier).MR, tiles = (filters + mr - 1) / mr;
+        int workers = (int)Math.Min(WeightGradientWorkers(filters, threads), (scratch.Length - biasPartial.Length) / g.ColumnSize);
+        int parts = ParallelFor.PartsFor(2L * batch * outSize * ckk, tiles, workers, partsPerThread: 1);
+        var body = new FilterBlocks(g, batch, filters, x, dy, weightGradients, biasGradients.IsEmpty ? default : biasPartial,
+            scratch[biasPartial.Length..], tiles, parts, parts == 1 ? threads : 1, mr);
+        ParallelFor.Run(ref body, parts, workers);
         if (!biasGradients.IsEmpty) FixedOrderReductions.AddTotals(biasPartial, biasGradients);
+    }
+
+    /// <summary>Part p of <see cref="BackwardWeights"/>: filters of register-tile rows [tiles·p/parts, tiles·(p + 1)/parts), every
+    /// sample in order, im2col into the running worker's column matrix; its GEMMs run on <paramref name="gemmThreads"/>.</summary>
+    private readonly ref struct FilterBlocks(in ConvGeometry g, int batch, int filters, ReadOnlySpan<float> x, ReadOnlySpan<float> dy,
+        Span<float> weightGradients, Span<float> biasPartial, Span<float> columns, int tiles, int parts, int gemmThreads, int mr) : IParallelBody
+    {
+        private readonly ConvGeometry _g = g;
+        private readonly ReadOnlySpan<float> _x = x, _dy = dy;
+        private readonly Span<float> _weightGradients = weightGradients, _biasPartial = biasPartial, _columns = columns;
+
+        public void Execute(int part, int worker)
+        {
+            ref readonly ConvGeometry g = ref _g;
+            int ckk = g.ColumnRows, spatial = g.ColumnCols, outSize = filters * spatial;
+            int f0 = Math.Min(filters, tiles * part / parts * mr), f1 = Math.Min(filters, tiles * (part + 1) / parts * mr), rows = f1 - f0;
+            if (rows <= 0) return;
+            var columns = _columns.Slice(worker * g.ColumnSize, g.ColumnSize);
+            var weights = _weightGradients.Slice(f0 * ckk, rows * ckk);
+            for (int n = 0; n < batch; n++)
+            {
+                Im2Col.Forward(g, _x.Slice(n * g.InputSize, g.InputSize), columns, spatial);
+                ReadOnlySpan<float> dyn = _dy.Slice(n * outSize + f0 * spatial, rows * spatial);
+                // dW[f0..f1) [rows, CKK] += dy[n, f0..f1) [rows, OH*OW] · columnsᵀ [OH*OW, CKK]
+                Gemm.Multiply(false, true, rows, ckk, spatial, dyn, spatial, columns, spatial, 1f, weights, ckk, gemmThreads);
+                if (!_biasPartial.IsEmpty)
+                    FixedOrderReductions.AccumulateRowSums(rows, spatial, dyn, _biasPartial.Slice(f0 * Lanes16.Count, rows * Lanes16.Count));
+            }
+        }
     }
 
     /// <summary>dx[n] = col2im(Wᵀ·dy[n]) for every sample (dx overwritten).</summary>

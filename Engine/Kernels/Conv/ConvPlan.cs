@@ -69,7 +69,7 @@ internal sealed class ConvPlan
         long weights = WeightGradientPath switch
         {
             ConvWeightGradientPath.FixedOrderDots => Conv2DDirectWeights.ScratchSize(g, filters, threads),
-            ConvWeightGradientPath.Im2ColGemm => Conv2DKernels.WeightGradientScratchSize(g, filters),
+            ConvWeightGradientPath.Im2ColGemm => Conv2DKernels.WeightGradientScratchSize(g, filters, threads),
             ConvWeightGradientPath.Blocked => Conv2DBlockedWeights.ScratchSize(g, filters, maxBatch, threads),
             _ => 0,
         };

@@ -177,12 +177,8 @@ public sealed class Conv2D : Layer
     }
 
     /// <inheritdoc />
-    protected override void OnBackward(ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx, int batch, in LayerContext context)
-    {
-        var plan = Plan(context.MaxBatch, context.Threads);
-        plan.BackwardWeights(x, dy, WeightGradients, BiasGradients, batch, context.Scratch);
-        if (!dx.IsEmpty) plan.BackwardData(Weights, dy, dx, batch, context.Scratch);
-    }
+    protected override void OnBackward(ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx, int batch, in LayerContext context) =>
+        Backward(x, default, dy, dx, accumulate: false, batch, context);
 
     /// <summary>Whether <see cref="Backward(ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float}, bool, int, in LayerContext)"/>
     /// can add the input gradient to dx (the blocked data gradient) and take a ReLU's derivative in (by shape only).</summary>

@@ -60,8 +60,11 @@ internal static class Conv2DKernels
         (long)filters * Lanes16.Count + (long)WeightGradientWorkers(filters, threads) * g.ColumnSize;
 
     /// <summary>Workers of <see cref="BackwardWeights"/>: one per block of the GEMM's register-tile rows of filters, up to the threads.</summary>
-    private static int WeightGradientWorkers(int filters, int threads) =>
-        Math.Clamp(Math.Min(threads, (filters + GemmBlocking.For(Cpu.Tier).MR - 1) / GemmBlocking.For(Cpu.Tier).MR), 1, int.MaxValue);
+    private static int WeightGradientWorkers(int filters, int threads)
+    {
+        int mr = GemmBlocking.For(Cpu.Tier).MR;
+        return Math.Max(1, Math.Min(threads, (filters + mr - 1) / mr));
+    }
 
     /// <summary>
     /// Floats of scratch <see cref="BackwardData"/> needs for batches of up to <paramref name="maxBatch"/> on up to

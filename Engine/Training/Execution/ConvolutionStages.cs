@@ -8,19 +8,14 @@ namespace Engine.Training;
 /// the value's total as each plane is written, instead of written to a temporary that a pass then adds (one write and two
 /// reads of the batch fewer). Otherwise the layer's own stage: the same operations, so the same bits.
 /// </summary>
-internal sealed class ConvolutionStage(int input, int output, int convolution) : Stage([input], output, [convolution])
+internal sealed class ConvolutionStage(int input, int output, int convolution) : LayerStage(input, output, convolution)
 {
-    public override void Forward(Workspace ws, int stage, int batch, LayerMode mode) =>
-        ws.Plan.Layers[Layers[0]].Forward(ws.Value(Inputs[0], batch), ws.Value(Output, batch), batch, ws.Context(stage, 0, mode));
-
     public override void Backward(Workspace ws, int stage, int batch)
     {
         var dx = ws.AccumulatingInputGradient(stage, 0, batch, out bool accumulate);
         ((Conv2D)ws.Plan.Layers[Layers[0]]).Backward(ws.Value(Inputs[0], batch), default, ws.Gradient(Output, batch), dx, accumulate, batch,
             ws.Context(stage, 0, LayerMode.Training));
     }
-
-    public override string Describe(IReadOnlyList<Layer> layers) => layers[Layers[0]].Name;
 }
 
 /// <summary>

@@ -45,7 +45,7 @@ internal abstract class Stage
 }
 
 /// <summary>A single layer: y = layer(x).</summary>
-internal sealed class LayerStage(int input, int output, int layer) : Stage([input], output, [layer])
+internal class LayerStage(int input, int output, int layer) : Stage([input], output, [layer])
 {
     public override void Forward(Workspace ws, int stage, int batch, LayerMode mode)
     {
